@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace OfflineBearer.Diagnostics;
+
+/// <summary>Every log line of the library, with stable event ids. Arguments never include a token or a secret.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information,
+        "OfflineBearer client '{ClientName}' got an access token by {GrantType}: lifetime {LifetimeSeconds} s, scope '{Scope}', new refresh token: {RefreshTokenIssued}.")]
+    public static partial void TokenAcquired(ILogger logger, string clientName, string grantType, double? lifetimeSeconds, string? scope, bool refreshTokenIssued);
+
+    [LoggerMessage(2, LogLevel.Warning,
+        "OfflineBearer client '{ClientName}' could not get a token: error '{Error}', HTTP status {StatusCode}.")]
+    public static partial void TokenRequestFailed(ILogger logger, string clientName, string? error, int? statusCode, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Warning,
+        "OfflineBearer client '{ClientName}': the refresh token was refused ({ErrorDescription}); falling back to client_credentials.")]
+    public static partial void FallingBackToClientCredentials(ILogger logger, string clientName, string? errorDescription);
+}

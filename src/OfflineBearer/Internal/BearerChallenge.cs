@@ -1,0 +1,76 @@
+using System.Net.Http.Headers;
+
+namespace OfflineBearer.Internal;
+
+/// <summary>Reads an API's 401 challenge (RFC 6750 section 3) to decide whether a new token could help.</summary>
+internal static class BearerChallenge
+{
+    /// <summary>
+    /// True for a Bearer challenge with <c>error="invalid_token"</c> or with no error, and for a bare 401 with no
+    /// challenge at all. False for <c>insufficient_scope</c> (a new token cannot widen scope), other errors, and
+    /// challenges of other schemes only (such as Basic or DPoP).
+    /// </summary>
+    public static bool AsksForNewToken(HttpResponseHeaders headers)
+    {
+        if (!headers.NonValidated.Contains("WWW-Authenticate"))
+        {
+            return true;
+        }
+
+        foreach (var challenge in headers.WwwAuthenticate)
+        {
+            if (challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            {
+                var error = ReadParameter(challenge.Parameter, "error");
+                return error is null || error.Equals("invalid_token", StringComparison.Ordinal);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>One auth-param of a challenge (RFC 9110 section 11.2): name=token or name="quoted string".</summary>
+    internal static string? ReadParameter(string? parameters, string name)
+    {
+        var rest = parameters.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            rest = rest.TrimStart(" \t,");
+            var equals = rest.IndexOf('=');
+            if (equals <= 0)
+            {
+                return null;
+            }
+
+            var key = rest[..equals].Trim();
+            rest = rest[(equals + 1)..].TrimStart(" \t");
+
+            string value;
+            if (rest.StartsWith('"'))
+            {
+                var closing = rest[1..].IndexOf('"');
+                if (closing < 0)
+                {
+                    return null;
+                }
+
+                value = rest.Slice(1, closing).ToString();
+                rest = rest[(closing + 2)..];
+            }
+            else
+            {
+                var comma = rest.IndexOf(',');
+                var end = comma < 0 ? rest.Length : comma;
+                value = rest[..end].Trim().ToString();
+                rest = rest[end..];
+            }
+
+            if (key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace OfflineBearer.Internal;
+
+/// <summary>
+/// Attaches the client's bearer token to each request and, when the API answers 401 because of the token, sends the
+/// request once more with a new one. Everything about tokens is the holder's business.
+/// </summary>
+internal sealed class OfflineBearerHandler : DelegatingHandler
+{
+    /// <summary>Marks a request that was already resent, so that no handler pipeline ever resends it twice.</summary>
+    internal static readonly HttpRequestOptionsKey<bool> Resent = new("OfflineBearer.Resent");
+
+    private readonly TokenHolder _holder;
+    private readonly bool _requireHttps;
+
+    public OfflineBearerHandler(TokenHolder holder, bool requireHttps)
+    {
+        _holder = holder;
+        _requireHttps = requireHttps;
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        EnsureTransportAllowed(request);
+
+        var token = await _holder.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        request.Headers.Authorization = token.Header;
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+
+        if (response.StatusCode != HttpStatusCode.Unauthorized
+            || !BearerChallenge.AsksForNewToken(response.Headers)
+            || !CanResend(request))
+        {
+            return response;
+        }
+
+        var newer = await GetTokenAfterRejectionAsync(token, response, cancellationToken).ConfigureAwait(false);
+        response.Dispose();
+        request.Options.Set(Resent, true);
+        request.Headers.Authorization = newer.Header;
+        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Synchronous sends are not supported: getting a token may need network I/O, and blocking on it would be
+    /// sync-over-async. Use <c>SendAsync</c>.
+    /// </summary>
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        throw new NotSupportedException(
+            $"OfflineBearer client '{_holder.ClientName}' supports only asynchronous sends (HttpClient.SendAsync), because getting a token may need network I/O.");
+
+    private async Task<TokenSnapshot> GetTokenAfterRejectionAsync(TokenSnapshot rejected, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _holder.GetTokenAfterRejectionAsync(rejected, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    private void EnsureTransportAllowed(HttpRequestMessage request)
+    {
+        if (_requireHttps && request.RequestUri is { IsAbsoluteUri: true } uri && !Transport.IsAllowed(uri))
+        {
+            throw new OfflineBearerException(
+                $"OfflineBearer client '{_holder.ClientName}' refused to send a bearer token over plain http to {uri.Host}. " +
+                "Use https, or set RequireHttps to false if the network is trusted.");
+        }
+    }
+
+    /// <summary>
+    /// Only a request not yet resent, whose content can be sent again: none, or content buffered in memory.
+    /// A streamed body may already be consumed, so its 401 goes back to the caller.
+    /// </summary>
+    private static bool CanResend(HttpRequestMessage request) =>
+        !request.Options.TryGetValue(Resent, out _)
+        && request.Content is null or ByteArrayContent or ReadOnlyMemoryContent or JsonContent;
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+
+namespace OfflineBearer.Internal;
+
+/// <summary>Checks one named client's options; every message names the client and the option.</summary>
+internal sealed class OfflineBearerOptionsValidator : IValidateOptions<OfflineBearerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OfflineBearerOptions options)
+    {
+        var client = name ?? Options.DefaultName;
+        var failures = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.ClientId))
+        {
+            failures.Add($"OfflineBearer client '{client}': ClientId is required.");
+        }
+
+        if (options.TokenEndpoint is null && string.IsNullOrWhiteSpace(options.Authority))
+        {
+            failures.Add($"OfflineBearer client '{client}': set Authority (for discovery) or TokenEndpoint.");
+        }
+
+        if (options.TokenEndpoint is { } endpoint)
+        {
+            CheckAddress(endpoint, nameof(options.TokenEndpoint), client, options.RequireHttps, failures);
+        }
+        else if (!string.IsNullOrWhiteSpace(options.Authority))
+        {
+            if (Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority))
+            {
+                CheckAddress(authority, nameof(options.Authority), client, options.RequireHttps, failures);
+            }
+            else
+            {
+                failures.Add($"OfflineBearer client '{client}': Authority must be an absolute URL such as https://sso.example.org/realms/prod.");
+            }
+        }
+
+        if (string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken))
+        {
+            failures.Add($"OfflineBearer client '{client}': set ClientSecret (confidential client) or RefreshToken (public client with an offline token).");
+        }
+
+        if (options.RefreshBeforeExpiry < TimeSpan.Zero)
+        {
+            failures.Add($"OfflineBearer client '{client}': RefreshBeforeExpiry must not be negative.");
+        }
+
+        if (!Enum.IsDefined(options.ClientAuthentication))
+        {
+            failures.Add($"OfflineBearer client '{client}': ClientAuthentication must be ClientSecretBasic or ClientSecretPost.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckAddress(Uri address, string option, string client, bool requireHttps, List<string> failures)
+    {
+        if (!address.IsAbsoluteUri || (address.Scheme != Uri.UriSchemeHttps && address.Scheme != Uri.UriSchemeHttp))
+        {
+            failures.Add($"OfflineBearer client '{client}': {option} must be an absolute http(s) URL.");
+        }
+        else if (requireHttps && !Transport.IsAllowed(address))
+        {
+            failures.Add($"OfflineBearer client '{client}': {option} must use https (RequireHttps is on; only loopback may use http).");
+        }
+    }
+}

@@ -1,0 +1,250 @@
+using Microsoft.Extensions.Logging;
+using OfflineBearer.Diagnostics;
+
+namespace OfflineBearer.Internal;
+
+/// <summary>
+/// Keeps the access token and refresh token of one named client for the life of the service provider, shared by every
+/// request and every handler instance of that client. Readers take no lock: they read one immutable
+/// <see cref="TokenSnapshot"/>. At most one token request is in flight at a time (single flight), and it runs on the
+/// holder's own cancellation, so a caller that gives up never cancels the refresh others wait for.
+/// </summary>
+internal sealed class TokenHolder : IDisposable
+{
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
+
+    /// <summary>After the server refused (an OAuth error), asking again soon would only repeat the answer.</summary>
+    private static readonly TimeSpan RefusedPause = TimeSpan.FromMinutes(5);
+
+    private readonly string _clientName;
+    private readonly OfflineBearerOptions _options;
+    private readonly TokenEndpointClient _endpoint;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly double _refreshAtFraction;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly Lock _gate = new();
+
+    private volatile TokenSnapshot? _current;
+
+    // Written under _gate; read without it only as a hint that the locked path confirms.
+    private volatile Task<TokenSnapshot>? _refresh;
+    private long _retryAt;
+    private OfflineBearerException? _failure;
+    private int _failuresInARow;
+
+    // Touched only by the one token request in flight.
+    private string? _refreshToken;
+
+    public TokenHolder(
+        string clientName,
+        OfflineBearerOptions options,
+        TokenEndpointClient endpoint,
+        TimeProvider time,
+        ILogger logger,
+        double refreshAtFraction)
+    {
+        _clientName = clientName;
+        _options = options;
+        _endpoint = endpoint;
+        _time = time;
+        _logger = logger;
+        _refreshAtFraction = refreshAtFraction;
+        _refreshToken = string.IsNullOrEmpty(options.RefreshToken) ? null : options.RefreshToken;
+    }
+
+    public string ClientName => _clientName;
+
+    /// <summary>A token to send now. Completes synchronously while the cached token is outside its refresh window.</summary>
+    public ValueTask<TokenSnapshot> GetTokenAsync(CancellationToken cancellationToken)
+    {
+        var current = _current;
+        if (current is not null)
+        {
+            var now = _time.GetTimestamp();
+            if (now < current.RefreshAt)
+            {
+                return new ValueTask<TokenSnapshot>(current);
+            }
+
+            if (now < current.MustRefreshAt)
+            {
+                if (now >= Volatile.Read(ref _retryAt) && _refresh is not { IsCompleted: false })
+                {
+                    RefreshInBackground(current);
+                }
+
+                return new ValueTask<TokenSnapshot>(current);
+            }
+        }
+
+        return new ValueTask<TokenSnapshot>(WaitForTokenAsync(current, rejected: false, cancellationToken));
+    }
+
+    /// <summary>
+    /// A token to resend with after the API refused <paramref name="rejected"/>. If a newer token is already in hand it
+    /// is used without another request, so a burst of 401s for one token costs one refresh.
+    /// </summary>
+    public Task<TokenSnapshot> GetTokenAfterRejectionAsync(TokenSnapshot rejected, CancellationToken cancellationToken) =>
+        WaitForTokenAsync(rejected, rejected: true, cancellationToken);
+
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+
+    private async Task<TokenSnapshot> WaitForTokenAsync(TokenSnapshot? seen, bool rejected, CancellationToken cancellationToken)
+    {
+        var (refresh, _) = StartRefresh(seen);
+        try
+        {
+            return await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OfflineBearerException) when (!rejected && seen is not null && !seen.IsExpired(_time.GetTimestamp()))
+        {
+            // A failed refresh never takes away a token that has not expired: it is still sent and the API judges it.
+            return seen;
+        }
+    }
+
+    private void RefreshInBackground(TokenSnapshot seen)
+    {
+        var (refresh, started) = StartRefresh(seen);
+        if (started)
+        {
+            // Nobody awaits a background refresh; its failure is recorded and logged, so only observe it here.
+            _ = refresh.ContinueWith(
+                static task => _ = task.Exception,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Joins the token request in flight, or starts one unless a newer token exists or the last one failed recently.</summary>
+    private (Task<TokenSnapshot> Refresh, bool Started) StartRefresh(TokenSnapshot? seen)
+    {
+        lock (_gate)
+        {
+            if (_current is { } current && current != seen)
+            {
+                return (Task.FromResult(current), false);
+            }
+
+            if (_refresh is { IsCompleted: false } running)
+            {
+                return (running, false);
+            }
+
+            if (_failure is { } failure && _time.GetTimestamp() < _retryAt)
+            {
+                return (Task.FromException<TokenSnapshot>(failure), false);
+            }
+
+            var refresh = RefreshAsync(_disposed.Token);
+            _refresh = refresh;
+            return (refresh, true);
+        }
+    }
+
+    private async Task<TokenSnapshot> RefreshAsync(CancellationToken cancellationToken)
+    {
+        // Leave the caller's lock and thread: the request runs on its own, whoever started it.
+        await Task.Yield();
+
+        var sentAt = _time.GetTimestamp();
+        try
+        {
+            var (response, grant) = await RequestAsync(cancellationToken).ConfigureAwait(false);
+            var lifetime = TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, _time.GetUtcNow());
+            var snapshot = CreateSnapshot(response.AccessToken!, lifetime, sentAt);
+            lock (_gate)
+            {
+                _current = snapshot;
+                _failure = null;
+                _failuresInARow = 0;
+                Volatile.Write(ref _retryAt, 0);
+            }
+
+            Log.TokenAcquired(_logger, _clientName, grant, lifetime?.TotalSeconds, response.Scope, response.RefreshToken is not null);
+            return snapshot;
+        }
+        catch (OfflineBearerException e)
+        {
+            lock (_gate)
+            {
+                _failuresInARow++;
+                _failure = e;
+                Volatile.Write(ref _retryAt, _time.GetTimestamp() + ToTimestamp(PauseAfter(e)));
+            }
+
+            Log.TokenRequestFailed(_logger, _clientName, e.Error, (int?)e.StatusCode, e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// With a refresh token, the refresh grant; else client_credentials. A rotated refresh token replaces the old one
+    /// before the access token that came with it is used; a response without one keeps the old.
+    /// </summary>
+    private async Task<(TokenResponse Response, string Grant)> RequestAsync(CancellationToken cancellationToken)
+    {
+        var refreshToken = _refreshToken;
+        if (refreshToken is null)
+        {
+            return (await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
+        }
+
+        try
+        {
+            var response = await _endpoint.RequestAsync(refreshToken, cancellationToken).ConfigureAwait(false);
+            _refreshToken = response.RefreshToken ?? refreshToken;
+            return (response, GrantTypes.RefreshToken);
+        }
+        catch (OfflineBearerException e) when (e.Error == "invalid_grant" && !_endpoint.IsPublicClient)
+        {
+            // The offline session is gone, but a confidential client can start a new one: once, right now.
+            Log.FallingBackToClientCredentials(_logger, _clientName, e.ErrorDescription);
+            _refreshToken = null;
+            return (await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
+        }
+    }
+
+    private async Task<TokenResponse> ClientCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var response = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
+        _refreshToken = response.RefreshToken;
+        return response;
+    }
+
+    private TokenSnapshot CreateSnapshot(string accessToken, TimeSpan? lifetime, long sentAt)
+    {
+        if (lifetime is not { } life)
+        {
+            return new TokenSnapshot(accessToken, long.MaxValue, long.MaxValue, long.MaxValue);
+        }
+
+        // The window is clamped to half the lifetime, so a 60-second token is not refreshed on every call.
+        var window = _options.RefreshBeforeExpiry < life / 2 ? _options.RefreshBeforeExpiry : life / 2;
+        var expiresAt = sentAt + ToTimestamp(life);
+        var mustRefreshAt = sentAt + ToTimestamp(life - window);
+        var refreshAt = Math.Min(sentAt + ToTimestamp(life * _refreshAtFraction), mustRefreshAt);
+        return new TokenSnapshot(accessToken, refreshAt, mustRefreshAt, expiresAt);
+    }
+
+    private TimeSpan PauseAfter(OfflineBearerException failure)
+    {
+        if (failure.Error is not null)
+        {
+            return RefusedPause;
+        }
+
+        var pause = FirstPause * Math.Pow(2, Math.Min(_failuresInARow - 1, 10));
+        return pause < LongestPause ? pause : LongestPause;
+    }
+
+    private long ToTimestamp(TimeSpan duration) =>
+        (long)(duration.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));
+}

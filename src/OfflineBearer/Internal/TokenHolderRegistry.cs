@@ -1,0 +1,60 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace OfflineBearer.Internal;
+
+/// <summary>
+/// One <see cref="TokenHolder"/> per named client for the life of the service provider. IHttpClientFactory recycles
+/// handlers every few minutes; the token lives here so that it survives them.
+/// </summary>
+internal sealed class TokenHolderRegistry : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<TokenHolder>> _holders = new(StringComparer.Ordinal);
+    private readonly IOptionsMonitor<OfflineBearerOptions> _options;
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+
+    public TokenHolderRegistry(
+        IOptionsMonitor<OfflineBearerOptions> options,
+        IHttpClientFactory httpClientFactory,
+        TimeProvider time,
+        ILoggerFactory? loggerFactory = null)
+    {
+        _options = options;
+        _httpClientFactory = httpClientFactory;
+        _time = time;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+    }
+
+    /// <summary>The name of the HttpClient that carries a client's token requests (configure it for proxies or certificates).</summary>
+    public static string TokenEndpointClientName(string clientName) => $"{clientName}.OfflineBearer.TokenEndpoint";
+
+    /// <summary>The holder of <paramref name="clientName"/>; its options are validated here at the latest.</summary>
+    public TokenHolder Get(string clientName) =>
+        _holders.GetOrAdd(clientName, name => new Lazy<TokenHolder>(() => Create(name))).Value;
+
+    public void Dispose()
+    {
+        foreach (var holder in _holders.Values)
+        {
+            if (holder.IsValueCreated)
+            {
+                holder.Value.Dispose();
+            }
+        }
+    }
+
+    private TokenHolder Create(string clientName)
+    {
+        var options = _options.Get(clientName);
+        var tokenClientName = TokenEndpointClientName(clientName);
+        var endpoint = new TokenEndpointClient(clientName, options, () => _httpClientFactory.CreateClient(tokenClientName));
+
+        // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
+        var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
+        return new TokenHolder(clientName, options, endpoint, _time, _loggerFactory.CreateLogger("OfflineBearer"), refreshAtFraction);
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OfflineBearer;
+using OfflineBearer.Internal;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Adds OfflineBearer to a named <see cref="HttpClient"/>: every request of that client carries a bearer token that
+/// is obtained, cached, refreshed before it expires and renewed once on a 401, shared by all requests of the client.
+/// </summary>
+public static class OfflineBearerHttpClientBuilderExtensions
+{
+    /// <summary>Adds the bearer handler to the client, with options set in code.</summary>
+    /// <param name="builder">The builder of the named client.</param>
+    /// <param name="configure">Sets the options of this client.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IHttpClientBuilder AddOfflineBearerHandler(this IHttpClientBuilder builder, Action<OfflineBearerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+
+        builder.Services.AddOptions<OfflineBearerOptions>(builder.Name).Configure(configure);
+        return AddHandler(builder);
+    }
+
+    /// <summary>Adds the bearer handler to the client, with options bound from a configuration section.</summary>
+    /// <param name="builder">The builder of the named client.</param>
+    /// <param name="section">The section whose keys are the names of <see cref="OfflineBearerOptions"/> properties.</param>
+    /// <returns>The same builder, for chaining.</returns>
+    public static IHttpClientBuilder AddOfflineBearerHandler(this IHttpClientBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+
+        builder.Services.AddOptions<OfflineBearerOptions>(builder.Name).Bind(section);
+        return AddHandler(builder);
+    }
+
+    private static IHttpClientBuilder AddHandler(IHttpClientBuilder builder)
+    {
+        var name = builder.Name;
+        var services = builder.Services;
+
+        services.AddOptionsWithValidateOnStart<OfflineBearerOptions, OfflineBearerOptionsValidator>(name);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TokenHolderRegistry>();
+
+        // The token endpoint gets a client of its own, so it never passes through this handler.
+        services.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(name));
+
+        // The handler is recreated whenever the factory recycles the pipeline; the holder (and its token) is not.
+        return builder.AddHttpMessageHandler(sp => new OfflineBearerHandler(
+            sp.GetRequiredService<TokenHolderRegistry>().Get(name),
+            sp.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get(name).RequireHttps));
+    }
+}

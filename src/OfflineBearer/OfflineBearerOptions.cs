@@ -1,0 +1,56 @@
+namespace OfflineBearer;
+
+/// <summary>
+/// Settings of one named <see cref="HttpClient"/> that calls a protected API with OfflineBearer.
+/// Bound from configuration or set in code; validated when the host starts and, at the latest, on the first request.
+/// </summary>
+public sealed class OfflineBearerOptions
+{
+    /// <summary>
+    /// The issuer URL, such as <c>https://sso.example.org/realms/prod</c>. The token endpoint is read once from
+    /// <c>{Authority}/.well-known/openid-configuration</c> and cached.
+    /// </summary>
+    /// <value>The default is null; either this or <see cref="TokenEndpoint"/> is required.</value>
+    public string? Authority { get; set; }
+
+    /// <summary>The token endpoint; when set it wins over discovery from <see cref="Authority"/>.</summary>
+    /// <value>The default is null.</value>
+    public Uri? TokenEndpoint { get; set; }
+
+    /// <summary>The OAuth client id. A refresh token must be used with the client that obtained it.</summary>
+    /// <value>The default is null; it is required.</value>
+    public string? ClientId { get; set; }
+
+    /// <summary>The client secret of a confidential client; null for a public client, which then needs <see cref="RefreshToken"/>.</summary>
+    /// <value>The default is null.</value>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Where a confidential client puts its id and secret.</summary>
+    /// <value>The default is <see cref="ClientAuthenticationMethod.ClientSecretBasic"/>.</value>
+    public ClientAuthenticationMethod ClientAuthentication { get; set; } = ClientAuthenticationMethod.ClientSecretBasic;
+
+    /// <summary>Space-separated scopes asked for with <c>client_credentials</c>, such as <c>offline_access</c>.</summary>
+    /// <value>The default is null (the server's default scopes).</value>
+    public string? Scope { get; set; }
+
+    /// <summary>
+    /// An offline refresh token obtained out of band (for example by a browser login). It is used until the server
+    /// rotates it; the newest one is kept from then on.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public string? RefreshToken { get; set; }
+
+    /// <summary>
+    /// How long before the access token expires no request leaves with it any more while the token server answers.
+    /// It is clamped to half the token's lifetime, so a short-lived token is not refreshed on every call.
+    /// </summary>
+    /// <value>The default is 60 seconds.</value>
+    public TimeSpan RefreshBeforeExpiry { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Whether the API, the token endpoint and discovery must use https. Loopback (127.0.0.0/8, <c>::1</c>,
+    /// <c>localhost</c>) is always allowed. A request to a plain http API gets no bearer token and fails instead.
+    /// </summary>
+    /// <value>The default is true.</value>
+    public bool RequireHttps { get; set; } = true;
+}

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using OfflineBearer.Internal;
+using RichardSzalay.MockHttp;
+
+namespace OfflineBearer.Tests.Support;
+
+/// <summary>
+/// A service provider with one named client wired as a user wires it, whose token endpoint and API are MockHttp
+/// handlers driven by <see cref="OnToken"/> and <see cref="OnApi"/>, and whose clock is a <see cref="FakeTimeProvider"/>.
+/// On dispose it checks that no log line and no logged exception contains a token or a secret it handed out.
+/// </summary>
+internal sealed class Harness : IDisposable
+{
+    public const string ClientName = "inventory";
+    public const string ClientId = "inventory-sync";
+    public const string ClientSecret = "s3cret+with/odd chars";
+    public static readonly Uri TokenEndpoint = new("https://sso.test/realms/prod/protocol/openid-connect/token");
+    public static readonly Uri ApiBase = new("https://api.test/");
+
+    private readonly ServiceProvider _services;
+    private readonly ConcurrentBag<string> _secrets = [ClientSecret];
+    private int _issued;
+
+    public Harness(Action<OfflineBearerOptions>? configure = null, Action<IServiceCollection>? services = null)
+    {
+        OnToken = _ => Task.FromResult(Json(TokenJson.Success(IssueJwt(TimeSpan.FromMinutes(5)))));
+        OnApi = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
+        TokenServer.When("*").Respond(RecordTokenRequestAsync);
+        Api.When("*").Respond(RecordApiRequestAsync);
+
+        var collection = new ServiceCollection();
+        collection.AddSingleton<TimeProvider>(Time);
+        collection.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace));
+        collection.AddFakeLogging();
+        collection.AddHttpClient(ClientName, c => c.BaseAddress = ApiBase)
+            .AddOfflineBearerHandler(o =>
+            {
+                o.TokenEndpoint = TokenEndpoint;
+                o.ClientId = ClientId;
+                o.ClientSecret = ClientSecret;
+                o.Scope = "offline_access";
+                configure?.Invoke(o);
+                if (o.RefreshToken is { } refreshToken)
+                {
+                    _secrets.Add(refreshToken);
+                }
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => Api);
+        collection.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(ClientName))
+            .ConfigurePrimaryHttpMessageHandler(() => TokenServer);
+        services?.Invoke(collection);
+        _services = collection.BuildServiceProvider();
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+
+    public MockHttpMessageHandler TokenServer { get; } = new();
+
+    public MockHttpMessageHandler Api { get; } = new();
+
+    /// <summary>Answers a token request; the default issues a 5-minute JWT without a refresh token.</summary>
+    public Func<RecordedRequest, Task<HttpResponseMessage>> OnToken { get; set; }
+
+    /// <summary>Answers an API request; the default is 200 OK.</summary>
+    public Func<RecordedRequest, Task<HttpResponseMessage>> OnApi { get; set; }
+
+    public ConcurrentQueue<RecordedRequest> TokenRequests { get; } = new();
+
+    public ConcurrentQueue<RecordedRequest> ApiRequests { get; } = new();
+
+    public IServiceProvider Services => _services;
+
+    public FakeLogCollector Logs => _services.GetFakeLogCollector();
+
+    public HttpClient CreateClient() => _services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+
+    /// <summary>A JWT issued now by the fake clock, remembered as a secret.</summary>
+    public string IssueJwt(TimeSpan lifetime) => Secret(Jwt.Lasting(lifetime, Time.GetUtcNow()));
+
+    /// <summary>A fresh opaque refresh token, remembered as a secret.</summary>
+    public string IssueRefreshToken() => Secret($"refresh-{Interlocked.Increment(ref _issued)}-{Guid.NewGuid():N}");
+
+    public string Secret(string value)
+    {
+        _secrets.Add(value);
+        return value;
+    }
+
+    public static HttpResponseMessage Json(string body, HttpStatusCode status = HttpStatusCode.OK) =>
+        new(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+
+    public static HttpResponseMessage Unauthorized(string? challenge = "Bearer error=\"invalid_token\"")
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.Unauthorized);
+        if (challenge is not null)
+        {
+            response.Headers.TryAddWithoutValidation("WWW-Authenticate", challenge);
+        }
+
+        return response;
+    }
+
+    public void Dispose()
+    {
+        var leaks = Logs.GetSnapshot()
+            .Where(record => _secrets.Any(secret => record.Message.Contains(secret, StringComparison.Ordinal)
+                || (record.Exception?.ToString().Contains(secret, StringComparison.Ordinal) ?? false)))
+            .Select(record => record.Message)
+            .ToList();
+        _services.Dispose();
+        Assert.True(leaks.Count == 0, "A log line carried a token or secret: " + string.Join(" | ", leaks));
+    }
+
+    private async Task<HttpResponseMessage> RecordTokenRequestAsync(HttpRequestMessage request)
+    {
+        var recorded = await RecordedRequest.ReadAsync(request);
+        TokenRequests.Enqueue(recorded);
+        return await OnToken(recorded);
+    }
+
+    private async Task<HttpResponseMessage> RecordApiRequestAsync(HttpRequestMessage request)
+    {
+        var recorded = await RecordedRequest.ReadAsync(request);
+        ApiRequests.Enqueue(recorded);
+        return await OnApi(recorded);
+    }
+}
