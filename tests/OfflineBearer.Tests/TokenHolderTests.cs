@@ -121,10 +121,12 @@ public sealed class TokenHolderTests
     {
         using var harness = new Harness();
         var hold = new TaskCompletionSource();
+        var backgroundRequestArrived = new TaskCompletionSource();
         harness.OnToken = async _ =>
         {
             if (harness.TokenRequests.Count > 1)
             {
+                backgroundRequestArrived.SetResult();
                 await hold.Task;
             }
 
@@ -140,6 +142,8 @@ public sealed class TokenHolderTests
         {
             (await client.GetAsync("items")).Dispose();
         }
+
+        await backgroundRequestArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.All(harness.ApiRequests, r => Assert.Equal(first, r.BearerToken));
         Assert.Equal(2, harness.TokenRequests.Count);

@@ -37,7 +37,7 @@ internal static class TokenLifetime
         // mints dead tokens, so the server's expires_in decides, and without it the API is the judge.
         if (expiresIn is { } seconds && seconds > 1)
         {
-            return Clamp(TimeSpan.FromSeconds(Math.Min(seconds, Longest.TotalSeconds)) - Margin);
+            return Clamp(TimeSpan.FromSeconds(Math.Min(seconds, 2 * Longest.TotalSeconds)) - Margin);
         }
 
         return null;
@@ -56,7 +56,7 @@ internal static class TokenLifetime
         {
             jwt = new JsonWebToken(accessToken);
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or FormatException or JsonException)
         {
             // Not a JWT after all (bad base64url, a payload that is not JSON): an opaque token, which is normal.
             return null;

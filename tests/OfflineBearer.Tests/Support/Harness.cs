@@ -52,8 +52,9 @@ internal sealed class Harness : IDisposable
                 }
             })
             .ConfigurePrimaryHttpMessageHandler(() => Api);
+        TokenNetwork = new NetworkFault(TokenServer);
         collection.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(ClientName))
-            .ConfigurePrimaryHttpMessageHandler(() => TokenServer);
+            .ConfigurePrimaryHttpMessageHandler(() => TokenNetwork);
         services?.Invoke(collection);
         _services = collection.BuildServiceProvider();
     }
@@ -63,6 +64,9 @@ internal sealed class Harness : IDisposable
     public MockHttpMessageHandler TokenServer { get; } = new();
 
     public MockHttpMessageHandler Api { get; } = new();
+
+    /// <summary>Set its <see cref="NetworkFault.Fault"/> to make the token server unreachable.</summary>
+    public NetworkFault TokenNetwork { get; }
 
     /// <summary>Answers a token request; the default issues a 5-minute JWT without a refresh token.</summary>
     public Func<RecordedRequest, Task<HttpResponseMessage>> OnToken { get; set; }

@@ -1,0 +1,230 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using OfflineBearer.Tests.Support;
+
+namespace OfflineBearer.Tests;
+
+public sealed class OfflineBearerHandlerTests
+{
+    [Fact]
+    public async Task A_401_invalid_token_gets_a_new_token_and_the_request_is_sent_once_more()
+    {
+        using var harness = new Harness();
+        string? rejected = null;
+        harness.OnApi = request =>
+        {
+            rejected ??= request.BearerToken;
+            return Task.FromResult(request.BearerToken == rejected ? Harness.Unauthorized() : new HttpResponseMessage(HttpStatusCode.OK));
+        };
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+        Assert.Equal(2, harness.ApiRequests.Count);
+        Assert.NotEqual(rejected, harness.ApiRequests.Last().BearerToken);
+    }
+
+    [Fact]
+    public async Task A_401_storm_for_one_token_causes_one_refresh()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        (await client.GetAsync("warm-up")).Dispose();
+        var revoked = harness.ApiRequests.Single().BearerToken;
+        harness.OnApi = request => Task.FromResult(
+            request.BearerToken == revoked ? Harness.Unauthorized() : new HttpResponseMessage(HttpStatusCode.OK));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => client.GetAsync("items")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(2, harness.TokenRequests.Count);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_second_401_goes_back_to_the_caller_as_it_is()
+    {
+        using var harness = new Harness();
+        harness.OnApi = _ => Task.FromResult(Harness.Unauthorized());
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(2, harness.ApiRequests.Count);
+        Assert.Equal(2, harness.TokenRequests.Count);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.Forbidden, null)]
+    [InlineData(HttpStatusCode.Unauthorized, "Bearer error=\"insufficient_scope\", scope=\"admin\"")]
+    [InlineData(HttpStatusCode.Unauthorized, "Bearer error=\"invalid_request\"")]
+    [InlineData(HttpStatusCode.Unauthorized, "Basic realm=\"api\"")]
+    public async Task Answers_that_a_new_token_cannot_fix_are_not_retried(HttpStatusCode status, string? challenge)
+    {
+        using var harness = new Harness();
+        harness.OnApi = _ =>
+        {
+            var response = new HttpResponseMessage(status);
+            if (challenge is not null)
+            {
+                response.Headers.TryAddWithoutValidation("WWW-Authenticate", challenge);
+            }
+
+            return Task.FromResult(response);
+        };
+        using var client = harness.CreateClient();
+
+        using var answer = await client.GetAsync("items");
+
+        Assert.Equal(status, answer.StatusCode);
+        Assert.Single(harness.ApiRequests);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer")]
+    [InlineData("Bearer realm=\"api\", error=\"invalid_token\", error_description=\"The token expired\"")]
+    [InlineData("DPoP algs=\"ES256\", Bearer error=\"invalid_token\"")]
+    public async Task A_401_that_a_new_token_can_fix_is_retried(string? challenge)
+    {
+        using var harness = new Harness();
+        harness.OnApi = _ => Task.FromResult(harness.ApiRequests.Count == 1
+            ? Harness.Unauthorized(challenge)
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, harness.ApiRequests.Count);
+    }
+
+    [Fact]
+    public async Task The_resent_request_has_the_same_method_uri_headers_and_body()
+    {
+        using var harness = new Harness();
+        harness.OnApi = _ => Task.FromResult(harness.ApiRequests.Count == 1
+            ? Harness.Unauthorized()
+            : new HttpResponseMessage(HttpStatusCode.Created));
+        using var client = harness.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Put, "items/42?x=1")
+        {
+            Content = new StringContent("{\"name\":\"widget\"}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Correlation", "abc");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var (first, second) = (harness.ApiRequests.First(), harness.ApiRequests.Last());
+        Assert.Equal(first.Method, second.Method);
+        Assert.Equal(first.Uri, second.Uri);
+        Assert.Equal("{\"name\":\"widget\"}", second.Body);
+        Assert.Equal("abc", request.Headers.GetValues("X-Correlation").Single());
+    }
+
+    [Fact]
+    public async Task Json_content_is_resent()
+    {
+        using var harness = new Harness();
+        harness.OnApi = _ => Task.FromResult(harness.ApiRequests.Count == 1
+            ? Harness.Unauthorized()
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        using var client = harness.CreateClient();
+
+        using var response = await client.PostAsJsonAsync("items", new { name = "widget" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(harness.ApiRequests.First().Body, harness.ApiRequests.Last().Body);
+    }
+
+    [Fact]
+    public async Task A_streamed_body_is_not_resent_and_the_401_goes_back_to_the_caller()
+    {
+        using var harness = new Harness();
+        harness.OnApi = _ => Task.FromResult(Harness.Unauthorized());
+        using var client = harness.CreateClient();
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("payload")));
+
+        using var response = await client.PostAsync("upload", content);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Single(harness.ApiRequests);
+    }
+
+    [Fact]
+    public async Task When_the_refresh_after_a_401_fails_the_caller_gets_the_typed_error()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        (await client.GetAsync("warm-up")).Dispose();
+        harness.OnApi = _ => Task.FromResult(Harness.Unauthorized());
+        harness.OnToken = _ => Task.FromResult(Harness.Json(
+            TokenJson.Error("invalid_client", "Invalid client credentials"), HttpStatusCode.Unauthorized));
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal("invalid_client", error.Error);
+    }
+
+    [Fact]
+    public async Task A_plain_http_api_gets_no_token_while_RequireHttps_is_on()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("http://api.test/items"));
+
+        Assert.Contains("plain http", error.Message, StringComparison.Ordinal);
+        Assert.Empty(harness.ApiRequests);
+        Assert.Empty(harness.TokenRequests);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5000/items")]
+    [InlineData("http://127.1.2.3/items")]
+    [InlineData("http://[::1]:5000/items")]
+    [InlineData("http://localhost/items")]
+    public async Task Loopback_http_is_allowed(string address)
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync(address);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(harness.ApiRequests.Single().BearerToken);
+    }
+
+    [Fact]
+    public async Task Plain_http_is_allowed_when_the_user_opts_out()
+    {
+        using var harness = new Harness(o => o.RequireHttps = false);
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("http://api.test/items");
+
+        Assert.NotNull(harness.ApiRequests.Single().BearerToken);
+    }
+
+    [Fact]
+    public void Synchronous_send_is_refused_with_a_clear_error()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "items");
+
+        var error = Assert.Throws<NotSupportedException>(() => client.Send(request));
+
+        Assert.Contains("SendAsync", error.Message, StringComparison.Ordinal);
+        Assert.Empty(harness.ApiRequests);
+    }
+}

@@ -1,0 +1,226 @@
+using System.Net;
+using System.Text;
+using OfflineBearer.Tests.Support;
+
+namespace OfflineBearer.Tests;
+
+public sealed class TokenEndpointClientTests
+{
+    /// <summary>The response printed by the Keycloak runbook in seed 000, verbatim.</summary>
+    private const string Seed000Response = """
+        {
+          "access_token": "longAsciiStringTruncated",
+          "expires_in": 31536000,
+          "refresh_expires_in": 0,
+          "refresh_token": "anotherLongAsciiStringTruncated",
+          "token_type": "bearer",
+          "not-before-policy": 0,
+          "session_state": "80a96e21-0942-447e-b1d7-21da55d3ff4a",
+          "scope": "profile offline_access email"
+        }
+        """;
+
+    /// <summary>The example of seed 003: unquoted refresh token and a stray quote, so not JSON at all.</summary>
+    private const string Seed003Response = """
+        {
+            "access_token": "<ACCESS_TOKEN>",
+            "token_type": "bearer",
+            "expires_in": 300,
+            "refresh_token": <REFRESH_TOKEN>,
+            "typ": Offline",
+            "refresh_expires_in": 0
+        }
+        """;
+
+    [Fact]
+    public async Task The_keycloak_runbook_response_gives_a_token_for_a_year_and_its_refresh_token_afterwards()
+    {
+        using var harness = new Harness();
+        harness.Secret("longAsciiStringTruncated");
+        harness.Secret("anotherLongAsciiStringTruncated");
+        harness.OnToken = _ => Task.FromResult(Harness.Json(Seed000Response));
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+        harness.Time.Advance(TimeSpan.FromDays(300));
+        (await client.GetAsync("items")).Dispose();
+        harness.Time.Advance(TimeSpan.FromDays(66));
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal("longAsciiStringTruncated", harness.ApiRequests.First().BearerToken);
+        Assert.Equal(2, harness.TokenRequests.Count);
+        Assert.Equal("anotherLongAsciiStringTruncated", harness.TokenRequests.Last().Form["refresh_token"]);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_gives_a_clear_error_without_the_body()
+    {
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(Harness.Json(Seed003Response));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ACCESS_TOKEN", error.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_html_error_page_gives_the_status_code_and_a_short_message()
+    {
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadGateway)
+        {
+            Content = new StringContent("<html><body><h1>502 Bad Gateway</h1></body></html>", Encoding.UTF8, "text/html"),
+        });
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, error.StatusCode);
+        Assert.Null(error.Error);
+        Assert.Contains("text/html", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("<html>", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_oversized_body_is_refused()
+    {
+        using var harness = new Harness();
+        var huge = "{\"access_token\":\"" + new string('a', 300 * 1024) + "\"}";
+        harness.OnToken = _ => Task.FromResult(Harness.Json(huge));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal(HttpStatusCode.OK, error.StatusCode);
+        Assert.True(error.Message.Length < 500);
+    }
+
+    [Fact]
+    public async Task An_oauth_error_carries_code_description_and_status()
+    {
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(Harness.Json(
+            TokenJson.Error("not_allowed", "Offline tokens not allowed for the user or client"), HttpStatusCode.BadRequest));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal("not_allowed", error.Error);
+        Assert.Equal("Offline tokens not allowed for the user or client", error.ErrorDescription);
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.Contains("offline_access", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_that_echoes_the_refresh_token_does_not_leak_it()
+    {
+        const string refreshToken = "echoed-offline-token";
+        using var harness = new Harness(o => o.RefreshToken = refreshToken);
+        harness.OnToken = _ => Task.FromResult(Harness.Json(
+            TokenJson.Error("invalid_request", $"bad token {refreshToken} and {Harness.ClientSecret}"), HttpStatusCode.BadRequest));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal("bad token [redacted] and [redacted]", error.ErrorDescription);
+        Assert.DoesNotContain(refreshToken, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_network_failure_is_wrapped_with_the_original_as_inner_exception()
+    {
+        using var harness = new Harness();
+        harness.TokenNetwork.Fault = new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused");
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.IsType<HttpRequestException>(error.InnerException);
+        Assert.Contains("could not reach", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Basic_authentication_form_url_encodes_id_and_secret_before_base64()
+    {
+        using var harness = new Harness(o => o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretBasic);
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+
+        var request = Assert.Single(harness.TokenRequests);
+        Assert.Equal("Basic", request.Authorization?.Scheme);
+        var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(request.Authorization!.Parameter!));
+        Assert.Equal("inventory-sync:s3cret%2Bwith%2Fodd+chars", decoded);
+        Assert.False(request.Form.ContainsKey("client_secret"));
+        Assert.False(request.Form.ContainsKey("client_id"));
+    }
+
+    [Fact]
+    public async Task Post_authentication_puts_id_and_secret_in_the_form_body()
+    {
+        using var harness = new Harness(o => o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost);
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+
+        var request = Assert.Single(harness.TokenRequests);
+        Assert.Null(request.Authorization);
+        Assert.Equal(Harness.ClientId, request.Form["client_id"]);
+        Assert.Equal(Harness.ClientSecret, request.Form["client_secret"]);
+    }
+
+    [Fact]
+    public async Task The_token_endpoint_is_discovered_once_from_the_authority()
+    {
+        var discovered = new Uri("https://sso.test/realms/prod/protocol/openid-connect/token");
+        using var harness = new Harness(o =>
+        {
+            o.TokenEndpoint = null;
+            o.Authority = "https://sso.test/realms/prod/";
+        });
+        var discoveries = 0;
+        harness.OnToken = request =>
+        {
+            if (request.Method == HttpMethod.Get)
+            {
+                discoveries++;
+                Assert.Equal("https://sso.test/realms/prod/.well-known/openid-configuration", request.Uri.ToString());
+                return Task.FromResult(Harness.Json($$"""{"issuer":"https://sso.test/realms/prod","token_endpoint":"{{discovered}}"}"""));
+            }
+
+            Assert.Equal(discovered, request.Uri);
+            return Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
+        };
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+        harness.Time.Advance(TimeSpan.FromMinutes(5));
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal(1, discoveries);
+        Assert.Equal(3, harness.TokenRequests.Count);
+    }
+
+    [Theory]
+    [InlineData("""{"issuer":"x"}""")]
+    [InlineData("""{"token_endpoint":"http://sso.test/token"}""")]
+    [InlineData("<html>login</html>")]
+    public async Task A_discovery_document_without_a_usable_token_endpoint_is_a_clear_error(string document)
+    {
+        using var harness = new Harness(o =>
+        {
+            o.TokenEndpoint = null;
+            o.Authority = "https://sso.test/realms/prod";
+        });
+        harness.OnToken = _ => Task.FromResult(Harness.Json(document));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Contains(Harness.ClientName, error.Message, StringComparison.Ordinal);
+        Assert.Single(harness.TokenRequests);
+    }
+}
