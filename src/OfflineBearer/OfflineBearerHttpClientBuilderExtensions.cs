@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OfflineBearer;
+using OfflineBearer.Diagnostics;
 using OfflineBearer.Internal;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -53,6 +56,7 @@ public static class OfflineBearerHttpClientBuilderExtensions
         // The handler is recreated whenever the factory recycles the pipeline; the holder (and its token) is not.
         return builder.AddHttpMessageHandler(sp => new OfflineBearerHandler(
             sp.GetRequiredService<TokenHolderRegistry>().Get(name),
-            sp.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get(name).RequireHttps));
+            sp.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get(name).RequireHttps,
+            sp.GetService<ILoggerFactory>()?.CreateLogger(Log.Category) ?? NullLogger.Instance));
     }
 }

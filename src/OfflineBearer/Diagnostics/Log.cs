@@ -5,6 +5,9 @@ namespace OfflineBearer.Diagnostics;
 /// <summary>Every log line of the library, with stable event ids. Arguments never include a token or a secret.</summary>
 internal static partial class Log
 {
+    /// <summary>The category of every log line the library writes.</summary>
+    public const string Category = "OfflineBearer";
+
     [LoggerMessage(1, LogLevel.Information,
         "OfflineBearer client '{ClientName}' got an access token by {GrantType}: lifetime {LifetimeSeconds} s, scope '{Scope}', new refresh token: {RefreshTokenIssued}.")]
     public static partial void TokenAcquired(ILogger logger, string clientName, string grantType, double? lifetimeSeconds, string? scope, bool refreshTokenIssued);
@@ -16,4 +19,8 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning,
         "OfflineBearer client '{ClientName}': the refresh token was refused ({ErrorDescription}); falling back to client_credentials.")]
     public static partial void FallingBackToClientCredentials(ILogger logger, string clientName, string? errorDescription);
+
+    [LoggerMessage(4, LogLevel.Information,
+        "OfflineBearer client '{ClientName}': the API refused the token with 401; resending {Method} once with a new token.")]
+    public static partial void ResendingAfterUnauthorized(ILogger logger, string clientName, string method);
 }

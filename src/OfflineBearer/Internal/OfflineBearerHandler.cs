@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.Logging;
+using OfflineBearer.Diagnostics;
 
 namespace OfflineBearer.Internal;
 
@@ -14,11 +16,13 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
 
     private readonly TokenHolder _holder;
     private readonly bool _requireHttps;
+    private readonly ILogger _logger;
 
-    public OfflineBearerHandler(TokenHolder holder, bool requireHttps)
+    public OfflineBearerHandler(TokenHolder holder, bool requireHttps, ILogger logger)
     {
         _holder = holder;
         _requireHttps = requireHttps;
+        _logger = logger;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -36,6 +40,7 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
             return response;
         }
 
+        Log.ResendingAfterUnauthorized(_logger, _holder.ClientName, request.Method.Method);
         var newer = await GetTokenAfterRejectionAsync(token, response, cancellationToken).ConfigureAwait(false);
         response.Dispose();
         request.Options.Set(Resent, true);

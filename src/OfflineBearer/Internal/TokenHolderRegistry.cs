@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using OfflineBearer.Diagnostics;
 
 namespace OfflineBearer.Internal;
 
@@ -55,6 +56,6 @@ internal sealed class TokenHolderRegistry : IDisposable
 
         // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
         var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
-        return new TokenHolder(clientName, options, endpoint, _time, _loggerFactory.CreateLogger("OfflineBearer"), refreshAtFraction);
+        return new TokenHolder(clientName, options, endpoint, _time, _loggerFactory.CreateLogger(Log.Category), refreshAtFraction);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -94,8 +93,4 @@ internal static class TokenLifetime
     }
 
     private static TimeSpan Clamp(TimeSpan lifetime) => lifetime > Longest ? Longest : lifetime;
-
-    /// <summary>For log messages: whole seconds, invariant.</summary>
-    public static string Describe(TimeSpan? lifetime) =>
-        lifetime is { } l ? ((long)l.TotalSeconds).ToString(CultureInfo.InvariantCulture) + " s" : "unknown";
 }
