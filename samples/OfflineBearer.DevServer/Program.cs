@@ -1,1 +1,68 @@
-System.Console.WriteLine("x");
+using System.Globalization;
+
+namespace OfflineBearer.DevServer;
+
+/// <summary>
+/// <c>dotnet run --project samples/OfflineBearer.DevServer [--urls http://127.0.0.1:5080] [--access-token-lifetime 60]</c>:
+/// runs the server until Ctrl+C and prints what a person needs to try it with curl.
+/// </summary>
+internal static class Program
+{
+    private const string DefaultUrl = "http://127.0.0.1:5080";
+
+    private static async Task Main(string[] args)
+    {
+        var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
+        var options = new DevServerOptions
+        {
+            Url = settings["urls"] ?? DefaultUrl,
+        };
+
+        if (settings["access-token-lifetime"] is { } seconds)
+        {
+            options.AccessTokenLifetime = TimeSpan.FromSeconds(int.Parse(seconds, CultureInfo.InvariantCulture));
+        }
+
+        await using var server = await DevServer.StartAsync(options);
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true; // let the server be disposed before the process ends
+            stop.Cancel();
+        };
+
+        PrintBanner(server, options);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("Stopping.");
+        }
+    }
+
+    private static void PrintBanner(DevServer server, DevServerOptions options)
+    {
+        var token = server.TokenEndpoint;
+        Console.WriteLine($"""
+            OfflineBearer development token server (OpenIddict), access tokens live {options.AccessTokenLifetime.TotalSeconds:0} s.
+              Authority   {server.Authority}
+              Discovery   {server.DiscoveryEndpoint}
+              Token       {token}
+              Revocation  {server.RevocationEndpoint}
+              API         {server.ApiUrl}ping
+            Clients (scopes: {DevServer.ApiScope}, offline_access):
+              {DevServer.BasicClientId} / {DevServer.BasicClientSecret}   client_secret_basic, client_credentials + refresh_token
+              {DevServer.PostClientId} / {DevServer.PostClientSecret}     client_secret_post,  client_credentials + refresh_token
+              {DevServer.PublicClientId}                 public, password ({DevServer.UserName} / {DevServer.Password}) + refresh_token
+            Try:
+              curl -s -u {DevServer.BasicClientId}:{DevServer.BasicClientSecret} -d grant_type=client_credentials -d "scope={DevServer.ApiScope} offline_access" {token}
+              curl -s -H "Authorization: Bearer $ACCESS_TOKEN" {server.ApiUrl}ping
+              curl -s -X POST {server.Authority}admin/revoke-access-tokens
+            Ctrl+C stops the server.
+            """);
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OfflineBearer;
+using OfflineBearer.Demo;
+using OfflineBearer.DevServer;
+
+// Settings come from the command line or from OFFLINEBEARER_* environment variables (keep the secret in the latter).
+var settings = new ConfigurationBuilder()
+    .AddEnvironmentVariables("OFFLINEBEARER_")
+    .AddCommandLine(args, new Dictionary<string, string>
+    {
+        ["--authority"] = "AUTHORITY",
+        ["--client-id"] = "CLIENT_ID",
+        ["--client-secret"] = "CLIENT_SECRET",
+        ["--scope"] = "SCOPE",
+        ["--url"] = "URL",
+        ["--calls"] = "CALLS",
+    })
+    .Build();
+
+var console = new DemoConsole();
+try
+{
+    return settings["AUTHORITY"] is null
+        ? await RunEmbeddedAsync(console)
+        : await RunAgainstRealServerAsync(settings, console);
+}
+catch (OptionsValidationException e)
+{
+    Console.Error.WriteLine($"Configuration error: {string.Join(" ", e.Failures)}");
+}
+catch (OfflineBearerException e)
+{
+    Console.Error.WriteLine($"No token: {e.Message}");
+}
+catch (HttpRequestException e)
+{
+    Console.Error.WriteLine($"The API could not be reached: {e.Message}");
+}
+
+return 1;
+
+// The whole lifecycle against the embedded OpenID Connect server: first token, refreshes ahead of expiry, rotation,
+// a server-side revocation answered by 401 and a silent retry.
+static async Task<int> RunEmbeddedAsync(DemoConsole console)
+{
+    var lifetime = TimeSpan.FromSeconds(6);
+    await using var server = await DevServer.StartAsync(new DevServerOptions { AccessTokenLifetime = lifetime });
+    console.Restart();
+    Console.WriteLine("OfflineBearer demo: a named HttpClient calls a protected API; the handler does all the token work.");
+    Console.WriteLine($"  token server  {server.Authority} (OpenIddict; access tokens live {lifetime.TotalSeconds} s; refresh tokens rotate, reuse is refused)");
+    Console.WriteLine($"  client        {DevServer.BasicClientId} (client_secret_basic), scope 'offline_access api'");
+    Console.WriteLine();
+
+    using var services = BuildServices(console, server.ApiUrl, o =>
+    {
+        o.Authority = server.Authority.ToString();
+        o.ClientId = DevServer.BasicClientId;
+        o.ClientSecret = DevServer.BasicClientSecret;
+        o.Scope = "offline_access api";
+        o.RefreshBeforeExpiry = TimeSpan.FromSeconds(1);
+    });
+    var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("demo-api");
+
+    int calls = 0, failures = 0;
+    for (var second = 0.0; second < 16; second += 0.5)
+    {
+        if (calls == 19)
+        {
+            var revoked = await server.RevokeAccessTokensAsync();
+            console.Line("server", $"an administrator revoked {revoked} access token(s); the client does not know yet");
+        }
+
+        calls++;
+        using var response = await client.GetAsync("ping");
+        failures += response.IsSuccessStatusCode ? 0 : 1;
+        console.Line("call", $"#{calls,-3} GET ping -> {(int)response.StatusCode} {response.ReasonPhrase}");
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine(
+        $"Summary: {calls} calls, {failures} failed; token requests: {server.Stats.TokenRequests("client_credentials")} client_credentials, " +
+        $"{server.Stats.TokenRequests("refresh_token")} refresh_token; {console.Resends} resent after 401; " +
+        $"expired tokens seen by the API: {server.Stats.ApiRejectedExpired}.");
+    return failures == 0 ? 0 : 1;
+}
+
+// The same client against a real server such as Keycloak.
+static async Task<int> RunAgainstRealServerAsync(IConfiguration settings, DemoConsole console)
+{
+    if (settings["URL"] is not { } url || !Uri.TryCreate(url, UriKind.Absolute, out var api))
+    {
+        Console.Error.WriteLine("Configuration error: --url (or OFFLINEBEARER_URL) must name the API to call, such as https://api.example.org/items.");
+        return 1;
+    }
+
+    using var services = BuildServices(console, api, o =>
+    {
+        o.Authority = settings["AUTHORITY"];
+        o.ClientId = settings["CLIENT_ID"];
+        o.ClientSecret = settings["CLIENT_SECRET"];
+        o.Scope = settings["SCOPE"] ?? "offline_access";
+    });
+    var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("demo-api");
+
+    var calls = int.TryParse(settings["CALLS"], out var n) ? n : 3;
+    var failures = 0;
+    for (var i = 1; i <= calls; i++)
+    {
+        using var response = await client.GetAsync(api);
+        failures += response.IsSuccessStatusCode ? 0 : 1;
+        console.Line("call", $"#{i,-3} GET {api.AbsolutePath} -> {(int)response.StatusCode} {response.ReasonPhrase}");
+    }
+
+    return failures == 0 ? 0 : 1;
+}
+
+static ServiceProvider BuildServices(DemoConsole console, Uri api, Action<OfflineBearerOptions> configure)
+{
+    var services = new ServiceCollection();
+    services.AddLogging(logging => logging.ClearProviders().AddProvider(console).AddFilter((category, _) => category == "OfflineBearer"));
+    services.AddHttpClient("demo-api", c => c.BaseAddress = api).AddOfflineBearerHandler(configure);
+    return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+}

@@ -1,0 +1,249 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using OfflineBearer.DevServer.Internal;
+using OpenIddict.Abstractions;
+
+namespace OfflineBearer.DevServer;
+
+/// <summary>
+/// A small OpenID Connect server (OpenIddict) with a protected API, for demos, integration tests and trials with curl.
+/// It issues plain JWT access tokens and offline refresh tokens to three fixed clients, keeps everything in an
+/// in-memory SQLite store, and lives until disposed. Not for production: ephemeral keys, plain HTTP, fixed secrets.
+/// </summary>
+public sealed class DevServer : IAsyncDisposable
+{
+    /// <summary>Confidential client that authenticates with <c>client_secret_basic</c> only.</summary>
+    public const string BasicClientId = "basic-client";
+
+    /// <summary>Secret of <see cref="BasicClientId"/>.</summary>
+    public const string BasicClientSecret = "basic-secret";
+
+    /// <summary>Confidential client that authenticates with <c>client_secret_post</c> only.</summary>
+    public const string PostClientId = "post-client";
+
+    /// <summary>Secret of <see cref="PostClientId"/>.</summary>
+    public const string PostClientSecret = "post-secret";
+
+    /// <summary>Public client (no secret), allowed the password grant for <see cref="UserName"/>.</summary>
+    public const string PublicClientId = "public-client";
+
+    /// <summary>The demo user of the public client's password grant.</summary>
+    public const string UserName = "alice";
+
+    /// <summary>Password of <see cref="UserName"/>.</summary>
+    public const string Password = "alice-password";
+
+    /// <summary>The scope every client may ask for besides <c>offline_access</c>.</summary>
+    public const string ApiScope = "api";
+
+    private const string DefaultUrl = "http://127.0.0.1:0";
+
+    private readonly WebApplication _app;
+    private readonly SqliteConnection _keepAlive;
+    private readonly HttpClient _http;
+    private readonly TokenRevoker _revoker;
+    private int _disposed;
+
+    private DevServer(WebApplication app, SqliteConnection keepAlive, Uri authority, DevServerStats stats)
+    {
+        _app = app;
+        _keepAlive = keepAlive;
+        _revoker = app.Services.GetRequiredService<TokenRevoker>();
+        _http = new HttpClient();
+        Authority = authority;
+        TokenEndpoint = new Uri(authority, "connect/token");
+        RevocationEndpoint = new Uri(authority, "connect/revoke");
+        ApiUrl = new Uri(authority, "api/");
+        Stats = stats;
+    }
+
+    /// <summary>The issuer and base address, with the real port and a trailing slash, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri Authority { get; }
+
+    /// <summary>The discovery document, <c>{Authority}.well-known/openid-configuration</c>.</summary>
+    public Uri DiscoveryEndpoint => new(Authority, ".well-known/openid-configuration");
+
+    /// <summary>The token endpoint, <c>{Authority}connect/token</c>.</summary>
+    public Uri TokenEndpoint { get; }
+
+    /// <summary>The RFC 7009 revocation endpoint, <c>{Authority}connect/revoke</c>.</summary>
+    public Uri RevocationEndpoint { get; }
+
+    /// <summary>The protected API's base, <c>{Authority}api/</c>; <c>GET ping</c> answers 200 with a valid access token.</summary>
+    public Uri ApiUrl { get; }
+
+    /// <summary>What the server has seen: token requests and API calls.</summary>
+    public DevServerStats Stats { get; }
+
+    /// <summary>Starts a server and seeds its clients; it listens once this completes.</summary>
+    /// <param name="options">The settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server; dispose it to stop it.</returns>
+    public static async Task<DevServer> StartAsync(DevServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new DevServerOptions();
+        Validate(options);
+
+        // A named, shared-cache in-memory database lives as long as one connection to it stays open. Each DbContext
+        // opens its own connection to it, because one SqliteConnection must not serve concurrent requests.
+        var connectionString = $"Data Source=OfflineBearer.DevServer.{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        var keepAlive = new SqliteConnection(connectionString);
+        WebApplication? app = null;
+        try
+        {
+            await keepAlive.OpenAsync(cancellationToken);
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ApplicationName = typeof(DevServer).Assembly.GetName().Name,
+                ContentRootPath = AppContext.BaseDirectory,
+            });
+            builder.WebHost.UseUrls(options.Url);
+            builder.Logging.ClearProviders();
+            (options.ConfigureLogging ?? DefaultLogging)(builder.Logging);
+
+            var stats = new DevServerStats();
+            builder.Services.AddDevServer(options, connectionString, stats);
+
+            app = builder.Build();
+            app.UseAuthentication();
+            app.MapTokenEndpoint();
+            app.MapApi();
+            app.MapAdmin();
+
+            await SeedAsync(app.Services, cancellationToken);
+            await app.StartAsync(cancellationToken);
+
+            var server = new DevServer(app, keepAlive, ReadAuthority(app), stats);
+            await server.WarmUpAsync(cancellationToken);
+            return server;
+        }
+        catch
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+
+            await keepAlive.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Gets a fresh offline refresh token for <see cref="PublicClientId"/> with the password grant over HTTP, as a user
+    /// would obtain one out of band. The request shows in <see cref="Stats"/> like any other.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The refresh token.</returns>
+    public async Task<string> GetPublicClientOfflineTokenAsync(CancellationToken cancellationToken = default)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [OpenIddictConstants.Parameters.GrantType] = OpenIddictConstants.GrantTypes.Password,
+            [OpenIddictConstants.Parameters.ClientId] = PublicClientId,
+            [OpenIddictConstants.Parameters.Username] = UserName,
+            [OpenIddictConstants.Parameters.Password] = Password,
+            [OpenIddictConstants.Parameters.Scope] = $"{OpenIddictConstants.Scopes.OfflineAccess} {ApiScope}",
+        });
+
+        using var response = await _http.PostAsync(TokenEndpoint, form, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<TokenResponse>(cancellationToken);
+
+        return body?.RefreshToken ?? throw new InvalidOperationException(
+            $"The password grant for '{PublicClientId}' returned no refresh token: HTTP {(int)response.StatusCode} {body?.Error}.");
+    }
+
+    /// <summary>Revokes every access token that is still valid, so the API refuses them from now on.</summary>
+    /// <param name="cancellationToken">Cancels the revocation.</param>
+    /// <returns>How many access tokens were revoked.</returns>
+    public Task<int> RevokeAccessTokensAsync(CancellationToken cancellationToken = default) =>
+        _revoker.RevokeAccessTokensAsync(cancellationToken);
+
+    /// <summary>
+    /// Revokes every valid refresh token of a client, and its grants, so its next refresh fails with
+    /// <c>invalid_grant</c>. Access tokens already issued stay usable until they expire, as with a JWT resource server.
+    /// </summary>
+    /// <param name="clientId">The client, e.g. <see cref="BasicClientId"/>.</param>
+    /// <param name="cancellationToken">Cancels the revocation.</param>
+    /// <returns>How many refresh tokens were revoked.</returns>
+    public Task<int> RevokeRefreshTokensAsync(string clientId, CancellationToken cancellationToken = default) =>
+        _revoker.RevokeRefreshTokensAsync(clientId, cancellationToken);
+
+    /// <summary>
+    /// The first discovery and token requests of a fresh process take seconds (JIT, EF Core model, secret hashing); a
+    /// client would count them against its first token's lifetime. One refused request pays that cost up front.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        (await _http.GetAsync(DiscoveryEndpoint, cancellationToken)).Dispose();
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [OpenIddictConstants.Parameters.GrantType] = OpenIddictConstants.GrantTypes.ClientCredentials,
+            [OpenIddictConstants.Parameters.ClientId] = PostClientId,
+            [OpenIddictConstants.Parameters.ClientSecret] = "warm-up, not the secret",
+        });
+        (await _http.PostAsync(TokenEndpoint, form, cancellationToken)).Dispose();
+        Stats.Reset();
+    }
+
+    /// <summary>Stops the server and drops its store. Safe to call more than once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _keepAlive.DisposeAsync();
+    }
+
+    private static void Validate(DevServerOptions options)
+    {
+        if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new ArgumentException($"Url must be an absolute http URL such as {DefaultUrl}; it was '{options.Url}'.", nameof(options));
+        }
+
+        if (options.AccessTokenLifetime <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"AccessTokenLifetime must be positive; it was {options.AccessTokenLifetime}.", nameof(options));
+        }
+
+        ArgumentNullException.ThrowIfNull(options.TimeProvider);
+    }
+
+    private static void DefaultLogging(ILoggingBuilder logging) =>
+        logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)
+            // It warns at every start that its in-memory key is not encrypted at rest; it is never at rest.
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+    private static async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DevServerDbContext>().Database.EnsureCreatedAsync(cancellationToken);
+
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        foreach (var client in DevClient.All)
+        {
+            await applications.CreateAsync(client.ToDescriptor(), cancellationToken);
+        }
+    }
+
+    // With port 0 only the running server knows its port.
+    private static Uri ReadAuthority(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(new Uri(address), "/");
+    }
+
+    private sealed record TokenResponse(
+        [property: JsonPropertyName("refresh_token")] string? RefreshToken,
+        [property: JsonPropertyName("error")] string? Error);
+}

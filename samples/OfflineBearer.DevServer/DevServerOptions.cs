@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace OfflineBearer.DevServer;
+
+/// <summary>
+/// Settings of a <see cref="DevServer"/>. The defaults suit tests and the demo: a free loopback port,
+/// ten-second access tokens, rotated refresh tokens with strict reuse detection, and quiet logs.
+/// </summary>
+public sealed class DevServerOptions
+{
+    /// <summary>The address to listen on; port 0 picks a free port.</summary>
+    /// <value>The default is <c>http://127.0.0.1:0</c>.</value>
+    public string Url { get; set; } = "http://127.0.0.1:0";
+
+    /// <summary>How long issued access tokens live (their <c>exp</c> minus <c>iat</c>).</summary>
+    /// <value>The default is 10 seconds, short enough to exercise refreshes.</value>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether each refresh returns a new refresh token and retires the old one. When on, reuse detection is strict:
+    /// presenting an already redeemed refresh token revokes the whole grant, like Keycloak's "Revoke Refresh Token".
+    /// When off, a refresh token stays valid after use; each refresh still returns a new one too, as Keycloak does.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool RotateRefreshTokens { get; set; } = true;
+
+    /// <summary>The clock of the server and of the API's token validation, so tests can move time.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Configures logging; the builder starts with no providers.</summary>
+    /// <value>The default, <see langword="null"/>, logs warnings and errors to the console.</value>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
+}

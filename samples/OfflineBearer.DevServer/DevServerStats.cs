@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+
+namespace OfflineBearer.DevServer;
+
+/// <summary>
+/// What a <see cref="DevServer"/> has seen since it started or since <see cref="Reset"/>: token endpoint requests
+/// and calls to the protected API. All members are thread-safe.
+/// </summary>
+public sealed class DevServerStats
+{
+    private readonly ConcurrentDictionary<string, int> _tokenRequestsByGrantType = new(StringComparer.Ordinal);
+    private int _failedTokenRequests;
+    private int _reusedRefreshTokens;
+    private int _apiCalls;
+    private int _apiRejected;
+    private int _apiRejectedExpired;
+
+    /// <summary>Token endpoint requests with this <c>grant_type</c>, successful or not, from any client.</summary>
+    public int TokenRequests(string grantType) => _tokenRequestsByGrantType.GetValueOrDefault(grantType);
+
+    /// <summary>All token endpoint requests, successful or not.</summary>
+    public int TokenRequests() => _tokenRequestsByGrantType.Values.Sum();
+
+    /// <summary>Token endpoint requests answered with an OAuth error.</summary>
+    public int FailedTokenRequests => Volatile.Read(ref _failedTokenRequests);
+
+    /// <summary>
+    /// Refresh requests that presented an already redeemed refresh token, so reuse detection fired and the grant
+    /// was revoked. Only rotation produces redeemed tokens.
+    /// </summary>
+    public int ReusedRefreshTokens => Volatile.Read(ref _reusedRefreshTokens);
+
+    /// <summary>Requests that reached the protected API, accepted or not.</summary>
+    public int ApiCalls => Volatile.Read(ref _apiCalls);
+
+    /// <summary>API requests answered 401.</summary>
+    public int ApiRejected => Volatile.Read(ref _apiRejected);
+
+    /// <summary>API requests answered 401 because the (otherwise genuine) access token had expired.</summary>
+    public int ApiRejectedExpired => Volatile.Read(ref _apiRejectedExpired);
+
+    /// <summary>Sets every counter back to zero.</summary>
+    public void Reset()
+    {
+        _tokenRequestsByGrantType.Clear();
+        Volatile.Write(ref _failedTokenRequests, 0);
+        Volatile.Write(ref _reusedRefreshTokens, 0);
+        Volatile.Write(ref _apiCalls, 0);
+        Volatile.Write(ref _apiRejected, 0);
+        Volatile.Write(ref _apiRejectedExpired, 0);
+    }
+
+    internal void RecordTokenRequest(string grantType, bool failed, bool reusedRefreshToken)
+    {
+        _tokenRequestsByGrantType.AddOrUpdate(grantType, 1, static (_, count) => count + 1);
+
+        if (failed)
+        {
+            Interlocked.Increment(ref _failedTokenRequests);
+        }
+
+        if (reusedRefreshToken)
+        {
+            Interlocked.Increment(ref _reusedRefreshTokens);
+        }
+    }
+
+    internal void RecordApiCall() => Interlocked.Increment(ref _apiCalls);
+
+    internal void RecordApiRejection(bool expired)
+    {
+        Interlocked.Increment(ref _apiRejected);
+
+        if (expired)
+        {
+            Interlocked.Increment(ref _apiRejectedExpired);
+        }
+    }
+}

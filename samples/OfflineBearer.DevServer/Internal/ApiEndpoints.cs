@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.IdentityModel.JsonWebTokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OfflineBearer.DevServer.Internal;
+
+/// <summary>
+/// The protected API. It authenticates by hand rather than with <c>RequireAuthorization</c> so it can count
+/// every call and tell an expired token from a revoked one.
+/// </summary>
+internal static class ApiEndpoints
+{
+    private const string Scheme = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+
+    // OpenIddict validation answers both an expired and a revoked token with this error (after the signature passed).
+    private const string NoLongerValidErrorId = "ID2019";
+
+    public static void MapApi(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/api/ping", PingAsync);
+
+    private static async Task<IResult> PingAsync(HttpContext http, DevServerStats stats, TimeProvider time)
+    {
+        stats.RecordApiCall();
+
+        var result = await http.AuthenticateAsync(Scheme);
+        if (!result.Succeeded || result.Principal.Identity?.IsAuthenticated != true)
+        {
+            stats.RecordApiRejection(expired: HasExpired(result, time));
+
+            // OpenIddict's challenge writes the 401 and its WWW-Authenticate header from the failed authentication.
+            return Results.Challenge(authenticationSchemes: [Scheme]);
+        }
+
+        return Results.Ok(new PingResponse(
+            Ok: true,
+            Client: result.Principal.GetClaim(Claims.ClientId),
+            Subject: result.Principal.GetClaim(Claims.Subject)));
+    }
+
+    private static bool HasExpired(AuthenticateResult result, TimeProvider time)
+    {
+        var errorUri = result.Properties?.GetString(".error_uri");
+        if (errorUri?.EndsWith(NoLongerValidErrorId, StringComparison.Ordinal) != true
+            || result.Properties!.GetTokenValue("access_token") is not { } token
+            || !new JsonWebTokenHandler().CanReadToken(token))
+        {
+            return false;
+        }
+
+        var expires = new JsonWebToken(token).ValidTo;
+        return expires != DateTime.MinValue && expires < time.GetUtcNow().UtcDateTime;
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore;
+using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace OfflineBearer.DevServer.Internal;
+
+/// <summary>
+/// Holds each confidential client to its one authentication method at the token endpoint, as Keycloak does.
+/// OpenIddict 7 accepts a client secret from either the Basic header or the form for any client.
+/// </summary>
+internal sealed class ClientAuthenticationMethodCheck : IOpenIddictServerHandler<ValidateTokenRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
+            .UseSingletonHandler<ClientAuthenticationMethodCheck>()
+            .SetOrder(int.MinValue + 50_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ValidateTokenRequestContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        // Unknown clients and the public client are left to OpenIddict's own checks.
+        if (DevClient.Find(context.ClientId) is not { ClientSecret: not null } client)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var authorization = context.Transaction.GetHttpRequest()?.Headers.Authorization.ToString() ?? string.Empty;
+        var used = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
+            ? ClientAuthenticationMethods.ClientSecretBasic
+            : ClientAuthenticationMethods.ClientSecretPost;
+
+        if (used != client.AuthenticationMethod)
+        {
+            context.Reject(
+                error: Errors.InvalidClient,
+                description: $"The client '{client.ClientId}' must authenticate with {client.AuthenticationMethod}, not {used}.");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OfflineBearer.DevServer.Internal;
+
+/// <summary>The server's service registrations: the OpenIddict store, server and validation, and our own pieces.</summary>
+internal static class DevServerServices
+{
+    public static IServiceCollection AddDevServer(
+        this IServiceCollection services, DevServerOptions options, string connectionString, DevServerStats stats)
+    {
+        var time = options.TimeProvider;
+
+        services.AddSingleton(time);
+        services.AddSingleton(stats);
+        services.AddSingleton<TokenRevoker>();
+        services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        services.AddAuthentication();
+
+        services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryXmlRepository());
+
+        services.AddDbContext<DevServerDbContext>(db => db.UseSqlite(connectionString).UseOpenIddict());
+
+        services.AddOpenIddict()
+            .AddCore(core =>
+            {
+                core.UseEntityFrameworkCore().UseDbContext<DevServerDbContext>();
+                core.Configure(settings => settings.TimeProvider = time);
+            })
+            .AddServer(server =>
+            {
+                server.SetTokenEndpointUris("connect/token")
+                      .SetRevocationEndpointUris("connect/revoke");
+
+                server.AllowClientCredentialsFlow()
+                      .AllowRefreshTokenFlow()
+                      .AllowPasswordFlow();
+
+                server.RegisterScopes(Scopes.OfflineAccess, DevServer.ApiScope);
+
+                // Offline-like refresh tokens: they never expire on their own, only by rotation or revocation.
+                server.SetAccessTokenLifetime(options.AccessTokenLifetime)
+                      .SetRefreshTokenLifetime(null);
+
+                if (options.RotateRefreshTokens)
+                {
+                    // No grace period: replaying a redeemed refresh token revokes the whole grant at once.
+                    server.SetRefreshTokenReuseLeeway(null);
+                }
+                else
+                {
+                    server.DisableRollingRefreshTokens();
+                }
+
+                // Plain JWT access tokens, so clients and tests can read exp and iat; keys live as long as the process.
+                server.AddEphemeralEncryptionKey()
+                      .AddEphemeralSigningKey()
+                      .DisableAccessTokenEncryption();
+
+                server.AddEventHandler(TokenResponseRecorder.Descriptor)
+                      .AddEventHandler(ClientAuthenticationMethodCheck.Descriptor);
+
+                server.Configure(settings => settings.TimeProvider = time);
+
+                server.UseAspNetCore()
+                      .EnableTokenEndpointPassthrough()
+                      .DisableTransportSecurityRequirement(); // plain HTTP on loopback
+            })
+            .AddValidation(validation =>
+            {
+                validation.UseLocalServer();
+
+                // After UseLocalServer, which sets it only for reference tokens: look every access token up in the
+                // store, so a token revoked on the server is refused by the API at once.
+                validation.EnableTokenEntryValidation();
+
+                validation.Configure(settings => settings.TimeProvider = time);
+                validation.UseAspNetCore();
+            });
+
+        return services;
+    }
+}

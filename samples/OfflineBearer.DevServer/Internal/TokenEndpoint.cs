@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OfflineBearer.DevServer.Internal;
+
+/// <summary>
+/// The token endpoint's own logic, reached through OpenIddict's passthrough once OpenIddict has authenticated the
+/// client and validated the grant (including the refresh token). It only decides who the token is for.
+/// </summary>
+internal static class TokenEndpoint
+{
+    public static void MapTokenEndpoint(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPost("/connect/token", (Delegate)HandleAsync);
+
+    private static async Task<IResult> HandleAsync(HttpContext http)
+    {
+        var request = http.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict server request is missing; is passthrough enabled?");
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            // A client acting for itself: it is its own subject.
+            return SignIn(request.ClientId!, request.GetScopes());
+        }
+
+        if (request.IsPasswordGrantType())
+        {
+            return request.Username == DevServer.UserName && request.Password == DevServer.Password
+                ? SignIn(DevServer.UserName, request.GetScopes())
+                : Reject(Errors.InvalidGrant, "The user name or password is wrong.");
+        }
+
+        if (request.IsRefreshTokenGrantType())
+        {
+            // OpenIddict has already checked the refresh token (signature, status, reuse); re-issue its principal.
+            var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            return result.Principal is { } principal
+                ? Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)
+                : Reject(Errors.InvalidGrant, "The refresh token is no longer valid.");
+        }
+
+        // OpenIddict rejects grant types that were not allowed before the request gets here.
+        return Reject(Errors.UnsupportedGrantType, "This grant type is not supported.");
+    }
+
+    private static IResult SignIn(string subject, ImmutableArray<string> scopes)
+    {
+        var identity = new ClaimsIdentity(
+            authenticationType: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme,
+            nameType: Claims.Name,
+            roleType: Claims.Role);
+
+        identity.SetClaim(Claims.Subject, subject).SetClaim(Claims.Name, subject);
+        identity.SetScopes(scopes);
+        identity.SetDestinations(static _ => [Destinations.AccessToken]);
+
+        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static IResult Reject(string error, string description) =>
+        Results.Forbid(
+            new AuthenticationProperties(new Dictionary<string, string?>
+            {
+                [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+            }),
+            [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}
