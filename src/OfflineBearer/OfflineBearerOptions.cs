@@ -53,4 +53,27 @@ public sealed class OfflineBearerOptions
     /// </summary>
     /// <value>The default is true.</value>
     public bool RequireHttps { get; set; } = true;
+
+    /// <summary>How long one try at the token endpoint (send and read the answer) may take before it is abandoned.
+    /// A caller whose token has not expired waits at most this long for a refresh, then goes on with the current token.</summary>
+    /// <value>The default is 10 seconds.</value>
+    public TimeSpan TokenRequestAttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many times a token request is tried again after a network error, a timeout, or HTTP 408, 429,
+    /// 500, 502, 503 or 504, with exponential backoff and jitter (honouring <c>Retry-After</c>). OAuth errors such as
+    /// <c>invalid_grant</c> are never tried again.</summary>
+    /// <value>The default is 3.</value>
+    public int TokenRequestRetries { get; set; } = 3;
+
+    /// <summary>The time limit of one token request with all its retries.</summary>
+    /// <value>The default is 30 seconds.</value>
+    public TimeSpan TokenRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// An offline session dies when its refresh token goes unused for long (30 days on Keycloak). A hosted service
+    /// refreshes every client that holds a refresh token once it has not been refreshed for this long, even without
+    /// traffic. Null turns it off.
+    /// </summary>
+    /// <value>The default is 7 days.</value>
+    public TimeSpan? KeepAliveInterval { get; set; } = TimeSpan.FromDays(7);
 }

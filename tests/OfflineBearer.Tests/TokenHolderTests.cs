@@ -119,7 +119,8 @@ public sealed class TokenHolderTests
     [Fact]
     public async Task Before_the_refresh_window_one_background_refresh_starts_and_callers_keep_the_current_token()
     {
-        using var harness = new Harness();
+        // The token request below stays in flight while the clock moves minutes: give it time not to be abandoned.
+        using var harness = new Harness(o => o.TokenRequestAttemptTimeout = o.TokenRequestTimeout = TimeSpan.FromHours(1));
         var hold = new TaskCompletionSource();
         var backgroundRequestArrived = new TaskCompletionSource();
         harness.OnToken = async _ =>

@@ -46,6 +46,21 @@ internal sealed class OfflineBearerOptionsValidator : IValidateOptions<OfflineBe
             failures.Add($"OfflineBearer client '{client}': RefreshBeforeExpiry must not be negative.");
         }
 
+        if (options.TokenRequestAttemptTimeout <= TimeSpan.Zero || options.TokenRequestTimeout < options.TokenRequestAttemptTimeout)
+        {
+            failures.Add($"OfflineBearer client '{client}': TokenRequestAttemptTimeout must be positive and TokenRequestTimeout at least as long.");
+        }
+
+        if (options.TokenRequestRetries is < 0 or > 10)
+        {
+            failures.Add($"OfflineBearer client '{client}': TokenRequestRetries must be between 0 and 10.");
+        }
+
+        if (options.KeepAliveInterval is { } keepAlive && keepAlive < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"OfflineBearer client '{client}': KeepAliveInterval must be at least one minute, or null to turn it off.");
+        }
+
         if (!Enum.IsDefined(options.ClientAuthentication))
         {
             failures.Add($"OfflineBearer client '{client}': ClientAuthentication must be ClientSecretBasic or ClientSecretPost.");

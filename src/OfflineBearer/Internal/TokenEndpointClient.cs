@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Polly;
+using Polly.Timeout;
 
 namespace OfflineBearer.Internal;
 
@@ -17,14 +19,18 @@ internal sealed class TokenEndpointClient
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
     private readonly Func<HttpClient> _createHttpClient;
+    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline<TokenEndpointAnswer> _resilience;
     private readonly Lock _discoveryGate = new();
     private Task<Uri>? _tokenEndpoint;
 
-    public TokenEndpointClient(string clientName, OfflineBearerOptions options, Func<HttpClient> createHttpClient)
+    public TokenEndpointClient(string clientName, OfflineBearerOptions options, Func<HttpClient> createHttpClient, TimeProvider time)
     {
         _clientName = clientName;
         _options = options;
         _createHttpClient = createHttpClient;
+        _time = time;
+        _resilience = TokenEndpointResilience.Create(options, time);
         if (options.TokenEndpoint is { } endpoint)
         {
             _tokenEndpoint = Task.FromResult(endpoint);
@@ -39,16 +45,21 @@ internal sealed class TokenEndpointClient
         var grant = refreshToken is null ? GrantTypes.ClientCredentials : GrantTypes.RefreshToken;
         var endpoint = await GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = BuildForm(grant, refreshToken) };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (!IsPublicClient && _options.ClientAuthentication == ClientAuthenticationMethod.ClientSecretBasic)
-        {
-            request.Headers.Authorization = BasicCredentials(_options.ClientId!, _options.ClientSecret!);
-        }
+        var answer = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = BuildForm(grant, refreshToken) };
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                if (!IsPublicClient && _options.ClientAuthentication == ClientAuthenticationMethod.ClientSecretBasic)
+                {
+                    request.Headers.Authorization = BasicCredentials(_options.ClientId!, _options.ClientSecret!);
+                }
 
-        using var response = await SendAsync(request, $"the {grant} request", cancellationToken).ConfigureAwait(false);
-        var body = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
-        var parsed = body is null ? null : TokenResponse.Parse(body, response.IsSuccessStatusCode);
+                return request;
+            },
+            $"the {grant} request",
+            cancellationToken).ConfigureAwait(false);
+        var parsed = answer.Body is null ? null : TokenResponse.Parse(answer.Body, answer.IsSuccess);
 
         if (parsed is { IsSuccess: true })
         {
@@ -58,20 +69,20 @@ internal sealed class TokenEndpointClient
         if (parsed is { Error: { } error })
         {
             throw new OfflineBearerException(
-                DescribeOAuthError(grant, error, (int)response.StatusCode),
+                DescribeOAuthError(grant, error, (int)answer.Status),
                 error,
                 Redact(parsed.ErrorDescription, refreshToken),
-                response.StatusCode);
+                answer.Status);
         }
 
-        var why = parsed?.Problem ?? "the body is not JSON";
+        var why = parsed?.Problem ?? (answer.MediaType is null or "application/json" ? "no usable body" : "the body is not JSON");
         throw new OfflineBearerException(
-            $"The token endpoint of OfflineBearer client '{_clientName}' answered the {grant} request with HTTP {(int)response.StatusCode} " +
-            $"({response.Content.Headers.ContentType?.MediaType ?? "no content type"}) and {why}. " +
+            $"The token endpoint of OfflineBearer client '{_clientName}' answered the {grant} request with HTTP {(int)answer.Status} " +
+            $"({answer.MediaType ?? "no content type"}) and {why}. " +
             "A proxy or gateway page usually means the TokenEndpoint or Authority points at the wrong place.",
             error: null,
             errorDescription: null,
-            response.StatusCode);
+            answer.Status);
     }
 
     private FormUrlEncodedContent BuildForm(string grant, string? refreshToken)
@@ -128,19 +139,17 @@ internal sealed class TokenEndpointClient
         var authority = _options.Authority!.TrimEnd('/');
         var address = new Uri(authority + "/.well-known/openid-configuration");
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, address);
-        using var response = await SendAsync(request, "discovery", cancellationToken).ConfigureAwait(false);
-        var body = response.IsSuccessStatusCode ? await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false) : null;
-
-        var endpoint = body is null ? null : ReadTokenEndpoint(body);
+        var answer = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", cancellationToken)
+            .ConfigureAwait(false);
+        var endpoint = answer is { IsSuccess: true, Body: { } body } ? ReadTokenEndpoint(body) : null;
         if (endpoint is null)
         {
             throw new OfflineBearerException(
-                $"Discovery for OfflineBearer client '{_clientName}' at {address} answered HTTP {(int)response.StatusCode} without a usable " +
+                $"Discovery for OfflineBearer client '{_clientName}' at {address} answered HTTP {(int)answer.Status} without a usable " +
                 "\"token_endpoint\". Check Authority (for Keycloak: https://host/realms/REALM, or with /auth before /realms on old servers), or set TokenEndpoint.",
                 error: null,
                 errorDescription: null,
-                response.StatusCode);
+                answer.Status);
         }
 
         if (_options.RequireHttps && !Transport.IsAllowed(endpoint))
@@ -171,11 +180,23 @@ internal sealed class TokenEndpointClient
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    /// <summary>Sends a fresh request per try through the resilience pipeline; faults become <see cref="OfflineBearerException"/>.</summary>
+    private async Task<TokenEndpointAnswer> SendAsync(Func<HttpRequestMessage> createRequest, string what, CancellationToken cancellationToken)
     {
         try
         {
-            return await _createHttpClient().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            return await _resilience.ExecuteAsync(
+                static async (state, token) =>
+                {
+                    using var request = state.createRequest();
+                    using var response = await state.self._createHttpClient()
+                        .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+                    var body = await ReadBodyAsync(response, token).ConfigureAwait(false);
+                    return new TokenEndpointAnswer(
+                        response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, state.self.ReadRetryAfter(response));
+                },
+                (self: this, createRequest),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
@@ -186,7 +207,7 @@ internal sealed class TokenEndpointClient
                 e.StatusCode,
                 e);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutRejectedException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw new OfflineBearerException(
                 $"OfflineBearer client '{_clientName}': the token server did not answer {what} in time.",
@@ -195,6 +216,17 @@ internal sealed class TokenEndpointClient
                 statusCode: null,
                 e);
         }
+    }
+
+    private TimeSpan? ReadRetryAfter(HttpResponseMessage response)
+    {
+        var retryAfter = response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - _time.GetUtcNow(),
+            _ => (TimeSpan?)null,
+        };
+        return retryAfter is { } wait && wait > TimeSpan.Zero ? wait : null;
     }
 
     /// <summary>The body, or null when it is not JSON or larger than <see cref="MaxBodyBytes"/> (read no further).</summary>

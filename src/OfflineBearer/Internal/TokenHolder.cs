@@ -98,14 +98,21 @@ internal sealed class TokenHolder : IDisposable
     private async Task<TokenSnapshot> WaitForTokenAsync(TokenSnapshot? seen, bool rejected, CancellationToken cancellationToken)
     {
         var (refresh, _) = StartRefresh(seen);
-        try
+        var stillValid = !rejected && seen is not null && !seen.IsExpired(_time.GetTimestamp());
+        if (!stillValid)
         {
             return await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OfflineBearerException) when (!rejected && seen is not null && !seen.IsExpired(_time.GetTimestamp()))
+
+        try
         {
-            // A failed refresh never takes away a token that has not expired: it is still sent and the API judges it.
-            return seen;
+            // Worth one try's wait, never the whole retry budget: the current token still works.
+            return await refresh.WaitAsync(_options.TokenRequestAttemptTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OfflineBearerException or TimeoutException)
+        {
+            // A failed or slow refresh never takes away a token that has not expired: it is sent and the API judges it.
+            return seen!;
         }
     }
 

@@ -52,7 +52,7 @@ internal sealed class TokenHolderRegistry : IDisposable
     {
         var options = _options.Get(clientName);
         var tokenClientName = TokenEndpointClientName(clientName);
-        var endpoint = new TokenEndpointClient(clientName, options, () => _httpClientFactory.CreateClient(tokenClientName));
+        var endpoint = new TokenEndpointClient(clientName, options, () => _httpClientFactory.CreateClient(tokenClientName), _time);
 
         // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
         var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);

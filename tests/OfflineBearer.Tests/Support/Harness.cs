@@ -45,6 +45,9 @@ internal sealed class Harness : IDisposable
                 o.ClientId = ClientId;
                 o.ClientSecret = ClientSecret;
                 o.Scope = "offline_access";
+
+                // Retries wait on the fake clock; the tests of resilience turn them on and move the clock themselves.
+                o.TokenRequestRetries = 0;
                 configure?.Invoke(o);
                 if (o.RefreshToken is { } refreshToken)
                 {
@@ -81,6 +84,23 @@ internal sealed class Harness : IDisposable
     public IServiceProvider Services => _services;
 
     public FakeLogCollector Logs => _services.GetFakeLogCollector();
+
+    /// <summary>
+    /// Moves the fake clock in steps until <paramref name="task"/> completes, pausing a moment of real time between
+    /// steps so that timer continuations run. For retry delays, whose timers start at moments a test cannot observe;
+    /// assertions stay on fake time, and only lower bounds are exact.
+    /// </summary>
+    public async Task AdvanceUntilDoneAsync(Task task, TimeSpan step, TimeSpan limit)
+    {
+        var start = Time.GetUtcNow();
+        while (!task.IsCompleted && Time.GetUtcNow() - start < limit)
+        {
+            Time.Advance(step);
+            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System));
+        }
+
+        Assert.True(task.IsCompleted, $"Still running after {limit} of fake time.");
+    }
 
     public HttpClient CreateClient() => _services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
 

@@ -1,14 +1,42 @@
 namespace OfflineBearer.Tests.Support;
 
 /// <summary>
-/// Sits in front of a MockHttp handler and fails like the network when <see cref="Fault"/> is set: MockHttp itself
-/// cannot throw from a dynamic response (it leaves the request hanging instead).
+/// Sits in front of a MockHttp handler and fails like the network: unreachable when <see cref="Fault"/> is set,
+/// silent until cancelled when <see cref="Hang"/> is. MockHttp itself cannot do either (a faulted dynamic response
+/// leaves its request hanging, deaf to cancellation). <see cref="Arrived"/> counts requests, so a test can move the
+/// fake clock exactly when a request is under way.
 /// </summary>
 internal sealed class NetworkFault(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
     public Exception? Fault { get; set; }
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        Fault is { } fault ? Task.FromException<HttpResponseMessage>(fault) : base.SendAsync(request, cancellationToken);
+    public bool Hang { get; set; }
 
+    public SemaphoreSlim Arrived { get; } = new(0);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        Arrived.Release();
+        if (Fault is { } fault)
+        {
+            throw fault;
+        }
+
+        if (Hang)
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+
+        return await base.SendAsync(request, cancellationToken);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Arrived.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }

@@ -1,0 +1,151 @@
+using System.Net;
+using OfflineBearer.Tests.Support;
+
+namespace OfflineBearer.Tests;
+
+public sealed class TokenEndpointResilienceTests
+{
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public async Task Transient_answers_are_retried_with_backoff_and_retry_after_is_honoured()
+    {
+        using var harness = new Harness(o => o.TokenRequestRetries = 3);
+        var attempts = new List<DateTimeOffset>();
+        var healthy = harness.OnToken;
+        harness.OnToken = request =>
+        {
+            attempts.Add(harness.Time.GetUtcNow());
+            return attempts.Count switch
+            {
+                1 => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)),
+                2 => Task.FromResult(new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new(TimeSpan.FromSeconds(5)) } }),
+                _ => healthy(request),
+            };
+        };
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        Assert.Equal(3, attempts.Count);
+        Assert.True(attempts[2] - attempts[1] >= TimeSpan.FromSeconds(5), $"waited {attempts[2] - attempts[1]}");
+    }
+
+    [Theory]
+    [InlineData("invalid_grant", HttpStatusCode.BadRequest)]
+    [InlineData("invalid_client", HttpStatusCode.Unauthorized)]
+    [InlineData("unauthorized_client", HttpStatusCode.Unauthorized)]
+    [InlineData("invalid_scope", HttpStatusCode.BadRequest)]
+    public async Task OAuth_errors_are_never_retried(string error, HttpStatusCode status)
+    {
+        using var harness = new Harness(o =>
+        {
+            o.TokenRequestRetries = 3;
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-the-test";
+        });
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error(error, "no"), status));
+        using var client = harness.CreateClient();
+
+        var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal(error, failure.Error);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_silent_token_server_is_abandoned_after_the_attempt_timeout()
+    {
+        using var harness = new Harness(o => o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(5));
+        harness.TokenNetwork.Hang = true;
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => call);
+        Assert.Contains("in time", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_slow_body_trips_the_attempt_timeout()
+    {
+        using var harness = new Harness(o => o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(5));
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = StalledStream.AsJsonContent() });
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        harness.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => call);
+        Assert.Contains("in time", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_an_expired_token_no_request_hangs_past_the_total_time_limit()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.TokenRequestRetries = 10;
+            o.TokenRequestAttemptTimeout = TimeSpan.FromMinutes(1);
+            o.TokenRequestTimeout = TimeSpan.FromMinutes(1);
+        });
+        harness.TokenNetwork.Hang = true;
+        using var client = harness.CreateClient();
+
+        var calls = Enumerable.Range(0, 10).Select(_ => client.GetAsync("items")).ToList();
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        harness.Time.Advance(TimeSpan.FromMinutes(1));
+        await Task.WhenAll(calls).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.All(calls, call => Assert.IsType<OfflineBearerException>(call.Exception?.InnerException));
+        Assert.Equal(0, harness.TokenNetwork.Arrived.CurrentCount);
+    }
+
+    [Fact]
+    public async Task Inside_the_refresh_window_a_caller_waits_one_attempt_at_most_and_keeps_the_current_token()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.TokenRequestRetries = 3;
+            o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(3);
+        });
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        var current = harness.ApiRequests.Single().BearerToken;
+        harness.Time.Advance(TimeSpan.FromSeconds(250));
+        harness.TokenNetwork.Hang = true;
+
+        var call = client.GetAsync("items");
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        harness.Time.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        Assert.Equal(current, harness.ApiRequests.Last().BearerToken);
+    }
+
+    [Fact]
+    public async Task However_many_requests_arrive_the_server_sees_one_attempt_per_backoff_step()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        harness.Time.Advance(TimeSpan.FromSeconds(250));
+
+        // 40 seconds of steady traffic inside the window, ten requests a second.
+        for (var i = 0; i < 400; i++)
+        {
+            (await client.GetAsync("items")).Dispose();
+            harness.Time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        // Pauses of 1, 2, 4, 8, 16 and then 30 seconds: at 0, 1, 3, 7, 15 and 31 seconds.
+        Assert.Equal(1 + 6, harness.TokenRequests.Count);
+    }
+}
