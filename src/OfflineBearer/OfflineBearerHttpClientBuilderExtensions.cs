@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -49,6 +50,9 @@ public static class OfflineBearerHttpClientBuilderExtensions
         services.AddOptionsWithValidateOnStart<OfflineBearerOptions, OfflineBearerOptionsValidator>(name);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenHolderRegistry>();
+        services.TryAddSingleton<IRefreshTokenStore, InMemoryRefreshTokenStore>();
+        services.AddSingleton(new OfflineBearerClientName(name));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OfflineBearerKeepAlive>());
 
         // The token endpoint gets a client of its own, so it never passes through this handler.
         services.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(name));

@@ -44,7 +44,10 @@ public sealed class ConventionTests
         var names = PublicTypes.Select(t => t.Name).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["ClientAuthenticationMethod", "OfflineBearerException", "OfflineBearerHttpClientBuilderExtensions", "OfflineBearerOptions"],
+            [
+                "ClientAuthenticationMethod", "IRefreshTokenStore", "OfflineBearerException", "OfflineBearerHttpClientBuilderExtensions",
+                "OfflineBearerOptions", "OfflineBearerServiceCollectionExtensions",
+            ],
             names);
     }
 }

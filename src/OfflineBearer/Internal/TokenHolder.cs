@@ -20,6 +20,7 @@ internal sealed class TokenHolder : IDisposable
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
     private readonly TokenEndpointClient _endpoint;
+    private readonly IRefreshTokenStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly double _refreshAtFraction;
@@ -34,13 +35,17 @@ internal sealed class TokenHolder : IDisposable
     private OfflineBearerException? _failure;
     private int _failuresInARow;
 
-    // Touched only by the one token request in flight.
+    // Touched only by the one token request in flight (keep-alive reads them as a hint).
     private string? _refreshToken;
+    private bool _refreshTokenLoaded;
+    private bool _refreshTokenUnsaved;
+    private long _lastTokenAt;
 
     public TokenHolder(
         string clientName,
         OfflineBearerOptions options,
         TokenEndpointClient endpoint,
+        IRefreshTokenStore store,
         TimeProvider time,
         ILogger logger,
         double refreshAtFraction)
@@ -48,10 +53,11 @@ internal sealed class TokenHolder : IDisposable
         _clientName = clientName;
         _options = options;
         _endpoint = endpoint;
+        _store = store;
         _time = time;
         _logger = logger;
         _refreshAtFraction = refreshAtFraction;
-        _refreshToken = string.IsNullOrEmpty(options.RefreshToken) ? null : options.RefreshToken;
+        _lastTokenAt = time.GetTimestamp();
     }
 
     public string ClientName => _clientName;
@@ -88,6 +94,28 @@ internal sealed class TokenHolder : IDisposable
     /// </summary>
     public Task<TokenSnapshot> GetTokenAfterRejectionAsync(TokenSnapshot rejected, CancellationToken cancellationToken) =>
         WaitForTokenAsync(rejected, rejected: true, cancellationToken);
+
+    /// <summary>
+    /// Refreshes once if no token was got for <paramref name="idle"/>, so an offline session that dies when unused
+    /// (30 days on Keycloak) stays alive without traffic. A client that only runs client_credentials has nothing to keep.
+    /// </summary>
+    public async Task KeepAliveAsync(TimeSpan idle, CancellationToken cancellationToken)
+    {
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastTokenAt)) < idle || (_current is not null && _refreshToken is null))
+        {
+            return;
+        }
+
+        var (refresh, _) = StartRefresh(_current);
+        try
+        {
+            await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OfflineBearerException)
+        {
+            // Recorded and logged by the refresh; the next check tries again.
+        }
+    }
 
     public void Dispose()
     {
@@ -173,6 +201,7 @@ internal sealed class TokenHolder : IDisposable
                 _failure = null;
                 _failuresInARow = 0;
                 Volatile.Write(ref _retryAt, 0);
+                Volatile.Write(ref _lastTokenAt, sentAt);
             }
 
             Log.TokenAcquired(_logger, _clientName, grant, lifetime?.TotalSeconds, response.Scope, response.RefreshToken is not null);
@@ -193,22 +222,21 @@ internal sealed class TokenHolder : IDisposable
     }
 
     /// <summary>
-    /// With a refresh token, the refresh grant; else client_credentials. A rotated refresh token replaces the old one
-    /// before the access token that came with it is used; a response without one keeps the old.
+    /// With a refresh token, the refresh grant; else client_credentials. A new refresh token is stored before the access
+    /// token that came with it is used; a response without one keeps the old.
     /// </summary>
     private async Task<(TokenResponse Response, string Grant)> RequestAsync(CancellationToken cancellationToken)
     {
-        var refreshToken = _refreshToken;
+        var refreshToken = await GetRefreshTokenAsync(cancellationToken).ConfigureAwait(false);
         if (refreshToken is null)
         {
             return (await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
         }
 
+        TokenResponse response;
         try
         {
-            var response = await _endpoint.RequestAsync(refreshToken, cancellationToken).ConfigureAwait(false);
-            _refreshToken = response.RefreshToken ?? refreshToken;
-            return (response, GrantTypes.RefreshToken);
+            response = await _endpoint.RequestAsync(refreshToken, cancellationToken).ConfigureAwait(false);
         }
         catch (OfflineBearerException e) when (e.Error == "invalid_grant" && !_endpoint.IsPublicClient)
         {
@@ -217,13 +245,66 @@ internal sealed class TokenHolder : IDisposable
             _refreshToken = null;
             return (await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
         }
+
+        await KeepRefreshTokenAsync(response.RefreshToken, cancellationToken).ConfigureAwait(false);
+        return (response, GrantTypes.RefreshToken);
     }
 
     private async Task<TokenResponse> ClientCredentialsAsync(CancellationToken cancellationToken)
     {
         var response = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
-        _refreshToken = response.RefreshToken;
+        await KeepRefreshTokenAsync(response.RefreshToken, cancellationToken).ConfigureAwait(false);
         return response;
+    }
+
+    /// <summary>
+    /// The refresh token to use: read from the store once (it wins over the configured one, which may have been
+    /// rotated away since), and a token whose storing failed is stored before it is used again.
+    /// </summary>
+    private async ValueTask<string?> GetRefreshTokenAsync(CancellationToken cancellationToken)
+    {
+        if (!_refreshTokenLoaded)
+        {
+            var stored = await _store.GetAsync(_clientName, cancellationToken).ConfigureAwait(false);
+            _refreshToken = stored ?? (string.IsNullOrEmpty(_options.RefreshToken) ? null : _options.RefreshToken);
+            _refreshTokenLoaded = true;
+        }
+
+        if (_refreshTokenUnsaved && _refreshToken is { } unsaved)
+        {
+            await StoreAsync(unsaved, cancellationToken).ConfigureAwait(false);
+        }
+
+        return _refreshToken;
+    }
+
+    /// <summary>A new refresh token replaces the old in memory at once, so nothing ever goes back to the older one.</summary>
+    private async ValueTask KeepRefreshTokenAsync(string? newRefreshToken, CancellationToken cancellationToken)
+    {
+        if (newRefreshToken is null || newRefreshToken == _refreshToken)
+        {
+            return;
+        }
+
+        _refreshToken = newRefreshToken;
+        _refreshTokenUnsaved = true;
+        await StoreAsync(newRefreshToken, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask StoreAsync(string refreshToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.SetAsync(_clientName, refreshToken, cancellationToken).ConfigureAwait(false);
+            _refreshTokenUnsaved = false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new OfflineBearerException(
+                $"OfflineBearer client '{_clientName}' got a new refresh token but could not store it ({e.GetType().Name}). " +
+                "It is kept in memory and stored again on the next attempt.",
+                e);
+        }
     }
 
     private TokenSnapshot CreateSnapshot(string accessToken, TimeSpan? lifetime, long sentAt)

@@ -15,17 +15,20 @@ internal sealed class TokenHolderRegistry : IDisposable
     private readonly ConcurrentDictionary<string, Lazy<TokenHolder>> _holders = new(StringComparer.Ordinal);
     private readonly IOptionsMonitor<OfflineBearerOptions> _options;
     private readonly IHttpClientFactory _httpClientFactory;
+    private readonly IRefreshTokenStore _store;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
 
     public TokenHolderRegistry(
         IOptionsMonitor<OfflineBearerOptions> options,
         IHttpClientFactory httpClientFactory,
+        IRefreshTokenStore store,
         TimeProvider time,
         ILoggerFactory? loggerFactory = null)
     {
         _options = options;
         _httpClientFactory = httpClientFactory;
+        _store = store;
         _time = time;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
     }
@@ -56,6 +59,6 @@ internal sealed class TokenHolderRegistry : IDisposable
 
         // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
         var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
-        return new TokenHolder(clientName, options, endpoint, _time, _loggerFactory.CreateLogger(Log.Category), refreshAtFraction);
+        return new TokenHolder(clientName, options, endpoint, _store, _time, _loggerFactory.CreateLogger(Log.Category), refreshAtFraction);
     }
 }

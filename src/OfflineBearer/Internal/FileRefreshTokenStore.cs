@@ -1,0 +1,154 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace OfflineBearer.Internal;
+
+/// <summary>
+/// One file per client in a directory. A write goes to a temporary file that is flushed to disk and then renamed over
+/// the old one, so a crash leaves either the old token or the new one, never half of one. Files and the directory are
+/// owner-only on Unix. A file that does not parse or whose checksum does not match is reported, never used.
+/// </summary>
+internal sealed class FileRefreshTokenStore : IRefreshTokenStore
+{
+    private const string Extension = ".refresh-token.json";
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = OwnerOnlyFile | UnixFileMode.UserExecute;
+
+    private readonly string _directory;
+
+    public FileRefreshTokenStore(string directory)
+    {
+        _directory = Path.GetFullPath(directory);
+    }
+
+    public async ValueTask<string?> GetAsync(string clientName, CancellationToken cancellationToken)
+    {
+        var path = PathOf(clientName);
+        byte[] content;
+        try
+        {
+            content = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not read its stored refresh token at {path}: {e.Message}", e);
+        }
+
+        return Parse(content) ?? throw new OfflineBearerException(
+            $"The stored refresh token of OfflineBearer client '{clientName}' at {path} is corrupt or half-written. " +
+            "It was not used: restore the file from a backup, or delete it to start over with the configured credentials.");
+    }
+
+    public async ValueTask SetAsync(string clientName, string refreshToken, CancellationToken cancellationToken)
+    {
+        var path = PathOf(clientName);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(_directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(_directory, OwnerOnlyDirectory);
+            }
+
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.Asynchronous };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = OwnerOnlyFile;
+            }
+
+            var stream = new FileStream(temporary, options);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(Serialize(refreshToken), cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not store its new refresh token at {path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Letters, digits, '-' and '.' stay; every other character becomes '_' and its UTF-8 bytes in hex, so that two
+    /// client names never share a file and no name can climb out of the directory.
+    /// </summary>
+    internal static string FileNameOf(string clientName)
+    {
+        var name = new StringBuilder();
+        Span<byte> bytes = stackalloc byte[4];
+        foreach (var rune in clientName.EnumerateRunes())
+        {
+            if (rune.IsAscii && (Rune.IsLetterOrDigit(rune) || rune.Value is '-' or '.'))
+            {
+                name.Append((char)rune.Value);
+                continue;
+            }
+
+            var length = rune.EncodeToUtf8(bytes);
+            foreach (var b in bytes[..length])
+            {
+                name.Append('_').Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return name.Append(Extension).ToString();
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write already failed and says why; a leftover temporary file is never read.
+        }
+    }
+
+    private string PathOf(string clientName) => Path.Combine(_directory, FileNameOf(clientName));
+
+    private static byte[] Serialize(string refreshToken) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+        {
+            ["refresh_token"] = refreshToken,
+            ["sha256"] = Checksum(refreshToken),
+        });
+
+    private static string? Parse(byte[] content)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(content);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty("refresh_token", out var token) && token.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("sha256", out var checksum) && checksum.ValueKind == JsonValueKind.String
+                && token.GetString() is { Length: > 0 } value
+                && checksum.GetString() == Checksum(value))
+            {
+                return value;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    private static string Checksum(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+}
