@@ -48,6 +48,29 @@ public sealed class OfflineBearerHandlerTests
     }
 
     [Fact]
+    public async Task A_401_for_a_token_already_replaced_uses_the_newer_token_without_another_refresh()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        (await client.GetAsync("warm-up")).Dispose();
+        var old = harness.ApiRequests.Single().BearerToken;
+        var slowAnswer = new TaskCompletionSource<HttpResponseMessage>();
+        harness.OnApi = request => request.BearerToken == old && request.Uri.AbsolutePath == "/slow"
+            ? slowAnswer.Task
+            : Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
+        var slow = client.GetAsync("slow");
+        harness.Time.Advance(TimeSpan.FromSeconds(250)); // inside the window: the next call refreshes
+        (await client.GetAsync("fast")).Dispose();
+
+        slowAnswer.SetResult(Harness.Unauthorized());
+        using var response = await slow;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+        Assert.Equal(harness.ApiRequests.First(r => r.Uri.AbsolutePath == "/fast").BearerToken, harness.ApiRequests.Last().BearerToken);
+    }
+
+    [Fact]
     public async Task A_second_401_goes_back_to_the_caller_as_it_is()
     {
         using var harness = new Harness();
