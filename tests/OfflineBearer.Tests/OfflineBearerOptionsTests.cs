@@ -21,6 +21,10 @@ public sealed class OfflineBearerOptionsTests
         Assert.Null(options.RefreshToken);
         Assert.Equal(TimeSpan.FromSeconds(60), options.RefreshBeforeExpiry);
         Assert.True(options.RequireHttps);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.TokenRequestAttemptTimeout);
+        Assert.Equal(3, options.TokenRequestRetries);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.TokenRequestTimeout);
+        Assert.Equal(TimeSpan.FromDays(7), options.KeepAliveInterval);
     }
 
     [Fact]
@@ -35,6 +39,8 @@ public sealed class OfflineBearerOptionsTests
             ["Inventory:Auth:Scope"] = "offline_access",
             ["Inventory:Auth:RefreshBeforeExpiry"] = "00:02:00",
             ["Inventory:Auth:TokenEndpoint"] = "https://sso.example.org/token",
+            ["Inventory:Auth:KeepAliveInterval"] = "",
+            ["Inventory:Auth:TokenRequestRetries"] = "5",
         }).Build();
         var services = new ServiceCollection();
         services.AddHttpClient("inventory").AddOfflineBearerHandler(configuration.GetSection("Inventory:Auth"));
@@ -46,6 +52,8 @@ public sealed class OfflineBearerOptionsTests
         Assert.Equal(ClientAuthenticationMethod.ClientSecretPost, options.ClientAuthentication);
         Assert.Equal(TimeSpan.FromMinutes(2), options.RefreshBeforeExpiry);
         Assert.Equal(new Uri("https://sso.example.org/token"), options.TokenEndpoint);
+        Assert.Equal(5, options.TokenRequestRetries);
+        Assert.Null(options.KeepAliveInterval);
     }
 
     public static TheoryData<string, Action<OfflineBearerOptions>> InvalidOptions => new()
@@ -58,6 +66,10 @@ public sealed class OfflineBearerOptionsTests
         { "TokenEndpoint must use https", o => o.TokenEndpoint = new Uri("http://sso.example.org/token") },
         { "RefreshBeforeExpiry", o => o.RefreshBeforeExpiry = TimeSpan.FromSeconds(-1) },
         { "ClientAuthentication", o => o.ClientAuthentication = (ClientAuthenticationMethod)7 },
+        { "TokenRequestAttemptTimeout", o => o.TokenRequestAttemptTimeout = TimeSpan.Zero },
+        { "TokenRequestTimeout at least as long", o => o.TokenRequestTimeout = TimeSpan.FromSeconds(1) },
+        { "TokenRequestRetries", o => o.TokenRequestRetries = -1 },
+        { "KeepAliveInterval", o => o.KeepAliveInterval = TimeSpan.FromSeconds(5) },
     };
 
     [Theory]
