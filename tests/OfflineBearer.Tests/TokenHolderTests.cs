@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;
@@ -374,6 +377,30 @@ public sealed class TokenHolderTests
         Assert.Contains("ClientSecret", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Harness.ClientSecret, error.ToString(), StringComparison.Ordinal);
         Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task The_token_survives_the_factory_recycling_the_handler_pipeline()
+    {
+        using var harness = new Harness();
+        var factoryOptions = harness.Services.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>().Get(Harness.ClientName);
+
+        // Build the named client's pipeline twice, as IHttpClientFactory does when a handler's lifetime ends.
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var builder = harness.Services.GetRequiredService<HttpMessageHandlerBuilder>();
+            builder.Name = Harness.ClientName;
+            foreach (var configure in factoryOptions.HttpMessageHandlerBuilderActions)
+            {
+                configure(builder);
+            }
+
+            using var client = new HttpClient(builder.Build(), disposeHandler: false) { BaseAddress = Harness.ApiBase };
+            (await client.GetAsync("items")).Dispose();
+        }
+
+        Assert.Single(harness.TokenRequests);
+        Assert.Equal(2, harness.ApiRequests.Count);
     }
 
     [Fact]
