@@ -54,8 +54,10 @@ public static class OfflineBearerHttpClientBuilderExtensions
         services.AddSingleton(new OfflineBearerClientName(name));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OfflineBearerKeepAlive>());
 
-        // The token endpoint gets a client of its own, so it never passes through this handler.
-        services.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(name));
+        // The token endpoint gets a client of its own, so it never passes through this handler. IHttpClientFactory's
+        // own request logging is removed from it: at Trace level it hands raw header values (the Basic credential) to
+        // log providers as structured state, whatever its message redacts.
+        services.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(name)).RemoveAllLoggers();
 
         // The handler is recreated whenever the factory recycles the pipeline; the holder (and its token) is not.
         return builder.AddHttpMessageHandler(sp => new OfflineBearerHandler(

@@ -55,8 +55,8 @@ internal static class DevServerServices
                 }
 
                 // Plain JWT access tokens, so clients and tests can read exp and iat; keys live as long as the process.
-                server.AddEphemeralEncryptionKey()
-                      .AddEphemeralSigningKey()
+                server.AddEncryptionKey(DevServerKeys.Encryption)
+                      .AddSigningKey(DevServerKeys.Signing)
                       .DisableAccessTokenEncryption();
 
                 server.AddEventHandler(TokenResponseRecorder.Descriptor)
