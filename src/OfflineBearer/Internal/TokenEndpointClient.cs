@@ -174,8 +174,9 @@ internal sealed class TokenEndpointClient
                 ? endpoint
                 : null;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string that is not valid UTF-8.
             return null;
         }
     }

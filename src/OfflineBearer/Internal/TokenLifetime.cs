@@ -71,7 +71,10 @@ internal static class TokenLifetime
             : TimeSpan.FromSeconds(exp - now.ToUnixTimeMilliseconds() / 1000.0);
     }
 
-    /// <summary>A NumericDate (RFC 7519 section 2) is a JSON number; a string or anything else does not count.</summary>
+    /// <summary>
+    /// A NumericDate (RFC 7519 section 2) is a JSON number. The JWT library also reads a numeric string as one, and that
+    /// leniency is kept; any other value does not count.
+    /// </summary>
     private static bool TryReadNumericDate(JsonWebToken jwt, string claim, out double seconds)
     {
         seconds = 0;

@@ -47,7 +47,21 @@ internal sealed class TokenResponse
 
         using (document)
         {
-            var root = document.RootElement;
+            try
+            {
+                return Read(document.RootElement, success);
+            }
+            catch (InvalidOperationException)
+            {
+                // JsonElement.GetString refuses invalid UTF-8 and lone surrogates, which the parser lets through.
+                return new TokenResponse { Problem = "a string in the body is not valid UTF-8" };
+            }
+        }
+    }
+
+    private static TokenResponse Read(JsonElement root, bool success)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return new TokenResponse { Problem = $"the body is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object" };
@@ -68,6 +82,12 @@ internal sealed class TokenResponse
             if (string.IsNullOrEmpty(accessToken))
             {
                 return new TokenResponse { Problem = "\"access_token\" is missing, empty or not a string" };
+            }
+
+            // It goes into an HTTP header: visible ASCII only (RFC 6750 2.1 is stricter; real servers are not).
+            if (accessToken.AsSpan().ContainsAnyExceptInRange('!', '~'))
+            {
+                return new TokenResponse { Problem = "\"access_token\" has characters that cannot be sent in an HTTP header" };
             }
 
             // RFC 6749 7.1: only bearer tokens can be sent as "Authorization: Bearer"; servers vary the case.
