@@ -73,12 +73,26 @@ public sealed class FileRefreshTokenStoreTests : IDisposable
         Assert.Equal(content, await File.ReadAllTextAsync(path));
     }
 
+    [Fact]
+    public async Task A_file_with_invalid_utf8_is_reported_as_corrupt()
+    {
+        var store = new FileRefreshTokenStore(_directory);
+        await store.SetAsync("inventory", "good", default);
+        var path = Directory.GetFiles(_directory).Single();
+        await File.WriteAllBytesAsync(path, [.. "{\"refresh_token\":\""u8, 0xC3, 0x28, .. "\",\"sha256\":\"00\"}"u8]);
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(async () => await store.GetAsync("inventory", default));
+
+        Assert.Contains("corrupt", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("inventory", "inventory.refresh-token.json")]
     [InlineData("../etc/passwd", ".._2fetc_2fpasswd.refresh-token.json")]
     [InlineData("a_b", "a_5fb.refresh-token.json")]
     [InlineData("a/b", "a_2fb.refresh-token.json")]
     [InlineData("ünï", "_c3_bcn_c3_af.refresh-token.json")]
+    [InlineData("Api", "_41pi.refresh-token.json")]
     public void Client_names_become_safe_distinct_file_names(string clientName, string fileName)
     {
         Assert.Equal(fileName, FileRefreshTokenStore.FileNameOf(clientName));

@@ -151,7 +151,8 @@ public sealed class OfflineBearerHandlerTests
         Assert.Equal(first.Method, second.Method);
         Assert.Equal(first.Uri, second.Uri);
         Assert.Equal("{\"name\":\"widget\"}", second.Body);
-        Assert.Equal("abc", request.Headers.GetValues("X-Correlation").Single());
+        Assert.Equal("abc", second.Headers["X-Correlation"]);
+        Assert.NotEqual(first.BearerToken, second.BearerToken);
     }
 
     [Fact]
@@ -170,17 +171,23 @@ public sealed class OfflineBearerHandlerTests
     }
 
     [Fact]
-    public async Task A_streamed_body_is_not_resent_and_the_401_goes_back_to_the_caller()
+    public async Task A_streamed_body_is_not_resent_but_the_next_request_gets_a_new_token()
     {
         using var harness = new Harness();
-        harness.OnApi = _ => Task.FromResult(Harness.Unauthorized());
         using var client = harness.CreateClient();
+        (await client.GetAsync("warm-up")).Dispose();
+        var revoked = harness.ApiRequests.Single().BearerToken;
+        harness.OnApi = request => Task.FromResult(
+            request.BearerToken == revoked ? Harness.Unauthorized() : new HttpResponseMessage(HttpStatusCode.OK));
         using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("payload")));
 
-        using var response = await client.PostAsync("upload", content);
+        using var upload = await client.PostAsync("upload", content);
+        using var next = await client.GetAsync("items");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Single(harness.ApiRequests);
+        Assert.Equal(HttpStatusCode.Unauthorized, upload.StatusCode);
+        Assert.Single(harness.ApiRequests, r => r.Uri.AbsolutePath == "/upload");
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
     }
 
     [Fact]

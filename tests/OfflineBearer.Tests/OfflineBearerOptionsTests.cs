@@ -69,6 +69,8 @@ public sealed class OfflineBearerOptionsTests
         { "TokenRequestAttemptTimeout", o => o.TokenRequestAttemptTimeout = TimeSpan.Zero },
         { "TokenRequestTimeout at least as long", o => o.TokenRequestTimeout = TimeSpan.FromSeconds(1) },
         { "TokenRequestRetries", o => o.TokenRequestRetries = -1 },
+        { "at least 10 ms", o => o.TokenRequestAttemptTimeout = TimeSpan.FromMilliseconds(5) },
+        { "at most one day", o => o.TokenRequestTimeout = TimeSpan.FromDays(2) },
         { "KeepAliveInterval", o => o.KeepAliveInterval = TimeSpan.FromSeconds(5) },
     };
 

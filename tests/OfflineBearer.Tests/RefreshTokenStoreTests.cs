@@ -73,4 +73,22 @@ public sealed class RefreshTokenStoreTests
         Assert.Equal(rotated, store.Current(Harness.ClientName));
         Assert.Equal(["old-offline-token", rotated], harness.TokenRequests.Select(r => r.Form["refresh_token"]));
     }
+
+    [Fact]
+    public async Task A_store_that_fails_to_read_gives_the_typed_error_and_is_not_asked_again_at_once()
+    {
+        var store = new RecordingStore { FailReads = true };
+        using var harness = new Harness(services: services => services.AddSingleton<IRefreshTokenStore>(store));
+        using var client = harness.CreateClient();
+
+        var errors = new List<OfflineBearerException>();
+        for (var i = 0; i < 5; i++)
+        {
+            errors.Add(await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items")));
+        }
+
+        Assert.IsType<InvalidOperationException>(errors[0].InnerException);
+        Assert.Equal(1, store.Reads);
+        Assert.Empty(harness.TokenRequests);
+    }
 }

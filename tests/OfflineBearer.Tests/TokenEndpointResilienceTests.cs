@@ -148,4 +148,75 @@ public sealed class TokenEndpointResilienceTests
         // Pauses of 1, 2, 4, 8, 16 and then 30 seconds: at 0, 1, 3, 7, 15 and 31 seconds.
         Assert.Equal(1 + 6, harness.TokenRequests.Count);
     }
+
+    [Theory]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.GatewayTimeout)]
+    [InlineData(HttpStatusCode.InternalServerError)]
+    public async Task A_refresh_that_may_have_reached_the_server_is_not_sent_again(HttpStatusCode status)
+    {
+        using var harness = new Harness(o =>
+        {
+            o.TokenRequestRetries = 3;
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-that-may-be-spent";
+        });
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(status));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal(status, error.StatusCode);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_refresh_that_never_reached_the_server_is_retried()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.TokenRequestRetries = 3;
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-the-test";
+        });
+        harness.TokenNetwork.Fault = new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused");
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        harness.TokenNetwork.Fault = null;
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_connection_that_breaks_mid_answer_is_the_typed_error()
+    {
+        using var harness = new Harness();
+        harness.TokenNetwork.Fault = new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely.");
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.IsType<HttpIOException>(error.InnerException);
+        Assert.Contains("broke", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_error_with_an_oauth_body_is_trouble_that_passes_not_a_five_minute_refusal()
+    {
+        using var harness = new Harness();
+        var healthy = harness.OnToken;
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error("unknown_error", "boom"), HttpStatusCode.InternalServerError));
+        using var client = harness.CreateClient();
+        await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+        harness.OnToken = healthy;
+
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
 }

@@ -76,14 +76,18 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temporary);
             throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not store its new refresh token at {path}: {e.Message}", e);
+        }
+        finally
+        {
+            // After a successful rename there is nothing left to delete; after any failure the token must not linger.
+            TryDelete(temporary);
         }
     }
 
     /// <summary>
-    /// Letters, digits, '-' and '.' stay; every other character becomes '_' and its UTF-8 bytes in hex, so that two
-    /// client names never share a file and no name can climb out of the directory.
+    /// Lower-case ASCII letters, digits, '-' and '.' stay; every other character becomes '_' and its UTF-8 bytes in hex,
+    /// so that two client names never share a file and no name can climb out of the directory.
     /// </summary>
     internal static string FileNameOf(string clientName)
     {
@@ -91,7 +95,8 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
         Span<byte> bytes = stackalloc byte[4];
         foreach (var rune in clientName.EnumerateRunes())
         {
-            if (rune.IsAscii && (Rune.IsLetterOrDigit(rune) || rune.Value is '-' or '.'))
+            // Upper case is escaped too, so "Api" and "api" stay apart on case-insensitive file systems.
+            if (rune.Value is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '.')
             {
                 name.Append((char)rune.Value);
                 continue;
@@ -143,8 +148,9 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
                 return value;
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a string that is not valid UTF-8: corrupt either way.
         }
 
         return null;

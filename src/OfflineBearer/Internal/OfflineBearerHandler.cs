@@ -35,8 +35,15 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
 
         if (response.StatusCode != HttpStatusCode.Unauthorized
             || !BearerChallenge.AsksForNewToken(response.Headers)
-            || !CanResend(request))
+            || request.Options.TryGetValue(Resent, out _))
         {
+            return response;
+        }
+
+        if (!CanResendContent(request))
+        {
+            // The body cannot be sent again, but the next request must not meet the same refusal.
+            await RenewQuietlyAsync(token, cancellationToken).ConfigureAwait(false);
             return response;
         }
 
@@ -79,11 +86,19 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         }
     }
 
-    /// <summary>
-    /// Only a request not yet resent, whose content can be sent again: none, or content buffered in memory.
-    /// A streamed body may already be consumed, so its 401 goes back to the caller.
-    /// </summary>
-    private static bool CanResend(HttpRequestMessage request) =>
-        !request.Options.TryGetValue(Resent, out _)
-        && request.Content is null or ByteArrayContent or ReadOnlyMemoryContent or JsonContent;
+    /// <summary>Content that can be sent again: none, or content buffered in memory. A streamed body may be consumed.</summary>
+    private static bool CanResendContent(HttpRequestMessage request) =>
+        request.Content is null or ByteArrayContent or ReadOnlyMemoryContent or JsonContent;
+
+    private async Task RenewQuietlyAsync(TokenSnapshot rejected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _holder.GetTokenAfterRejectionAsync(rejected, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OfflineBearerException)
+        {
+            // Recorded and logged by the holder; this caller gets the API's 401 it would have got anyway.
+        }
+    }
 }

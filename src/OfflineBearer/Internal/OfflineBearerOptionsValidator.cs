@@ -46,9 +46,12 @@ internal sealed class OfflineBearerOptionsValidator : IValidateOptions<OfflineBe
             failures.Add($"OfflineBearer client '{client}': RefreshBeforeExpiry must not be negative.");
         }
 
-        if (options.TokenRequestAttemptTimeout <= TimeSpan.Zero || options.TokenRequestTimeout < options.TokenRequestAttemptTimeout)
+        // The bounds are Polly's own: outside them it would fail at start without naming the option.
+        if (options.TokenRequestAttemptTimeout < TimeSpan.FromMilliseconds(10)
+            || options.TokenRequestTimeout > TimeSpan.FromDays(1)
+            || options.TokenRequestTimeout < options.TokenRequestAttemptTimeout)
         {
-            failures.Add($"OfflineBearer client '{client}': TokenRequestAttemptTimeout must be positive and TokenRequestTimeout at least as long.");
+            failures.Add($"OfflineBearer client '{client}': TokenRequestAttemptTimeout must be at least 10 ms and TokenRequestTimeout at least as long, at most one day.");
         }
 
         if (options.TokenRequestRetries is < 0 or > 10)

@@ -21,6 +21,7 @@ internal sealed class TokenEndpointClient
     private readonly Func<HttpClient> _createHttpClient;
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline<TokenEndpointAnswer> _resilience;
+    private readonly ResiliencePipeline<TokenEndpointAnswer> _refreshResilience;
     private readonly Lock _discoveryGate = new();
     private Task<Uri>? _tokenEndpoint;
 
@@ -30,7 +31,8 @@ internal sealed class TokenEndpointClient
         _options = options;
         _createHttpClient = createHttpClient;
         _time = time;
-        _resilience = TokenEndpointResilience.Create(options, time);
+        _resilience = TokenEndpointResilience.Create(options, time, repeatable: true);
+        _refreshResilience = TokenEndpointResilience.Create(options, time, repeatable: false);
         if (options.TokenEndpoint is { } endpoint)
         {
             _tokenEndpoint = Task.FromResult(endpoint);
@@ -58,6 +60,7 @@ internal sealed class TokenEndpointClient
                 return request;
             },
             $"the {grant} request",
+            refreshToken is null ? _resilience : _refreshResilience,
             cancellationToken).ConfigureAwait(false);
         var parsed = answer.Body is null ? null : TokenResponse.Parse(answer.Body, answer.IsSuccess);
 
@@ -68,6 +71,7 @@ internal sealed class TokenEndpointClient
 
         if (parsed is { Error: { } error })
         {
+            error = Redact(error, refreshToken)!;
             throw new OfflineBearerException(
                 DescribeOAuthError(grant, error, (int)answer.Status),
                 error,
@@ -139,7 +143,7 @@ internal sealed class TokenEndpointClient
         var authority = _options.Authority!.TrimEnd('/');
         var address = new Uri(authority + "/.well-known/openid-configuration");
 
-        var answer = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", cancellationToken)
+        var answer = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", _resilience, cancellationToken)
             .ConfigureAwait(false);
         var endpoint = answer is { IsSuccess: true, Body: { } body } ? ReadTokenEndpoint(body) : null;
         if (endpoint is null)
@@ -182,11 +186,15 @@ internal sealed class TokenEndpointClient
     }
 
     /// <summary>Sends a fresh request per try through the resilience pipeline; faults become <see cref="OfflineBearerException"/>.</summary>
-    private async Task<TokenEndpointAnswer> SendAsync(Func<HttpRequestMessage> createRequest, string what, CancellationToken cancellationToken)
+    private async Task<TokenEndpointAnswer> SendAsync(
+        Func<HttpRequestMessage> createRequest,
+        string what,
+        ResiliencePipeline<TokenEndpointAnswer> resilience,
+        CancellationToken cancellationToken)
     {
         try
         {
-            return await _resilience.ExecuteAsync(
+            return await resilience.ExecuteAsync(
                 static async (state, token) =>
                 {
                     using var request = state.createRequest();
@@ -206,6 +214,15 @@ internal sealed class TokenEndpointClient
                 error: null,
                 errorDescription: null,
                 e.StatusCode,
+                e);
+        }
+        catch (HttpIOException e)
+        {
+            throw new OfflineBearerException(
+                $"OfflineBearer client '{_clientName}': the connection to the token server broke during {what} ({e.HttpRequestError}).",
+                error: null,
+                errorDescription: null,
+                statusCode: null,
                 e);
         }
         catch (Exception e) when (e is TimeoutRejectedException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))

@@ -14,7 +14,13 @@ internal static class TokenEndpointResilience
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
 
-    public static ResiliencePipeline<TokenEndpointAnswer> Create(OfflineBearerOptions options, TimeProvider time)
+    /// <summary>
+    /// <paramref name="repeatable"/>: whether a request that may have reached the server can be sent again. Discovery
+    /// and client_credentials can; a refresh grant cannot, because the server may already have rotated (spent) the
+    /// refresh token, and replaying it trips reuse detection (RFC 9700). It is retried only when it surely never
+    /// arrived or the server said it did not process it.
+    /// </summary>
+    public static ResiliencePipeline<TokenEndpointAnswer> Create(OfflineBearerOptions options, TimeProvider time, bool repeatable)
     {
         var builder = new ResiliencePipelineBuilder<TokenEndpointAnswer> { TimeProvider = time }
             .AddTimeout(options.TokenRequestTimeout);
@@ -23,13 +29,14 @@ internal static class TokenEndpointResilience
         {
             builder.AddRetry(new RetryStrategyOptions<TokenEndpointAnswer>
             {
-                ShouldHandle = args => new ValueTask<bool>(IsTransient(args.Outcome)),
+                ShouldHandle = args => new ValueTask<bool>(repeatable ? IsTransient(args.Outcome) : NeverProcessed(args.Outcome)),
                 MaxRetryAttempts = options.TokenRequestRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = FirstRetryDelay,
                 MaxDelay = options.TokenRequestTimeout,
-                DelayGenerator = args => new ValueTask<TimeSpan?>(args.Outcome.Result?.RetryAfter),
+                DelayGenerator = args => new ValueTask<TimeSpan?>(
+                    args.Outcome.Result?.RetryAfter is { } wait && wait < options.TokenRequestTimeout ? wait : null),
             });
         }
 
@@ -38,9 +45,16 @@ internal static class TokenEndpointResilience
 
     internal static bool IsTransient(Outcome<TokenEndpointAnswer> outcome) => outcome switch
     {
-        { Exception: HttpRequestException or TimeoutRejectedException } => true,
+        { Exception: HttpRequestException or HttpIOException or TimeoutRejectedException } => true,
         { Result.Status: HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError
             or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => true,
+        _ => false,
+    };
+
+    internal static bool NeverProcessed(Outcome<TokenEndpointAnswer> outcome) => outcome switch
+    {
+        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } } => true,
+        { Result.Status: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } => true,
         _ => false,
     };
 }

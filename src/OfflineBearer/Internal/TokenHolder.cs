@@ -25,6 +25,7 @@ internal sealed class TokenHolder : IDisposable
     private readonly ILogger _logger;
     private readonly double _refreshAtFraction;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly CancellationToken _stopping;
     private readonly Lock _gate = new();
 
     private volatile TokenSnapshot? _current;
@@ -32,7 +33,6 @@ internal sealed class TokenHolder : IDisposable
     // Written under _gate; read without it only as a hint that the locked path confirms.
     private volatile Task<TokenSnapshot>? _refresh;
     private long _retryAt;
-    private OfflineBearerException? _failure;
     private int _failuresInARow;
 
     // Touched only by the one token request in flight (keep-alive reads them as a hint).
@@ -58,6 +58,7 @@ internal sealed class TokenHolder : IDisposable
         _logger = logger;
         _refreshAtFraction = refreshAtFraction;
         _lastTokenAt = time.GetTimestamp();
+        _stopping = _disposed.Token;
     }
 
     public string ClientName => _clientName;
@@ -78,7 +79,7 @@ internal sealed class TokenHolder : IDisposable
             {
                 if (now >= Volatile.Read(ref _retryAt) && _refresh is not { IsCompleted: false })
                 {
-                    RefreshInBackground(current);
+                    _ = StartRefresh(current);
                 }
 
                 return new ValueTask<TokenSnapshot>(current);
@@ -106,26 +107,26 @@ internal sealed class TokenHolder : IDisposable
             return;
         }
 
-        var (refresh, _) = StartRefresh(_current);
+        var refresh = StartRefresh(_current);
         try
         {
             await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OfflineBearerException)
         {
-            // Recorded and logged by the refresh; the next check tries again.
+            // Recorded and logged by the refresh; the next check tries again. One client's failure never stops the host.
         }
     }
 
-    public void Dispose()
-    {
-        _disposed.Cancel();
-        _disposed.Dispose();
-    }
+    /// <summary>
+    /// Stops a token request in flight. The source is cancelled, not disposed, so a client that outlives its provider
+    /// gets an error, never an <see cref="ObjectDisposedException"/> from inside the holder.
+    /// </summary>
+    public void Dispose() => _disposed.Cancel();
 
     private async Task<TokenSnapshot> WaitForTokenAsync(TokenSnapshot? seen, bool rejected, CancellationToken cancellationToken)
     {
-        var (refresh, _) = StartRefresh(seen);
+        var refresh = StartRefresh(seen);
         var stillValid = !rejected && seen is not null && !seen.IsExpired(_time.GetTimestamp());
         if (!stillValid)
         {
@@ -144,61 +145,60 @@ internal sealed class TokenHolder : IDisposable
         }
     }
 
-    private void RefreshInBackground(TokenSnapshot seen)
-    {
-        var (refresh, started) = StartRefresh(seen);
-        if (started)
-        {
-            // Nobody awaits a background refresh; its failure is recorded and logged, so only observe it here.
-            _ = refresh.ContinueWith(
-                static task => _ = task.Exception,
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
-    }
-
     /// <summary>Joins the token request in flight, or starts one unless a newer token exists or the last one failed recently.</summary>
-    private (Task<TokenSnapshot> Refresh, bool Started) StartRefresh(TokenSnapshot? seen)
+    private Task<TokenSnapshot> StartRefresh(TokenSnapshot? seen)
     {
         lock (_gate)
         {
             if (_current is { } current && current != seen)
             {
-                return (Task.FromResult(current), false);
+                return Task.FromResult(current);
             }
 
             if (_refresh is { IsCompleted: false } running)
             {
-                return (running, false);
+                return running;
             }
 
-            if (_failure is { } failure && _time.GetTimestamp() < _retryAt)
+            // During the pause after a failure, callers get that failure again (the failed task, already observed).
+            if (_refresh is { IsFaulted: true } failed && _time.GetTimestamp() < _retryAt)
             {
-                return (Task.FromException<TokenSnapshot>(failure), false);
+                return failed;
             }
 
-            var refresh = RefreshAsync(_disposed.Token);
+            var refresh = RefreshAsync();
             _refresh = refresh;
-            return (refresh, true);
+
+            // Whoever started it may stop waiting (cancelled, timed out, background); its outcome is recorded and
+            // logged, so observing it here keeps an abandoned failure from surfacing as UnobservedTaskException.
+            _ = refresh.ContinueWith(
+                static task => _ = task.Exception,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            return refresh;
         }
     }
 
-    private async Task<TokenSnapshot> RefreshAsync(CancellationToken cancellationToken)
+    private async Task<TokenSnapshot> RefreshAsync()
     {
-        // Leave the caller's lock and thread: the request runs on its own, whoever started it.
-        await Task.Yield();
+        // Leave the caller's lock, thread and synchronization context: the request runs on its own, whoever started it.
+        await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
 
         var sentAt = _time.GetTimestamp();
+
+        // One limit for everything a refresh does (discovery, the grant, a fall-back grant, the store's read), so no
+        // caller waits past TokenRequestTimeout, whatever the path.
+        using var limit = new CancellationTokenSource(_options.TokenRequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stopping);
         try
         {
-            var (response, grant) = await RequestAsync(cancellationToken).ConfigureAwait(false);
+            var (response, grant) = await RequestAsync(linked.Token).ConfigureAwait(false);
             var lifetime = TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, _time.GetUtcNow());
             var snapshot = CreateSnapshot(response.AccessToken!, lifetime, sentAt);
             lock (_gate)
             {
                 _current = snapshot;
-                _failure = null;
                 _failuresInARow = 0;
                 Volatile.Write(ref _retryAt, 0);
                 Volatile.Write(ref _lastTokenAt, sentAt);
@@ -207,17 +207,28 @@ internal sealed class TokenHolder : IDisposable
             Log.TokenAcquired(_logger, _clientName, grant, lifetime?.TotalSeconds, response.Scope, response.RefreshToken is not null);
             return snapshot;
         }
-        catch (OfflineBearerException e)
+        catch (Exception e) when (!_stopping.IsCancellationRequested)
         {
+            // Whatever went wrong (the endpoint, a user's store, the time limit) reaches callers as the typed error
+            // and starts the pause, so a fault that is not ours cannot make every request start a new refresh.
+            var failure = e as OfflineBearerException ?? new OfflineBearerException(
+                e is OperationCanceledException
+                    ? $"OfflineBearer client '{_clientName}' got no token within TokenRequestTimeout ({_options.TokenRequestTimeout})."
+                    : $"OfflineBearer client '{_clientName}' could not get a token: {e.GetType().Name}.",
+                e);
             lock (_gate)
             {
                 _failuresInARow++;
-                _failure = e;
-                Volatile.Write(ref _retryAt, _time.GetTimestamp() + ToTimestamp(PauseAfter(e)));
+                Volatile.Write(ref _retryAt, _time.GetTimestamp() + ToTimestamp(PauseAfter(failure)));
             }
 
-            Log.TokenRequestFailed(_logger, _clientName, e.Error, (int?)e.StatusCode, e);
-            throw;
+            Log.TokenRequestFailed(_logger, _clientName, failure.Error, (int?)failure.StatusCode, failure);
+            if (ReferenceEquals(failure, e))
+            {
+                throw;
+            }
+
+            throw failure;
         }
     }
 
@@ -246,14 +257,14 @@ internal sealed class TokenHolder : IDisposable
             return (await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
         }
 
-        await KeepRefreshTokenAsync(response.RefreshToken, cancellationToken).ConfigureAwait(false);
+        await KeepRefreshTokenAsync(response.RefreshToken).ConfigureAwait(false);
         return (response, GrantTypes.RefreshToken);
     }
 
     private async Task<TokenResponse> ClientCredentialsAsync(CancellationToken cancellationToken)
     {
         var response = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
-        await KeepRefreshTokenAsync(response.RefreshToken, cancellationToken).ConfigureAwait(false);
+        await KeepRefreshTokenAsync(response.RefreshToken).ConfigureAwait(false);
         return response;
     }
 
@@ -272,14 +283,14 @@ internal sealed class TokenHolder : IDisposable
 
         if (_refreshTokenUnsaved && _refreshToken is { } unsaved)
         {
-            await StoreAsync(unsaved, cancellationToken).ConfigureAwait(false);
+            await StoreAsync(unsaved).ConfigureAwait(false);
         }
 
         return _refreshToken;
     }
 
     /// <summary>A new refresh token replaces the old in memory at once, so nothing ever goes back to the older one.</summary>
-    private async ValueTask KeepRefreshTokenAsync(string? newRefreshToken, CancellationToken cancellationToken)
+    private async ValueTask KeepRefreshTokenAsync(string? newRefreshToken)
     {
         if (newRefreshToken is null || newRefreshToken == _refreshToken)
         {
@@ -288,17 +299,19 @@ internal sealed class TokenHolder : IDisposable
 
         _refreshToken = newRefreshToken;
         _refreshTokenUnsaved = true;
-        await StoreAsync(newRefreshToken, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(newRefreshToken).ConfigureAwait(false);
     }
 
-    private async ValueTask StoreAsync(string refreshToken, CancellationToken cancellationToken)
+    private async ValueTask StoreAsync(string refreshToken)
     {
         try
         {
-            await _store.SetAsync(_clientName, refreshToken, cancellationToken).ConfigureAwait(false);
+            // Never cancelled: once the server has rotated the token, losing the new one (shutdown, time limit) would
+            // leave only a spent one behind.
+            await _store.SetAsync(_clientName, refreshToken, CancellationToken.None).ConfigureAwait(false);
             _refreshTokenUnsaved = false;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             throw new OfflineBearerException(
                 $"OfflineBearer client '{_clientName}' got a new refresh token but could not store it ({e.GetType().Name}). " +
@@ -324,7 +337,8 @@ internal sealed class TokenHolder : IDisposable
 
     private TimeSpan PauseAfter(OfflineBearerException failure)
     {
-        if (failure.Error is not null)
+        // A refusal (an OAuth error in a 4xx answer) will be repeated; a 5xx, 408 or 429 is trouble that passes.
+        if (failure.Error is not null && (int?)failure.StatusCode is >= 400 and < 500 and not 408 and not 429)
         {
             return RefusedPause;
         }

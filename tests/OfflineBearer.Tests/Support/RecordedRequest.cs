@@ -8,7 +8,8 @@ internal sealed record RecordedRequest(
     Uri Uri,
     AuthenticationHeaderValue? Authorization,
     string Body,
-    IReadOnlyDictionary<string, string> Form)
+    IReadOnlyDictionary<string, string> Form,
+    IReadOnlyDictionary<string, string> Headers)
 {
     public string? BearerToken => Authorization is { Scheme: "Bearer" } auth ? auth.Parameter : null;
 
@@ -22,6 +23,7 @@ internal sealed record RecordedRequest(
                 .Select(pair => pair.Split('=', 2))
                 .ToDictionary(kv => Uri.UnescapeDataString(kv[0].Replace('+', ' ')), kv => Uri.UnescapeDataString(kv[1].Replace('+', ' ')))
             : new Dictionary<string, string>();
-        return new RecordedRequest(request.Method, request.RequestUri!, request.Headers.Authorization, body, form);
+        var headers = request.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
+        return new RecordedRequest(request.Method, request.RequestUri!, request.Headers.Authorization, body, form, headers);
     }
 }

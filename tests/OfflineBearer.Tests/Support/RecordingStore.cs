@@ -9,6 +9,10 @@ internal sealed class RecordingStore : IRefreshTokenStore
 
     public bool FailWrites { get; set; }
 
+    public int Reads { get; private set; }
+
+    public bool FailReads { get; set; }
+
     public string? Current(string clientName)
     {
         lock (_tokens)
@@ -17,7 +21,11 @@ internal sealed class RecordingStore : IRefreshTokenStore
         }
     }
 
-    public ValueTask<string?> GetAsync(string clientName, CancellationToken cancellationToken) => new(Current(clientName));
+    public ValueTask<string?> GetAsync(string clientName, CancellationToken cancellationToken)
+    {
+        Reads++;
+        return FailReads ? throw new InvalidOperationException("vault sealed") : new(Current(clientName));
+    }
 
     public ValueTask SetAsync(string clientName, string refreshToken, CancellationToken cancellationToken)
     {
