@@ -61,11 +61,12 @@ public sealed class OfflineBearerOptions
 
     /// <summary>How many times a token request is tried again after a network error, a timeout, or HTTP 408, 429,
     /// 500, 502, 503 or 504, with exponential backoff and jitter (honouring <c>Retry-After</c>). OAuth errors such as
-    /// <c>invalid_grant</c> are never tried again.</summary>
+    /// <c>invalid_grant</c> are never tried again, and a refresh grant only when it surely never reached the server
+    /// (or the server answered 429 or 503), since a replayed refresh token may already be spent.</summary>
     /// <value>The default is 3.</value>
     public int TokenRequestRetries { get; set; } = 3;
 
-    /// <summary>The time limit of one token request with all its retries.</summary>
+    /// <summary>The time limit of one refresh: discovery, the grant with all its retries, a fall-back grant and the store's read.</summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan TokenRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
