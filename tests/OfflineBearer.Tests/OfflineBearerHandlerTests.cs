@@ -32,10 +32,7 @@ public sealed class OfflineBearerHandlerTests
     {
         using var harness = new Harness();
         using var client = harness.CreateClient();
-        (await client.GetAsync("warm-up")).Dispose();
-        var revoked = harness.ApiRequests.Single().BearerToken;
-        harness.OnApi = request => Task.FromResult(
-            request.BearerToken == revoked ? Harness.Unauthorized() : new HttpResponseMessage(HttpStatusCode.OK));
+        await harness.RevokeTheFirstTokenAsync(client);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => client.GetAsync("items")));
 
@@ -175,10 +172,7 @@ public sealed class OfflineBearerHandlerTests
     {
         using var harness = new Harness();
         using var client = harness.CreateClient();
-        (await client.GetAsync("warm-up")).Dispose();
-        var revoked = harness.ApiRequests.Single().BearerToken;
-        harness.OnApi = request => Task.FromResult(
-            request.BearerToken == revoked ? Harness.Unauthorized() : new HttpResponseMessage(HttpStatusCode.OK));
+        await harness.RevokeTheFirstTokenAsync(client);
         using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("payload")));
 
         using var upload = await client.PostAsync("upload", content);

@@ -102,6 +102,17 @@ internal sealed class Harness : IDisposable
         Assert.True(task.IsCompleted, $"Still running after {limit} of fake time.");
     }
 
+    /// <summary>
+    /// Gets a token with one request, then makes the API refuse that token with a Bearer invalid_token challenge, as
+    /// after a server-side revocation; every other token is accepted.
+    /// </summary>
+    public async Task RevokeTheFirstTokenAsync(HttpClient client)
+    {
+        (await client.GetAsync("warm-up")).Dispose();
+        var revoked = ApiRequests.Single().BearerToken;
+        OnApi = request => Task.FromResult(request.BearerToken == revoked ? Unauthorized() : new HttpResponseMessage(HttpStatusCode.OK));
+    }
+
     public HttpClient CreateClient() => _services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
 
     /// <summary>A JWT issued now by the fake clock, remembered as a secret.</summary>
