@@ -67,5 +67,4 @@ public sealed class KeycloakAnswersTests
 
         Assert.Equal(["client_credentials", "client_credentials"], harness.TokenRequests.Select(r => r.GrantType));
     }
-
 }
