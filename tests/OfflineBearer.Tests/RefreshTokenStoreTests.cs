@@ -32,21 +32,27 @@ public sealed class RefreshTokenStoreTests
             issued.Add(harness.IssueRefreshToken());
             return Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)), refreshToken: issued[^1])));
         };
-        var storedWhenUsed = new List<string?>();
+        var storedWhenUsed = new System.Collections.Concurrent.ConcurrentQueue<string?>();
         harness.OnApi = _ =>
         {
-            storedWhenUsed.Add(store.Current(Harness.ClientName));
+            storedWhenUsed.Enqueue(store.Current(Harness.ClientName));
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
         };
         using var client = harness.CreateClient();
 
+        // Twenty callers at each expiry: none of them may send the new access token before its refresh token is stored.
         for (var i = 0; i < 3; i++)
         {
-            (await client.GetAsync("items")).Dispose();
+            var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => client.GetAsync("items"))));
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+
             harness.Time.Advance(TimeSpan.FromMinutes(5));
         }
 
-        Assert.Equal<string?>(issued, storedWhenUsed);
+        Assert.Equal<string?>(issued.SelectMany(token => Enumerable.Repeat(token, 20)), storedWhenUsed);
         Assert.Equal(issued, store.Writes);
     }
 
