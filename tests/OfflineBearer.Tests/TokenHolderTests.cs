@@ -348,21 +348,6 @@ public sealed class TokenHolderTests
     }
 
     [Fact]
-    public async Task A_confidential_client_falls_back_to_client_credentials_once_when_its_refresh_token_is_refused()
-    {
-        using var harness = new Harness(o => o.RefreshToken = "dead-offline-token");
-        harness.OnToken = request => Task.FromResult(request.GrantType == "refresh_token"
-            ? Harness.Json(TokenJson.Error("invalid_grant", "Session not active"), HttpStatusCode.BadRequest)
-            : Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
-        using var client = harness.CreateClient();
-
-        using var response = await client.GetAsync("items");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(["refresh_token", "client_credentials"], harness.TokenRequests.Select(r => r.GrantType));
-    }
-
-    [Fact]
     public async Task A_wrong_client_secret_is_a_configuration_error_that_is_not_retried_in_a_loop()
     {
         using var harness = new Harness();

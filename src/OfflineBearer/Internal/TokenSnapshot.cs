@@ -10,16 +10,16 @@ internal sealed class TokenSnapshot
 {
     public TokenSnapshot(string accessToken, long refreshAt, long mustRefreshAt, long expiresAt)
     {
-        AccessToken = accessToken;
         Header = new AuthenticationHeaderValue("Bearer", accessToken);
         RefreshAt = refreshAt;
         MustRefreshAt = mustRefreshAt;
         ExpiresAt = expiresAt;
     }
 
-    public string AccessToken { get; }
-
-    /// <summary>Built once per token; <see cref="AuthenticationHeaderValue"/> is immutable, so requests share it.</summary>
+    /// <summary>
+    /// The token itself, as the header every request carries: built once per token, and shared by requests because
+    /// <see cref="AuthenticationHeaderValue"/> is immutable.
+    /// </summary>
     public AuthenticationHeaderValue Header { get; }
 
     /// <summary>From here one background refresh starts while callers keep this token.</summary>
