@@ -42,6 +42,20 @@ public static class OfflineBearerHttpClientBuilderExtensions
         return AddHandler(builder);
     }
 
+    /// <summary>
+    /// The name of the <see cref="HttpClient"/> that carries the token requests of the client named
+    /// <paramref name="clientName"/>. Configure it for a proxy or a client certificate:
+    /// <c>services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName("inventory")).ConfigurePrimaryHttpMessageHandler(…)</c>.
+    /// Whatever handler it gets, it never follows a redirect.
+    /// </summary>
+    /// <param name="clientName">The name of the client that has <c>AddOfflineBearerHandler</c>.</param>
+    /// <returns>The name of its token endpoint client.</returns>
+    public static string TokenEndpointClientName(string clientName)
+    {
+        ArgumentNullException.ThrowIfNull(clientName);
+        return TokenEndpointHttpClient.Name(clientName);
+    }
+
     private static IHttpClientBuilder AddHandler(IHttpClientBuilder builder)
     {
         var name = builder.Name;
@@ -54,15 +68,12 @@ public static class OfflineBearerHttpClientBuilderExtensions
         services.AddSingleton(new OfflineBearerClientName(name));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OfflineBearerKeepAlive>());
 
-        // The token endpoint gets a client of its own, so it never passes through this handler. IHttpClientFactory's
-        // own request logging is removed from it: at Trace level it hands raw header values (the Basic credential) to
-        // log providers as structured state, whatever its message redacts.
-        services.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(name)).RemoveAllLoggers();
+        // The token endpoint gets a client of its own, so it never passes through this handler.
+        TokenEndpointHttpClient.Register(services, name);
 
         // The handler is recreated whenever the factory recycles the pipeline; the holder (and its token) is not.
         return builder.AddHttpMessageHandler(sp => new OfflineBearerHandler(
             sp.GetRequiredService<TokenHolderRegistry>().Get(name),
-            sp.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get(name).RequireHttps,
             sp.GetService<ILoggerFactory>()?.CreateLogger(Log.Category) ?? NullLogger.Instance));
     }
 }

@@ -33,7 +33,7 @@ public class HotPathBenchmarks : IDisposable
             o.ClientId = "bench";
             o.ClientSecret = "secret";
         });
-        services.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName("api"))
+        services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName("api"))
             .ConfigurePrimaryHttpMessageHandler(() => new TokenEndpoint());
         _services = services.BuildServiceProvider();
         var holder = _services.GetRequiredService<TokenHolderRegistry>().Get("api");
@@ -41,7 +41,7 @@ public class HotPathBenchmarks : IDisposable
 
         _none = new HttpMessageInvoker(new Ok());
         _constantHeader = new HttpMessageInvoker(new SetsHeader { InnerHandler = new Ok() });
-        _offlineBearer = new HttpMessageInvoker(new OfflineBearerHandler(holder, requireHttps: true, NullLogger.Instance) { InnerHandler = new Ok() });
+        _offlineBearer = new HttpMessageInvoker(new OfflineBearerHandler(holder, NullLogger.Instance) { InnerHandler = new Ok() });
     }
 
     [GlobalCleanup]

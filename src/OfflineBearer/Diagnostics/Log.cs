@@ -23,4 +23,16 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information,
         "OfflineBearer client '{ClientName}': the API refused the token with 401; resending {Method} once with a new token.")]
     public static partial void ResendingAfterUnauthorized(ILogger logger, string clientName, string method);
+
+    [LoggerMessage(5, LogLevel.Information,
+        "OfflineBearer client '{ClientName}': token request attempt {Attempt} in {DelaySeconds} s, after {Reason}.")]
+    public static partial void RetryingTokenRequest(ILogger logger, string clientName, int attempt, double delaySeconds, string reason);
+
+    [LoggerMessage(6, LogLevel.Warning,
+        "OfflineBearer client '{ClientName}' pauses token requests for {WithTokenSeconds} s while its token is valid and {WithoutTokenSeconds} s while it has none; the server refused: {Refused}.")]
+    public static partial void Pausing(ILogger logger, string clientName, double withTokenSeconds, double withoutTokenSeconds, bool refused);
+
+    [LoggerMessage(7, LogLevel.Information,
+        "OfflineBearer client '{ClientName}' has been idle for {IdleHours} h; refreshing to keep its offline session alive.")]
+    public static partial void KeepingAlive(ILogger logger, string clientName, double idleHours);
 }

@@ -15,13 +15,11 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
     internal static readonly HttpRequestOptionsKey<bool> Resent = new("OfflineBearer.Resent");
 
     private readonly TokenHolder _holder;
-    private readonly bool _requireHttps;
     private readonly ILogger _logger;
 
-    public OfflineBearerHandler(TokenHolder holder, bool requireHttps, ILogger logger)
+    public OfflineBearerHandler(TokenHolder holder, ILogger logger)
     {
         _holder = holder;
-        _requireHttps = requireHttps;
         _logger = logger;
     }
 
@@ -78,7 +76,7 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
 
     private void EnsureTransportAllowed(HttpRequestMessage request)
     {
-        if (_requireHttps && request.RequestUri is { IsAbsoluteUri: true } uri && !Transport.IsAllowed(uri))
+        if (_holder.RequireHttps && request.RequestUri is { IsAbsoluteUri: true } uri && !Transport.IsAllowed(uri))
         {
             throw new OfflineBearerException(
                 $"OfflineBearer client '{_holder.ClientName}' refused to send a bearer token over plain http to {uri.Host}. " +

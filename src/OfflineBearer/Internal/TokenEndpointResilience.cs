@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
+using OfflineBearer.Diagnostics;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -6,9 +8,9 @@ using Polly.Timeout;
 namespace OfflineBearer.Internal;
 
 /// <summary>
-/// The token endpoint's own resilience, built once per client: a total time limit around retries (exponential backoff
-/// with jitter, <c>Retry-After</c> honoured) around a per-attempt timeout. Only outcomes that another try can change
-/// are retried; an OAuth error is an answer, not a fault.
+/// The token server's own resilience, built once per client: retries (exponential backoff with jitter,
+/// <c>Retry-After</c> honoured) around a per-attempt timeout. Only outcomes that another try can change are retried; an
+/// OAuth error is an answer, not a fault. The time limit of a whole refresh is the holder's, not this pipeline's.
 /// </summary>
 internal static class TokenEndpointResilience
 {
@@ -20,11 +22,14 @@ internal static class TokenEndpointResilience
     /// refresh token, and replaying it trips reuse detection (RFC 9700). It is retried only when it surely never
     /// arrived or the server said it did not process it.
     /// </summary>
-    public static ResiliencePipeline<TokenEndpointAnswer> Create(OfflineBearerOptions options, TimeProvider time, bool repeatable)
+    public static ResiliencePipeline<TokenEndpointAnswer> Create(
+        string clientName,
+        OfflineBearerOptions options,
+        TimeProvider time,
+        ILogger logger,
+        bool repeatable)
     {
-        var builder = new ResiliencePipelineBuilder<TokenEndpointAnswer> { TimeProvider = time }
-            .AddTimeout(options.TokenRequestTimeout);
-
+        var builder = new ResiliencePipelineBuilder<TokenEndpointAnswer> { TimeProvider = time };
         if (options.TokenRequestRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<TokenEndpointAnswer>
@@ -37,6 +42,11 @@ internal static class TokenEndpointResilience
                 MaxDelay = options.TokenRequestTimeout,
                 DelayGenerator = args => new ValueTask<TimeSpan?>(
                     args.Outcome.Result?.RetryAfter is { } wait && wait < options.TokenRequestTimeout ? wait : null),
+                OnRetry = args =>
+                {
+                    Log.RetryingTokenRequest(logger, clientName, args.AttemptNumber + 2, args.RetryDelay.TotalSeconds, Reason(args.Outcome));
+                    return default;
+                },
             });
         }
 
@@ -56,5 +66,15 @@ internal static class TokenEndpointResilience
         { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError } } => true,
         { Result.Status: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } => true,
         _ => false,
+    };
+
+    /// <summary>What went wrong, in words with no server text in them: a status code, an error kind, or a timeout.</summary>
+    internal static string Reason(Outcome<TokenEndpointAnswer> outcome) => outcome switch
+    {
+        { Exception: HttpRequestException e } => $"network: {e.HttpRequestError}",
+        { Exception: HttpIOException e } => $"connection broke: {e.HttpRequestError}",
+        { Exception: TimeoutRejectedException } => "attempt timed out",
+        { Result: { } answer } => $"HTTP {(int)answer.Status}",
+        _ => "failure",
     };
 }

@@ -4,23 +4,19 @@ using OfflineBearer.Diagnostics;
 namespace OfflineBearer.Internal;
 
 /// <summary>
-/// Keeps the access token and refresh token of one named client for the life of the service provider, shared by every
-/// request and every handler instance of that client. Readers take no lock: they read one immutable
-/// <see cref="TokenSnapshot"/>. At most one token request is in flight at a time (single flight), and it runs on the
-/// holder's own cancellation, so a caller that gives up never cancels the refresh others wait for.
+/// Keeps the access token of one named client for the life of the service provider, shared by every request and every
+/// handler instance of that client. Readers take no lock: they read one immutable <see cref="TokenSnapshot"/>. At most
+/// one token request is in flight at a time (single flight), and it runs on the holder's own cancellation, so a caller
+/// that gives up never cancels the refresh others wait for. A caller whose token is still valid never waits past half
+/// its remaining life: a down or slow token server never fails a call that started with a valid token.
 /// </summary>
 internal sealed class TokenHolder : IDisposable
 {
-    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(30);
-
-    /// <summary>After the server refused (an OAuth error), asking again soon would only repeat the answer.</summary>
-    private static readonly TimeSpan RefusedPause = TimeSpan.FromMinutes(5);
-
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
     private readonly TokenEndpointClient _endpoint;
-    private readonly IRefreshTokenStore _store;
+    private readonly RefreshTokenKeeper _refreshTokens;
+    private readonly FailurePause _pause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly double _refreshAtFraction;
@@ -32,13 +28,6 @@ internal sealed class TokenHolder : IDisposable
 
     // Written under _gate; read without it only as a hint that the locked path confirms.
     private volatile Task<TokenSnapshot>? _refresh;
-    private long _retryAt;
-    private int _failuresInARow;
-
-    // Touched only by the one token request in flight (keep-alive reads them as a hint).
-    private string? _refreshToken;
-    private bool _refreshTokenLoaded;
-    private bool _refreshTokenUnsaved;
     private long _lastTokenAt;
 
     public TokenHolder(
@@ -53,7 +42,8 @@ internal sealed class TokenHolder : IDisposable
         _clientName = clientName;
         _options = options;
         _endpoint = endpoint;
-        _store = store;
+        _refreshTokens = new RefreshTokenKeeper(clientName, options.RefreshToken, store);
+        _pause = new FailurePause(time);
         _time = time;
         _logger = logger;
         _refreshAtFraction = refreshAtFraction;
@@ -62,6 +52,9 @@ internal sealed class TokenHolder : IDisposable
     }
 
     public string ClientName => _clientName;
+
+    /// <summary>Whether the API must be called over https; from the same options as the holder, so the two never disagree.</summary>
+    public bool RequireHttps => _options.RequireHttps;
 
     /// <summary>A token to send now. Completes synchronously while the cached token is outside its refresh window.</summary>
     public ValueTask<TokenSnapshot> GetTokenAsync(CancellationToken cancellationToken)
@@ -77,9 +70,9 @@ internal sealed class TokenHolder : IDisposable
 
             if (now < current.MustRefreshAt)
             {
-                if (now >= Volatile.Read(ref _retryAt) && _refresh is not { IsCompleted: false })
+                if (_refresh is not { IsCompleted: false } && _pause.AllowsRequest(now, holdsValidToken: true))
                 {
-                    _ = StartRefresh(current);
+                    _ = StartRefresh(current, holdsValidToken: true);
                 }
 
                 return new ValueTask<TokenSnapshot>(current);
@@ -102,12 +95,15 @@ internal sealed class TokenHolder : IDisposable
     /// </summary>
     public async Task KeepAliveAsync(TimeSpan idle, CancellationToken cancellationToken)
     {
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastTokenAt)) < idle || (_current is not null && _refreshToken is null))
+        var idleFor = _time.GetElapsedTime(Volatile.Read(ref _lastTokenAt));
+        var current = _current;
+        if (idleFor < idle || (current is not null && _refreshTokens.Current is null))
         {
             return;
         }
 
-        var refresh = StartRefresh(_current);
+        Log.KeepingAlive(_logger, _clientName, idleFor.TotalHours);
+        var refresh = StartRefresh(current, holdsValidToken: current is not null && !current.IsExpired(_time.GetTimestamp()));
         try
         {
             await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -126,17 +122,18 @@ internal sealed class TokenHolder : IDisposable
 
     private async Task<TokenSnapshot> WaitForTokenAsync(TokenSnapshot? seen, bool rejected, CancellationToken cancellationToken)
     {
-        var refresh = StartRefresh(seen);
-        var stillValid = !rejected && seen is not null && !seen.IsExpired(_time.GetTimestamp());
-        if (!stillValid)
+        var now = _time.GetTimestamp();
+        var usable = !rejected && seen is not null && !seen.IsExpired(now);
+        var refresh = StartRefresh(seen, usable);
+        if (!usable)
         {
             return await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            // Worth one try's wait, never the whole retry budget: the current token still works.
-            return await refresh.WaitAsync(_options.TokenRequestAttemptTimeout, _time, cancellationToken).ConfigureAwait(false);
+            return await refresh.WaitAsync(seen!.PatienceAt(now, _options.TokenRequestAttemptTimeout, _time), _time, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (Exception e) when (e is OfflineBearerException or TimeoutException)
         {
@@ -145,8 +142,8 @@ internal sealed class TokenHolder : IDisposable
         }
     }
 
-    /// <summary>Joins the token request in flight, or starts one unless a newer token exists or the last one failed recently.</summary>
-    private Task<TokenSnapshot> StartRefresh(TokenSnapshot? seen)
+    /// <summary>Joins the token request in flight, or starts one unless a newer token exists or the pause says not yet.</summary>
+    private Task<TokenSnapshot> StartRefresh(TokenSnapshot? seen, bool holdsValidToken)
     {
         lock (_gate)
         {
@@ -161,7 +158,7 @@ internal sealed class TokenHolder : IDisposable
             }
 
             // During the pause after a failure, callers get that failure again (the failed task, already observed).
-            if (_refresh is { IsFaulted: true } failed && _time.GetTimestamp() < _retryAt)
+            if (_refresh is { IsFaulted: true } failed && !_pause.AllowsRequest(_time.GetTimestamp(), holdsValidToken))
             {
                 return failed;
             }
@@ -187,20 +184,19 @@ internal sealed class TokenHolder : IDisposable
 
         var sentAt = _time.GetTimestamp();
 
-        // One limit for everything a refresh does (discovery, the grant, a fall-back grant, the store's read), so no
-        // caller waits past TokenRequestTimeout, whatever the path.
+        // The one time limit of a refresh, around everything it does (discovery, the grant with its retries, a
+        // fall-back grant, the store's read), so no caller waits past TokenRequestTimeout, whatever the path.
         using var limit = new CancellationTokenSource(_options.TokenRequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stopping);
         try
         {
             var (response, grant) = await RequestAsync(linked.Token).ConfigureAwait(false);
             var lifetime = TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, _time.GetUtcNow());
-            var snapshot = CreateSnapshot(response.AccessToken!, lifetime, sentAt);
+            var snapshot = TokenSnapshot.Create(response.AccessToken!, lifetime, sentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time);
             lock (_gate)
             {
                 _current = snapshot;
-                _failuresInARow = 0;
-                Volatile.Write(ref _retryAt, 0);
+                _pause.Reset();
                 Volatile.Write(ref _lastTokenAt, sentAt);
             }
 
@@ -216,13 +212,9 @@ internal sealed class TokenHolder : IDisposable
                     ? $"OfflineBearer client '{_clientName}' got no token within TokenRequestTimeout ({_options.TokenRequestTimeout})."
                     : $"OfflineBearer client '{_clientName}' could not get a token: {e.GetType().Name}.",
                 e);
-            lock (_gate)
-            {
-                _failuresInARow++;
-                Volatile.Write(ref _retryAt, _time.GetTimestamp() + ToTimestamp(PauseAfter(failure)));
-            }
-
+            var (withToken, withoutToken) = _pause.Record(failure);
             Log.TokenRequestFailed(_logger, _clientName, failure.Error, (int?)failure.StatusCode, failure);
+            Log.Pausing(_logger, _clientName, withToken.TotalSeconds, withoutToken.TotalSeconds, FailurePause.IsRefusal(failure));
             if (ReferenceEquals(failure, e))
             {
                 throw;
@@ -232,121 +224,28 @@ internal sealed class TokenHolder : IDisposable
         }
     }
 
-    /// <summary>
-    /// With a refresh token, the refresh grant; else client_credentials. A new refresh token is stored before the access
-    /// token that came with it is used; a response without one keeps the old.
-    /// </summary>
+    /// <summary>With a refresh token, the refresh grant; else client_credentials. A new refresh token is kept before its access token is used.</summary>
     private async Task<(TokenResponse Response, string Grant)> RequestAsync(CancellationToken cancellationToken)
     {
-        var refreshToken = await GetRefreshTokenAsync(cancellationToken).ConfigureAwait(false);
-        if (refreshToken is null)
+        var refreshToken = await _refreshTokens.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (refreshToken is not null)
         {
-            return (await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
+            try
+            {
+                var response = await _endpoint.RequestAsync(refreshToken, cancellationToken).ConfigureAwait(false);
+                await _refreshTokens.KeepAsync(response.RefreshToken).ConfigureAwait(false);
+                return (response, GrantTypes.RefreshToken);
+            }
+            catch (OfflineBearerException e) when (e.Error == "invalid_grant" && !_endpoint.IsPublicClient)
+            {
+                // The offline session is gone, but a confidential client can start a new one: once, right now.
+                Log.FallingBackToClientCredentials(_logger, _clientName, e.ErrorDescription);
+                _refreshTokens.Forget();
+            }
         }
 
-        TokenResponse response;
-        try
-        {
-            response = await _endpoint.RequestAsync(refreshToken, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OfflineBearerException e) when (e.Error == "invalid_grant" && !_endpoint.IsPublicClient)
-        {
-            // The offline session is gone, but a confidential client can start a new one: once, right now.
-            Log.FallingBackToClientCredentials(_logger, _clientName, e.ErrorDescription);
-            _refreshToken = null;
-            return (await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
-        }
-
-        await KeepRefreshTokenAsync(response.RefreshToken).ConfigureAwait(false);
-        return (response, GrantTypes.RefreshToken);
+        var fresh = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
+        await _refreshTokens.KeepAsync(fresh.RefreshToken).ConfigureAwait(false);
+        return (fresh, GrantTypes.ClientCredentials);
     }
-
-    private async Task<TokenResponse> ClientCredentialsAsync(CancellationToken cancellationToken)
-    {
-        var response = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
-        await KeepRefreshTokenAsync(response.RefreshToken).ConfigureAwait(false);
-        return response;
-    }
-
-    /// <summary>
-    /// The refresh token to use: read from the store once (it wins over the configured one, which may have been
-    /// rotated away since), and a token whose storing failed is stored before it is used again.
-    /// </summary>
-    private async ValueTask<string?> GetRefreshTokenAsync(CancellationToken cancellationToken)
-    {
-        if (!_refreshTokenLoaded)
-        {
-            var stored = await _store.GetAsync(_clientName, cancellationToken).ConfigureAwait(false);
-            _refreshToken = stored ?? (string.IsNullOrEmpty(_options.RefreshToken) ? null : _options.RefreshToken);
-            _refreshTokenLoaded = true;
-        }
-
-        if (_refreshTokenUnsaved && _refreshToken is { } unsaved)
-        {
-            await StoreAsync(unsaved).ConfigureAwait(false);
-        }
-
-        return _refreshToken;
-    }
-
-    /// <summary>A new refresh token replaces the old in memory at once, so nothing ever goes back to the older one.</summary>
-    private async ValueTask KeepRefreshTokenAsync(string? newRefreshToken)
-    {
-        if (newRefreshToken is null || newRefreshToken == _refreshToken)
-        {
-            return;
-        }
-
-        _refreshToken = newRefreshToken;
-        _refreshTokenUnsaved = true;
-        await StoreAsync(newRefreshToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask StoreAsync(string refreshToken)
-    {
-        try
-        {
-            // Never cancelled: once the server has rotated the token, losing the new one (shutdown, time limit) would
-            // leave only a spent one behind.
-            await _store.SetAsync(_clientName, refreshToken, CancellationToken.None).ConfigureAwait(false);
-            _refreshTokenUnsaved = false;
-        }
-        catch (Exception e)
-        {
-            throw new OfflineBearerException(
-                $"OfflineBearer client '{_clientName}' got a new refresh token but could not store it ({e.GetType().Name}). " +
-                "It is kept in memory and stored again on the next attempt.",
-                e);
-        }
-    }
-
-    private TokenSnapshot CreateSnapshot(string accessToken, TimeSpan? lifetime, long sentAt)
-    {
-        if (lifetime is not { } life)
-        {
-            return new TokenSnapshot(accessToken, long.MaxValue, long.MaxValue, long.MaxValue);
-        }
-
-        // The window is clamped to half the lifetime, so a 60-second token is not refreshed on every call.
-        var window = _options.RefreshBeforeExpiry < life / 2 ? _options.RefreshBeforeExpiry : life / 2;
-        var expiresAt = sentAt + ToTimestamp(life);
-        var mustRefreshAt = sentAt + ToTimestamp(life - window);
-        var refreshAt = Math.Min(sentAt + ToTimestamp(life * _refreshAtFraction), mustRefreshAt);
-        return new TokenSnapshot(accessToken, refreshAt, mustRefreshAt, expiresAt);
-    }
-
-    private TimeSpan PauseAfter(OfflineBearerException failure)
-    {
-        // A refusal (an OAuth error in a 4xx answer) will be repeated; a 5xx, 408 or 429 is trouble that passes.
-        if (failure.Error is not null && (int?)failure.StatusCode is >= 400 and < 500 and not 408 and not 429)
-        {
-            return RefusedPause;
-        }
-
-        var pause = FirstPause * Math.Pow(2, Math.Min(_failuresInARow - 1, 10));
-        return pause < LongestPause ? pause : LongestPause;
-    }
-
-    private long ToTimestamp(TimeSpan duration) =>
-        (long)(duration.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));
 }

@@ -33,9 +33,6 @@ internal sealed class TokenHolderRegistry : IDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
     }
 
-    /// <summary>The name of the HttpClient that carries a client's token requests (configure it for proxies or certificates).</summary>
-    public static string TokenEndpointClientName(string clientName) => $"{clientName}.OfflineBearer.TokenEndpoint";
-
     /// <summary>The holder of <paramref name="clientName"/>; its options are validated here at the latest.</summary>
     public TokenHolder Get(string clientName) =>
         _holders.GetOrAdd(clientName, name => new Lazy<TokenHolder>(() => Create(name))).Value;
@@ -54,11 +51,13 @@ internal sealed class TokenHolderRegistry : IDisposable
     private TokenHolder Create(string clientName)
     {
         var options = _options.Get(clientName);
-        var tokenClientName = TokenEndpointClientName(clientName);
-        var endpoint = new TokenEndpointClient(clientName, options, () => _httpClientFactory.CreateClient(tokenClientName), _time);
+        var logger = _loggerFactory.CreateLogger(Log.Category);
+        var tokenClientName = TokenEndpointHttpClient.Name(clientName);
+        var connection = new TokenServerConnection(clientName, options, () => _httpClientFactory.CreateClient(tokenClientName), _time, logger);
+        var endpoint = new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection);
 
         // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
         var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
-        return new TokenHolder(clientName, options, endpoint, _store, _time, _loggerFactory.CreateLogger(Log.Category), refreshAtFraction);
+        return new TokenHolder(clientName, options, endpoint, _store, _time, logger, refreshAtFraction);
     }
 }

@@ -33,12 +33,12 @@ internal sealed class TokenResponse
     public bool IsSuccess => Problem is null && Error is null && AccessToken is not null;
 
     /// <summary>Reads a body known to be JSON-ish; <paramref name="success"/> is whether the status code was 2xx.</summary>
-    public static TokenResponse Parse(ReadOnlySpan<byte> body, bool success)
+    public static TokenResponse Parse(ReadOnlyMemory<byte> body, bool success)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException)
         {

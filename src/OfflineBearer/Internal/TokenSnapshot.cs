@@ -25,13 +25,49 @@ internal sealed class TokenSnapshot
     /// <summary>From here one background refresh starts while callers keep this token.</summary>
     public long RefreshAt { get; }
 
-    /// <summary>From here callers wait for a new token (the refresh window); the token is still sent if none comes.</summary>
+    /// <summary>From here callers wait for a new token (the refresh window); the token is still sent if none comes in time.</summary>
     public long MustRefreshAt { get; }
 
     /// <summary>From here the token is not sent any more. <see cref="long.MaxValue"/> when the lifetime is unknown.</summary>
     public long ExpiresAt { get; }
 
+    /// <summary>
+    /// Schedules a token got by a request sent at <paramref name="sentAt"/>: a background refresh at
+    /// <paramref name="refreshAtFraction"/> of its <paramref name="lifetime"/>, the refresh window
+    /// <paramref name="refreshBeforeExpiry"/> before it expires (clamped to half the lifetime, so a 60-second token is not
+    /// refreshed on every call). An unknown lifetime is used until the API answers 401.
+    /// </summary>
+    public static TokenSnapshot Create(
+        string accessToken,
+        TimeSpan? lifetime,
+        long sentAt,
+        TimeSpan refreshBeforeExpiry,
+        double refreshAtFraction,
+        TimeProvider time)
+    {
+        if (lifetime is not { } life)
+        {
+            return new TokenSnapshot(accessToken, long.MaxValue, long.MaxValue, long.MaxValue);
+        }
+
+        var window = refreshBeforeExpiry < life / 2 ? refreshBeforeExpiry : life / 2;
+        var expiresAt = sentAt + time.ToTimestamp(life);
+        var mustRefreshAt = sentAt + time.ToTimestamp(life - window);
+        var refreshAt = Math.Min(sentAt + time.ToTimestamp(life * refreshAtFraction), mustRefreshAt);
+        return new TokenSnapshot(accessToken, refreshAt, mustRefreshAt, expiresAt);
+    }
+
     public bool IsExpired(long now) => now >= ExpiresAt;
+
+    /// <summary>
+    /// How long a caller holding this token may wait for a newer one: half its remaining life, so the other half carries
+    /// the request to the API, and never more than <paramref name="longest"/>.
+    /// </summary>
+    public TimeSpan PatienceAt(long now, TimeSpan longest, TimeProvider time)
+    {
+        var halfSeconds = (ExpiresAt - now) / (2.0 * time.TimestampFrequency);
+        return halfSeconds <= 0 ? TimeSpan.Zero : halfSeconds < longest.TotalSeconds ? TimeSpan.FromSeconds(halfSeconds) : longest;
+    }
 
     /// <summary>Never prints the token.</summary>
     public override string ToString() => "TokenSnapshot (token redacted)";

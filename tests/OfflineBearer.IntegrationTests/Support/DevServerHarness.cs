@@ -98,7 +98,7 @@ internal sealed class DevServerHarness : IAsyncDisposable
 
     /// <summary>The library's own client for the token endpoint of <paramref name="name"/>, to put a fault in front of it.</summary>
     public IHttpClientBuilder TokenEndpointClient(string name) =>
-        _services.AddHttpClient(OfflineBearer.Internal.TokenHolderRegistry.TokenEndpointClientName(name));
+        _services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(name));
 
     /// <summary>Adds <see cref="TokenServer.BasicClientId"/> with its secret (client_secret_basic) under <paramref name="name"/>.</summary>
     public IHttpClientBuilder AddBasicClient(string name, string? scope = OfflineScope, Uri? apiUrl = null) =>

@@ -56,7 +56,7 @@ internal sealed class Harness : IDisposable
             })
             .ConfigurePrimaryHttpMessageHandler(() => Api);
         TokenNetwork = new NetworkFault(TokenServer);
-        collection.AddHttpClient(TokenHolderRegistry.TokenEndpointClientName(ClientName))
+        collection.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(ClientName))
             .ConfigurePrimaryHttpMessageHandler(() => TokenNetwork);
         services?.Invoke(collection);
         _services = collection.BuildServiceProvider();
