@@ -27,7 +27,13 @@ internal sealed class Harness : IDisposable
     private readonly ConcurrentBag<string> _secrets = [ClientSecret];
     private int _issued;
 
-    public Harness(Action<OfflineBearerOptions>? configure = null, Action<IServiceCollection>? services = null)
+    /// <param name="configure">Sets options after the harness's own.</param>
+    /// <param name="services">Adds services before the provider is built.</param>
+    /// <param name="userDefaults">
+    /// Keeps the resilience options a user gets (retries on). Otherwise token-endpoint retries are off, because they wait
+    /// on the fake clock; tests of failure behaviour use the defaults at least once and move the clock themselves.
+    /// </param>
+    public Harness(Action<OfflineBearerOptions>? configure = null, Action<IServiceCollection>? services = null, bool userDefaults = false)
     {
         OnToken = _ => Task.FromResult(Json(TokenJson.Success(IssueJwt(TimeSpan.FromMinutes(5)))));
         OnApi = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
@@ -46,8 +52,11 @@ internal sealed class Harness : IDisposable
                 o.ClientSecret = ClientSecret;
                 o.Scope = "offline_access";
 
-                // Retries wait on the fake clock; the tests of resilience turn them on and move the clock themselves.
-                o.TokenRequestRetries = 0;
+                if (!userDefaults)
+                {
+                    o.TokenRequestRetries = 0;
+                }
+
                 configure?.Invoke(o);
                 if (o.RefreshToken is { } refreshToken)
                 {

@@ -14,8 +14,14 @@ internal sealed class NetworkFault(HttpMessageHandler inner) : DelegatingHandler
 
     public SemaphoreSlim Arrived { get; } = new(0);
 
+    private int _attempts;
+
+    /// <summary>Every request that reached the network, whether it failed there or not.</summary>
+    public int Attempts => Volatile.Read(ref _attempts);
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _attempts);
         Arrived.Release();
         if (Fault is { } fault)
         {
