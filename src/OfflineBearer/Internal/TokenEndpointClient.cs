@@ -120,7 +120,10 @@ internal sealed class TokenEndpointClient
         return $"The token endpoint refused the {grant} request of OfflineBearer client '{_clientName}' with HTTP {status} '{error}'. {advice}";
     }
 
-    /// <summary>A server may echo what it was sent: no spelling of the secret, the refresh token or the Basic credential leaves through us.</summary>
+    /// <summary>
+    /// A server may echo what it was sent: no spelling of the secret, the refresh token or the Basic credential leaves
+    /// through us (nor of <c>id:secret</c> unencoded, which a server that decodes the Basic credential may echo).
+    /// </summary>
     private string? Clean(string? text, string? refreshToken) =>
-        Redaction.Clean(text, refreshToken, _options.ClientSecret, _basicCredentials?.Parameter);
+        Redaction.Clean(text, refreshToken, _options.ClientSecret, _basicCredentials?.Parameter, IsPublicClient ? null : $"{_options.ClientId}:{_options.ClientSecret}");
 }
