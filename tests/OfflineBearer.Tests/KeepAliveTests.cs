@@ -74,6 +74,73 @@ public sealed class KeepAliveTests
         Assert.Empty(harness.TokenRequests);
     }
 
+    [Fact]
+    public async Task A_client_credentials_client_without_a_refresh_token_is_never_kept_alive()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+        await StartHostedServicesAsync(harness);
+
+        // The timer ticks every 42 hours for a 7-day interval; each tick is given a moment to run.
+        for (var day = 0; day < 30; day++)
+        {
+            harness.Time.Advance(TimeSpan.FromDays(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System);
+        }
+
+        Assert.Single(harness.TokenRequests);
+        Assert.DoesNotContain(harness.Logs.GetSnapshot(), record => record.Id.Id == 7);
+    }
+
+    [Fact]
+    public async Task Traffic_postpones_the_keep_alive()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-a-busy-sensor";
+            o.KeepAliveInterval = TimeSpan.FromDays(1);
+        });
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromHours(12)), refreshToken: harness.IssueRefreshToken())));
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+        await StartHostedServicesAsync(harness);
+
+        // A request at 23 h refreshes the 12-hour token; the keep-alive's checks (every 6 h) then find the client busy.
+        await AdvanceHoursAsync(harness, 23);
+        (await client.GetAsync("items")).Dispose();
+        await AdvanceHoursAsync(harness, 23);
+
+        Assert.Equal(2, harness.TokenRequests.Count);
+
+        await AdvanceHoursAsync(harness, 7);
+        var keptAlive = await WaitForAsync(() => harness.TokenRequests.Count == 3);
+
+        Assert.True(keptAlive, "the keep-alive did not refresh a day after the last token");
+        Assert.Single(harness.Logs.GetSnapshot(), record => record.Id.Id == 7);
+    }
+
+    private static async Task AdvanceHoursAsync(Harness harness, int hours)
+    {
+        for (var hour = 0; hour < hours; hour++)
+        {
+            harness.Time.Advance(TimeSpan.FromHours(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System);
+        }
+    }
+
+    /// <summary>Real time only as a watchdog: the keep-alive runs on the host's thread after the fake clock moved.</summary>
+    private static async Task<bool> WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System);
+        }
+
+        return condition();
+    }
+
     private static async Task StartHostedServicesAsync(Harness harness)
     {
         foreach (var service in harness.Services.GetServices<IHostedService>())

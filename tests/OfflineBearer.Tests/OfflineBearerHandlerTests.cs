@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;
@@ -182,6 +183,23 @@ public sealed class OfflineBearerHandlerTests
         Assert.Single(harness.ApiRequests, r => r.Uri.AbsolutePath == "/upload");
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
         Assert.Equal(2, harness.TokenRequests.Count);
+
+        // The token was renewed when the upload met the 401, so the next request goes out once, with the new token.
+        Assert.Equal(["/warm-up", "/upload", "/items"], harness.ApiRequests.Select(r => r.Uri.AbsolutePath));
+        Assert.NotEqual(harness.ApiRequests.First().BearerToken, harness.ApiRequests.Last().BearerToken);
+    }
+
+    [Fact]
+    public async Task Two_offline_bearer_handlers_in_one_pipeline_resend_a_request_once_in_all()
+    {
+        using var harness = new Harness(services: s => s.AddHttpClient(Harness.ClientName).AddOfflineBearerHandler(_ => { }));
+        harness.OnApi = _ => Task.FromResult(Harness.Unauthorized());
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(2, harness.ApiRequests.Count);
     }
 
     [Fact]

@@ -33,6 +33,37 @@ public sealed class TokenEndpointResilienceTests
         Assert.True(attempts[2] - attempts[1] >= TimeSpan.FromSeconds(5), $"waited {attempts[2] - attempts[1]}");
     }
 
+    [Fact]
+    public async Task Each_retry_is_logged_with_its_attempt_delay_and_reason()
+    {
+        using var harness = new Harness(userDefaults: true);
+        var answers = new Queue<HttpResponseMessage>([
+            new HttpResponseMessage(HttpStatusCode.ServiceUnavailable),
+            new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new(TimeSpan.FromSeconds(5)) } },
+        ]);
+        var healthy = harness.OnToken;
+        harness.OnToken = request => answers.TryDequeue(out var answer) ? Task.FromResult(answer) : healthy(request);
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(60));
+
+        var retries = harness.Logs.GetSnapshot().Where(r => r.Id.Id == 5).ToList();
+        Assert.Equal(["2", "3"], retries.Select(r => r.GetStructuredStateValue("Attempt")));
+        Assert.Equal(["HTTP 503", "HTTP 429"], retries.Select(r => r.GetStructuredStateValue("Reason")));
+        Assert.Equal("5", retries[1].GetStructuredStateValue("DelaySeconds"));
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.ConnectionError, "network: ConnectionError")]
+    [InlineData(HttpRequestError.NameResolutionError, "network: NameResolutionError")]
+    public void A_retry_reason_names_the_kind_of_network_failure_and_nothing_the_server_wrote(HttpRequestError kind, string reason)
+    {
+        var outcome = Polly.Outcome.FromException<OfflineBearer.Internal.TokenEndpointAnswer>(new HttpRequestException(kind, "planted text from the server"));
+
+        Assert.Equal(reason, OfflineBearer.Internal.TokenEndpointResilience.Reason(outcome));
+    }
+
     [Theory]
     [InlineData("invalid_grant", HttpStatusCode.BadRequest)]
     [InlineData("invalid_client", HttpStatusCode.Unauthorized)]
