@@ -1,3 +1,4 @@
+using OfflineBearer.Internal;
 using System.Net;
 using System.Text;
 using OfflineBearer.Tests.Support;
@@ -85,6 +86,38 @@ public sealed class TokenEndpointClientTests
         Assert.Null(error.Error);
         Assert.Contains("text/html", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("<html>", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Without a Content-Length the body is read as it comes: every size up to the limit is whole, one byte more is refused.</summary>
+    [Theory]
+    [InlineData(3 * 1024, true)]
+    [InlineData(100 * 1024, true)]
+    [InlineData(TokenServerConnection.MaxBodyBytes, true)]
+    [InlineData(TokenServerConnection.MaxBodyBytes + 1, false)]
+    public async Task A_streamed_body_is_read_whole_up_to_the_limit(int size, bool accepted)
+    {
+        using var harness = new Harness();
+        var token = harness.IssueJwt(TimeSpan.FromMinutes(5));
+        var head = "{\"token_type\":\"Bearer\",\"access_token\":\"" + token + "\",\"padding\":\"";
+        var body = Encoding.UTF8.GetBytes(head + new string('p', size - head.Length - 2) + "\"}");
+        Assert.Equal(size, body.Length);
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new MemoryStream(body), bufferSize: 1000) { Headers = { ContentType = new("application/json") } },
+        });
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+
+        if (accepted)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+            Assert.Equal(token, harness.ApiRequests.Single().BearerToken);
+        }
+        else
+        {
+            await Assert.ThrowsAsync<OfflineBearerException>(() => call);
+        }
     }
 
     [Fact]
