@@ -55,7 +55,9 @@ public sealed class OfflineBearerOptions
     public bool RequireHttps { get; set; } = true;
 
     /// <summary>How long one try at the token endpoint (send and read the answer) may take before it is abandoned.
-    /// A caller whose token has not expired waits at most this long for a refresh, then goes on with the current token.</summary>
+    /// A caller whose token has not expired waits for a refresh at most this long and at most half the token's remaining
+    /// life, then goes on with the current token, so a down or slow token server never fails a call that started with a
+    /// valid token.</summary>
     /// <value>The default is 10 seconds.</value>
     public TimeSpan TokenRequestAttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -66,7 +68,8 @@ public sealed class OfflineBearerOptions
     /// <value>The default is 3.</value>
     public int TokenRequestRetries { get; set; } = 3;
 
-    /// <summary>The time limit of one refresh: discovery, the grant with all its retries, a fall-back grant and the store's read.</summary>
+    /// <summary>The time limit of one refresh: discovery, the grant with all its retries, a fall-back grant and the store's read.
+    /// A caller without a valid token waits at most this long.</summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan TokenRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
