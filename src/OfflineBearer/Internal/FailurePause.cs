@@ -44,11 +44,8 @@ internal sealed class FailurePause
     internal static bool IsRefusal(OfflineBearerException failure) =>
         failure.Error is not null && (int?)failure.StatusCode is >= 400 and < 500 and not 408 and not 429;
 
-    private static TimeSpan Backoff(int failuresInARow)
-    {
-        var backoff = FirstBackoff * Math.Pow(2, Math.Min(failuresInARow - 1, 10));
-        return backoff < LongestBackoff ? backoff : LongestBackoff;
-    }
+    private static TimeSpan Backoff(int failuresInARow) =>
+        TimeSpan.FromSeconds(Math.Min(FirstBackoff.TotalSeconds * Math.Pow(2, Math.Min(failuresInARow - 1, 10)), LongestBackoff.TotalSeconds));
 
     private sealed record State(int FailuresInARow, long WithTokenUntil, long WithoutTokenUntil);
 }

@@ -33,7 +33,7 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
 
         if (response.StatusCode != HttpStatusCode.Unauthorized
             || !BearerChallenge.AsksForNewToken(response.Headers)
-            || request.Options.TryGetValue(Resent, out _))
+            || (request.Options.TryGetValue(Resent, out var resent) && resent))
         {
             return response;
         }

@@ -7,7 +7,7 @@ namespace OfflineBearer.Internal;
 /// <param name="MediaType">The content type's media type, if any.</param>
 /// <param name="Body">The body, or null when it is not JSON, empty or over <see cref="TokenServerConnection.MaxBodyBytes"/>.</param>
 /// <param name="RetryAfter">How long the server asked us to wait, from <c>Retry-After</c>.</param>
-internal sealed record TokenEndpointAnswer(HttpStatusCode Status, string? MediaType, byte[]? Body, TimeSpan? RetryAfter)
+internal sealed record TokenEndpointAnswer(HttpStatusCode Status, string? MediaType, ReadOnlyMemory<byte>? Body, TimeSpan? RetryAfter)
 {
     public bool IsSuccess => (int)Status is >= 200 and < 300;
 }

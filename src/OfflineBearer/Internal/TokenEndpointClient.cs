@@ -46,7 +46,7 @@ internal sealed class TokenEndpointClient
             $"the {grant} request",
             repeatable: refreshToken is null,
             cancellationToken).ConfigureAwait(false);
-        var parsed = answer.Body is null ? null : TokenResponse.Parse(answer.Body, answer.IsSuccess);
+        var parsed = answer.Body is { } body ? TokenResponse.Parse(body, answer.IsSuccess) : null;
 
         if (parsed is { IsSuccess: true })
         {

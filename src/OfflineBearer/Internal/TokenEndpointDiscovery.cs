@@ -65,7 +65,7 @@ internal sealed class TokenEndpointDiscovery
         return endpoint;
     }
 
-    private static Uri? ReadTokenEndpoint(byte[] body)
+    private static Uri? ReadTokenEndpoint(ReadOnlyMemory<byte> body)
     {
         try
         {

@@ -103,7 +103,7 @@ internal sealed class TokenHolder : IDisposable
         }
 
         Log.KeepingAlive(_logger, _clientName, idleFor.TotalHours);
-        var refresh = StartRefresh(current, holdsValidToken: current is not null && !current.IsExpired(_time.GetTimestamp()));
+        var refresh = StartRefresh(current, IsUsable(current, rejected: false, _time.GetTimestamp()));
         try
         {
             await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -123,7 +123,7 @@ internal sealed class TokenHolder : IDisposable
     private async Task<TokenSnapshot> WaitForTokenAsync(TokenSnapshot? seen, bool rejected, CancellationToken cancellationToken)
     {
         var now = _time.GetTimestamp();
-        var usable = !rejected && seen is not null && !seen.IsExpired(now);
+        var usable = IsUsable(seen, rejected, now);
         var refresh = StartRefresh(seen, usable);
         if (!usable)
         {
@@ -141,6 +141,9 @@ internal sealed class TokenHolder : IDisposable
             return seen!;
         }
     }
+
+    /// <summary>Whether <paramref name="token"/> may still be sent: the API has not refused it and it has not expired.</summary>
+    private static bool IsUsable(TokenSnapshot? token, bool rejected, long now) => !rejected && token is not null && !token.IsExpired(now);
 
     /// <summary>Joins the token request in flight, or starts one unless a newer token exists or the pause says not yet.</summary>
     private Task<TokenSnapshot> StartRefresh(TokenSnapshot? seen, bool holdsValidToken)
@@ -215,12 +218,12 @@ internal sealed class TokenHolder : IDisposable
             var (withToken, withoutToken) = _pause.Record(failure);
             Log.TokenRequestFailed(_logger, _clientName, failure.Error, (int?)failure.StatusCode, failure);
             Log.Pausing(_logger, _clientName, withToken.TotalSeconds, withoutToken.TotalSeconds, FailurePause.IsRefusal(failure));
-            if (ReferenceEquals(failure, e))
+            if (!ReferenceEquals(failure, e))
             {
-                throw;
+                throw failure;
             }
 
-            throw failure;
+            throw;
         }
     }
 

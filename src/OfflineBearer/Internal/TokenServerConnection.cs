@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Timeout;
@@ -122,7 +121,7 @@ internal sealed class TokenServerConnection
     }
 
     /// <summary>The body, or null when it is not JSON, empty, or larger than <see cref="MaxBodyBytes"/> (read no further).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         if ((mediaType is not null && !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
@@ -131,42 +130,39 @@ internal sealed class TokenServerConnection
             return null;
         }
 
-        // A pooled buffer that grows as the body arrives: most bodies are a few KB, none is read past the limit.
-        const int Limit = MaxBodyBytes + 1;
-        var buffer = ArrayPool<byte>.Shared.Rent(FirstBufferBytes);
-        try
+        // A buffer that grows as the body arrives: most bodies are a few KB, and none is read one byte past the limit.
+        // Not pooled, so a token never lingers in an array that other code is handed later.
+        var buffer = new byte[FirstBufferBytes];
+        var length = 0;
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
         {
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
+            while (true)
             {
-                var length = 0;
-                while (length < Limit)
+                if (length == buffer.Length)
                 {
-                    if (length == buffer.Length)
-                    {
-                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, Limit));
-                        buffer.AsSpan(0, length).CopyTo(larger);
-                        ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
-                        buffer = larger;
-                    }
-
-                    var read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, Limit) - length), cancellationToken)
-                        .ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    length += read;
+                    Array.Resize(ref buffer, buffer.Length * 2);
                 }
 
-                return length > MaxBodyBytes || length == 0 ? null : buffer.AsSpan(0, length).ToArray();
+                var read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, MaxBodyBytes + 1) - length), cancellationToken)
+                    .ConfigureAwait(false);
+                if (read == 0)
+                {
+                    // Not a conditional expression: null would convert to an empty ReadOnlyMemory through byte[].
+                    if (length == 0)
+                    {
+                        return null;
+                    }
+
+                    return buffer.AsMemory(0, length);
+                }
+
+                length += read;
+                if (length > MaxBodyBytes)
+                {
+                    return null;
+                }
             }
-        }
-        finally
-        {
-            // Cleared: the body may hold a token, and the pool hands the array to any other code.
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
         }
     }
 }

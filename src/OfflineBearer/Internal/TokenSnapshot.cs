@@ -50,7 +50,7 @@ internal sealed class TokenSnapshot
             return new TokenSnapshot(accessToken, long.MaxValue, long.MaxValue, long.MaxValue);
         }
 
-        var window = refreshBeforeExpiry < life / 2 ? refreshBeforeExpiry : life / 2;
+        var window = TimeSpan.FromTicks(Math.Min(refreshBeforeExpiry.Ticks, (life / 2).Ticks));
         var expiresAt = sentAt + time.ToTimestamp(life);
         var mustRefreshAt = sentAt + time.ToTimestamp(life - window);
         var refreshAt = Math.Min(sentAt + time.ToTimestamp(life * refreshAtFraction), mustRefreshAt);
@@ -60,14 +60,11 @@ internal sealed class TokenSnapshot
     public bool IsExpired(long now) => now >= ExpiresAt;
 
     /// <summary>
-    /// How long a caller holding this token may wait for a newer one: half its remaining life, so the other half carries
-    /// the request to the API, and never more than <paramref name="longest"/>.
+    /// How long a caller holding this token, not expired at <paramref name="now"/>, may wait for a newer one: half its
+    /// remaining life, so the other half carries the request to the API, and never more than <paramref name="longest"/>.
     /// </summary>
-    public TimeSpan PatienceAt(long now, TimeSpan longest, TimeProvider time)
-    {
-        var halfSeconds = (ExpiresAt - now) / (2.0 * time.TimestampFrequency);
-        return halfSeconds <= 0 ? TimeSpan.Zero : halfSeconds < longest.TotalSeconds ? TimeSpan.FromSeconds(halfSeconds) : longest;
-    }
+    public TimeSpan PatienceAt(long now, TimeSpan longest, TimeProvider time) =>
+        TimeSpan.FromSeconds(Math.Min((ExpiresAt - now) / (2.0 * time.TimestampFrequency), longest.TotalSeconds));
 
     /// <summary>Never prints the token.</summary>
     public override string ToString() => "TokenSnapshot (token redacted)";
