@@ -241,10 +241,11 @@ public sealed class TokenEndpointClientTests
     }
 
     [Theory]
-    [InlineData("""{"issuer":"x"}""")]
-    [InlineData("""{"token_endpoint":"http://sso.test/token"}""")]
-    [InlineData("<html>login</html>")]
-    public async Task A_discovery_document_without_a_usable_token_endpoint_is_a_clear_error(string document)
+    [InlineData("""{"issuer":"x"}""", "\"token_endpoint\". Check Authority")]
+    [InlineData("""{"token_endpoint":"http://sso.test/token"}""", "names a plain http token endpoint")]
+    [InlineData("<html>login</html>", "\"token_endpoint\". Check Authority")]
+    [InlineData("""{"token_endpoint":"https://sso.test/token\ud800"}""", "\"token_endpoint\". Check Authority")]
+    public async Task A_discovery_document_without_a_usable_token_endpoint_is_a_clear_error(string document, string phrase)
     {
         using var harness = new Harness(o =>
         {
@@ -257,6 +258,125 @@ public sealed class TokenEndpointClientTests
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
 
         Assert.Contains(Harness.ClientName, error.Message, StringComparison.Ordinal);
+        Assert.Contains(phrase, error.Message, StringComparison.Ordinal);
         Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_token_request_asks_for_json()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal("application/json", harness.TokenRequests.Single().Headers["Accept"]);
+    }
+
+    [Theory]
+    [InlineData("invalid_client", "check ClientId, ClientSecret and ClientAuthentication")]
+    [InlineData("unauthorized_client", "check ClientId, ClientSecret and ClientAuthentication")]
+    [InlineData("invalid_scope", "The server refused the requested Scope.")]
+    [InlineData("not_allowed", "the offline_access role is missing")]
+    [InlineData("temporarily_unavailable", "See ErrorDescription for the server's reason.")]
+    public async Task An_oauth_error_message_says_what_to_do(string error, string advice)
+    {
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error(error, "no"), HttpStatusCode.BadRequest));
+        using var client = harness.CreateClient();
+
+        var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Contains(advice, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_without_a_content_type_is_named_so_and_points_at_the_configuration()
+    {
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([]) });
+        using var client = harness.CreateClient();
+
+        var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Contains("(no content type)", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("A proxy or gateway page usually means the TokenEndpoint or Authority points at the wrong place.", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(300)]
+    [InlineData(301)]
+    [InlineData(302)]
+    [InlineData(303)]
+    [InlineData(307)]
+    [InlineData(308)]
+    public async Task A_redirect_from_the_token_endpoint_is_an_error_naming_the_status_and_host(int status)
+    {
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage((HttpStatusCode)status)
+        {
+            Headers = { Location = new Uri("https://elsewhere.test:8443/token?planted=query") },
+        });
+        using var client = harness.CreateClient();
+
+        var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal((HttpStatusCode)status, failure.StatusCode);
+        Assert.Equal(
+            $"The token server answered the client_credentials request of OfflineBearer client 'inventory' with HTTP {status}, a redirect to " +
+            "elsewhere.test:8443. Credentials never follow a redirect: set Authority or TokenEndpoint to the final address.",
+            failure.Message);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Theory]
+    [InlineData(299, true)]
+    [InlineData(400, false)]
+    public async Task Answers_around_the_redirect_range_are_not_redirects(int status, bool success)
+    {
+        using var harness = new Harness();
+        var token = harness.IssueJwt(TimeSpan.FromMinutes(5));
+        harness.OnToken = _ => Task.FromResult(Harness.Json(success ? TokenJson.Success(token) : TokenJson.Error("invalid_request", "no"), (HttpStatusCode)status));
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+
+        if (success)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        }
+        else
+        {
+            Assert.DoesNotContain("redirect", (await Assert.ThrowsAsync<OfflineBearerException>(() => call)).Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_redirect_without_a_location_says_so()
+    {
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.Found));
+        using var client = harness.CreateClient();
+
+        var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Contains("a redirect to nowhere it named.", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_public_client_id_in_an_error_description_is_not_redacted()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-the-test";
+        });
+        harness.OnToken = _ => Task.FromResult(Harness.Json(
+            TokenJson.Error("invalid_grant", $"client {Harness.ClientId}: token expired"), HttpStatusCode.BadRequest));
+        using var client = harness.CreateClient();
+
+        var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal($"client {Harness.ClientId}: token expired", failure.ErrorDescription);
     }
 }

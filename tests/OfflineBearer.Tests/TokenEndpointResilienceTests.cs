@@ -1,5 +1,8 @@
 using System.Net;
+using OfflineBearer.Internal;
 using OfflineBearer.Tests.Support;
+using Polly;
+using Polly.Timeout;
 
 namespace OfflineBearer.Tests;
 
@@ -55,13 +58,143 @@ public sealed class TokenEndpointResilienceTests
     }
 
     [Theory]
+    [InlineData(HttpStatusCode.InternalServerError)]
+    [InlineData(HttpStatusCode.BadGateway)]
+    [InlineData(HttpStatusCode.GatewayTimeout)]
+    [InlineData(HttpStatusCode.RequestTimeout)]
+    public async Task Client_credentials_is_retried_after_any_transient_answer(HttpStatusCode status)
+    {
+        using var harness = new Harness(userDefaults: true);
+        var healthy = harness.OnToken;
+        var failed = false;
+        harness.OnToken = request =>
+        {
+            var first = !failed;
+            failed = true;
+            return first ? Task.FromResult(new HttpResponseMessage(status)) : healthy(request);
+        };
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Client_credentials_is_retried_after_a_network_failure_or_a_timeout(bool hang)
+    {
+        using var harness = new Harness(userDefaults: true);
+        if (hang)
+        {
+            harness.TokenNetwork.Hang = true;
+        }
+        else
+        {
+            harness.TokenNetwork.Fault = new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused");
+        }
+
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        harness.TokenNetwork.Fault = null;
+        harness.TokenNetwork.Hang = false;
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        Assert.Equal(2, harness.TokenNetwork.Attempts);
+    }
+
+    [Fact]
+    public async Task A_refresh_whose_server_name_did_not_resolve_is_retried()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-the-test";
+        }, userDefaults: true);
+        harness.TokenNetwork.Fault = new HttpRequestException(HttpRequestError.NameResolutionError, "Name or service not known");
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.TokenNetwork.Arrived.WaitAsync();
+        harness.TokenNetwork.Fault = null;
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(30)]
+    public async Task A_retry_after_of_zero_or_of_the_whole_time_limit_is_replaced_by_the_backoff(int seconds)
+    {
+        using var harness = new Harness(userDefaults: true);
+        var attempts = new List<DateTimeOffset>();
+        var healthy = harness.OnToken;
+        harness.OnToken = request =>
+        {
+            attempts.Add(harness.Time.GetUtcNow());
+            return attempts.Count == 1
+                ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Headers = { RetryAfter = new(TimeSpan.FromSeconds(seconds)) } })
+                : healthy(request);
+        };
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        var waited = attempts[1] - attempts[0];
+        Assert.True(waited > TimeSpan.Zero && waited < TimeSpan.FromSeconds(10), $"waited {waited}");
+    }
+
+    [Fact]
+    public async Task Retry_delays_are_jittered_so_a_fleet_does_not_retry_in_step()
+    {
+        var firstDelays = new HashSet<string?>();
+        for (var run = 0; run < 3; run++)
+        {
+            using var harness = new Harness(userDefaults: true);
+            var healthy = harness.OnToken;
+            var failed = false;
+            harness.OnToken = request =>
+            {
+                var first = !failed;
+                failed = true;
+                return first ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)) : healthy(request);
+            };
+            using var client = harness.CreateClient();
+
+            var call = client.GetAsync("items");
+            await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(30));
+
+            firstDelays.Add(harness.Logs.GetSnapshot().Single(r => r.Id.Id == 5).GetStructuredStateValue("DelaySeconds"));
+        }
+
+        Assert.True(firstDelays.Count > 1, "three clients retried after exactly the same delay");
+    }
+
+    [Fact]
+    public void Retry_reasons_name_the_kind_of_failure()
+    {
+        Assert.Equal("connection broke: ResponseEnded", TokenEndpointResilience.Reason(Outcome.FromException<TokenEndpointAnswer>(new HttpIOException(HttpRequestError.ResponseEnded))));
+        Assert.Equal("attempt timed out", TokenEndpointResilience.Reason(Outcome.FromException<TokenEndpointAnswer>(new TimeoutRejectedException())));
+        Assert.Equal("failure", TokenEndpointResilience.Reason(Outcome.FromException<TokenEndpointAnswer>(new InvalidOperationException())));
+    }
+
+    [Theory]
     [InlineData(HttpRequestError.ConnectionError, "network: ConnectionError")]
     [InlineData(HttpRequestError.NameResolutionError, "network: NameResolutionError")]
     public void A_retry_reason_names_the_kind_of_network_failure_and_nothing_the_server_wrote(HttpRequestError kind, string reason)
     {
-        var outcome = Polly.Outcome.FromException<OfflineBearer.Internal.TokenEndpointAnswer>(new HttpRequestException(kind, "planted text from the server"));
+        var outcome = Outcome.FromException<TokenEndpointAnswer>(new HttpRequestException(kind, "planted text from the server"));
 
-        Assert.Equal(reason, OfflineBearer.Internal.TokenEndpointResilience.Reason(outcome));
+        Assert.Equal(reason, TokenEndpointResilience.Reason(outcome));
     }
 
     [Theory]
