@@ -267,6 +267,8 @@ public sealed class TokenEndpointResilienceTests
         await Task.WhenAll(calls).ContinueWith(_ => { }, TaskScheduler.Default);
 
         Assert.All(calls, call => Assert.IsType<OfflineBearerException>(call.Exception?.InnerException));
+        Assert.All(calls, call => Assert.Equal(
+            "OfflineBearer client 'inventory' got no token within TokenRequestTimeout (00:01:00).", call.Exception?.InnerException?.Message));
         Assert.Equal(0, harness.TokenNetwork.Arrived.CurrentCount);
     }
 

@@ -401,4 +401,138 @@ public sealed class TokenHolderTests
 
         Assert.Single(harness.TokenRequests);
     }
+
+    [Fact]
+    public async Task The_refresh_window_starts_exactly_where_the_schedule_says()
+    {
+        // 60-second JWT: 59 s after the margin, a window clamped to 29.5 s, so waiting starts 29.5 s after the request.
+        using var harness = new Harness();
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromSeconds(60)))));
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+
+        harness.Time.Advance(TimeSpan.FromSeconds(29.5) - TimeSpan.FromTicks(1));
+        (await client.GetAsync("items")).Dispose();
+        Assert.Single(harness.TokenRequests);
+
+        harness.Time.Advance(TimeSpan.FromTicks(1));
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal(2, harness.TokenRequests.Count);
+        Assert.NotEqual(harness.ApiRequests.First().BearerToken, harness.ApiRequests.Last().BearerToken);
+    }
+
+    [Fact]
+    public async Task After_a_success_the_next_failure_pauses_one_second_again()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+        var healthy = harness.OnToken;
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+
+        // Inside the refresh window of a valid token: five failures, backing off 1, 2, 4, 8 and 16 s.
+        harness.Time.Advance(TimeSpan.FromSeconds(241));
+        foreach (var pause in new[] { 1, 2, 4, 8, 16 })
+        {
+            (await client.GetAsync("items")).Dispose();
+            harness.Time.Advance(TimeSpan.FromSeconds(pause));
+        }
+
+        harness.OnToken = healthy;
+        (await client.GetAsync("items")).Dispose();
+        var afterSuccess = harness.TokenRequests.Count;
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        harness.Time.Advance(TimeSpan.FromSeconds(241));
+        (await client.GetAsync("items")).Dispose();
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal(afterSuccess + 2, harness.TokenRequests.Count);
+    }
+
+    [Fact]
+    public async Task A_refresh_token_refused_for_good_is_not_tried_again_after_the_fall_back()
+    {
+        using var harness = new Harness(o => o.RefreshToken = "offline-token-revoked-by-an-admin");
+        harness.OnToken = request => Task.FromResult(request.GrantType == "refresh_token"
+            ? Harness.Json(TokenJson.Error("invalid_grant", "Offline session not active"), HttpStatusCode.BadRequest)
+            : Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+
+        harness.Time.Advance(TimeSpan.FromMinutes(5));
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal(["refresh_token", "client_credentials", "client_credentials"], harness.TokenRequests.Select(r => r.GrantType));
+    }
+
+    [Fact]
+    public async Task A_token_the_api_refused_counts_as_no_valid_token_for_the_pause()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        await harness.RevokeTheFirstTokenAsync(client);
+        var healthy = harness.OnToken;
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+
+        // Six failed renewals after 401s: a client with a valid token would now back off for 30 s; this one has none.
+        for (var i = 0; i < 6; i++)
+        {
+            await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+            harness.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        harness.OnToken = healthy;
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Keep_alive_refreshes_once_the_client_has_been_idle_exactly_the_interval()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-an-idle-sensor";
+        });
+        var holder = harness.Services.GetRequiredService<OfflineBearer.Internal.TokenHolderRegistry>().Get(Harness.ClientName);
+
+        harness.Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromTicks(1));
+        await holder.KeepAliveAsync(TimeSpan.FromDays(7), CancellationToken.None);
+        Assert.Empty(harness.TokenRequests);
+
+        harness.Time.Advance(TimeSpan.FromTicks(1));
+        await holder.KeepAliveAsync(TimeSpan.FromDays(7), CancellationToken.None);
+
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task Keep_alive_of_a_client_whose_token_is_valid_respects_the_backoff()
+    {
+        using var harness = new Harness(o =>
+        {
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-an-idle-sensor";
+        });
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromDays(30)), expiresIn: null)));
+        using var client = harness.CreateClient();
+        (await client.GetAsync("items")).Dispose();
+        var holder = harness.Services.GetRequiredService<OfflineBearer.Internal.TokenHolderRegistry>().Get(Harness.ClientName);
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        harness.Time.Advance(TimeSpan.FromDays(7));
+
+        // Backoffs of 1, 2 and 4 s; a keep-alive two seconds after the third failure is still inside the pause.
+        foreach (var pause in new[] { 1, 2, 4 })
+        {
+            await holder.KeepAliveAsync(TimeSpan.FromDays(7), CancellationToken.None);
+            harness.Time.Advance(TimeSpan.FromSeconds(pause == 4 ? 2 : pause));
+        }
+
+        await holder.KeepAliveAsync(TimeSpan.FromDays(7), CancellationToken.None);
+
+        Assert.Equal(1 + 3, harness.TokenRequests.Count);
+    }
 }

@@ -21,14 +21,17 @@ internal sealed class NetworkFault(HttpMessageHandler inner) : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        // Read before Arrived wakes the test, which may then change them for the next attempt.
+        var fault = Fault;
+        var hang = Hang;
         Interlocked.Increment(ref _attempts);
         Arrived.Release();
-        if (Fault is { } fault)
+        if (fault is not null)
         {
             throw fault;
         }
 
-        if (Hang)
+        if (hang)
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
         }
