@@ -202,6 +202,46 @@ public sealed class OfflineBearerHandlerTests
         Assert.Equal(2, harness.ApiRequests.Count);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_401_answer_is_disposed_when_the_request_is_resent_or_the_renewal_fails(bool renewalWorks)
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        await harness.RevokeTheFirstTokenAsync(client);
+        var refusals = new List<DisposalTrackingContent>();
+        var revoked = harness.ApiRequests.Single().BearerToken;
+        harness.OnApi = request =>
+        {
+            if (request.BearerToken != revoked)
+            {
+                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
+            }
+
+            var refusal = Harness.Unauthorized();
+            refusal.Content = new DisposalTrackingContent();
+            refusals.Add((DisposalTrackingContent)refusal.Content);
+            return Task.FromResult(refusal);
+        };
+        if (!renewalWorks)
+        {
+            harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error("invalid_client", "no"), HttpStatusCode.Unauthorized));
+        }
+
+        var call = client.GetAsync("items");
+        if (renewalWorks)
+        {
+            (await call).Dispose();
+        }
+        else
+        {
+            await Assert.ThrowsAsync<OfflineBearerException>(() => call);
+        }
+
+        Assert.True(Assert.Single(refusals).Disposed);
+    }
+
     [Fact]
     public async Task When_the_refresh_after_a_401_fails_the_caller_gets_the_typed_error()
     {
@@ -226,6 +266,7 @@ public sealed class OfflineBearerHandlerTests
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("http://api.test/items"));
 
         Assert.Contains("plain http", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Use https, or set RequireHttps to false if the network is trusted.", error.Message, StringComparison.Ordinal);
         Assert.Empty(harness.ApiRequests);
         Assert.Empty(harness.TokenRequests);
     }
@@ -268,5 +309,21 @@ public sealed class OfflineBearerHandlerTests
 
         Assert.Contains("SendAsync", error.Message, StringComparison.Ordinal);
         Assert.Empty(harness.ApiRequests);
+    }
+
+    private sealed class DisposalTrackingContent : StringContent
+    {
+        public DisposalTrackingContent()
+            : base("refused")
+        {
+        }
+
+        public bool Disposed { get; private set; }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
     }
 }

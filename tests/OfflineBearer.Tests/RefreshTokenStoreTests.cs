@@ -72,7 +72,7 @@ public sealed class RefreshTokenStoreTests
         harness.Time.Advance(TimeSpan.FromSeconds(1));
         using var response = await client.GetAsync("items");
 
-        Assert.Contains("could not store", error.Message, StringComparison.Ordinal);
+        Assert.Contains("could not store it (IOException). It is kept in memory and stored again on the next attempt.", error.Message, StringComparison.Ordinal);
         Assert.IsType<IOException>(error.InnerException);
         Assert.Single(harness.ApiRequests);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -94,7 +94,19 @@ public sealed class RefreshTokenStoreTests
         }
 
         Assert.IsType<InvalidOperationException>(errors[0].InnerException);
+        Assert.Equal("OfflineBearer client 'inventory' could not get a token: InvalidOperationException.", errors[0].Message);
         Assert.Equal(1, store.Reads);
         Assert.Empty(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task An_empty_configured_refresh_token_means_none()
+    {
+        using var harness = new Harness(o => o.RefreshToken = "");
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal("client_credentials", harness.TokenRequests.Single().GrantType);
     }
 }

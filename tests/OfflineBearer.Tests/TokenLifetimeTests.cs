@@ -104,4 +104,16 @@ public sealed class TokenLifetimeTests
 
         Assert.Equal(TimeSpan.FromSeconds(99), TokenLifetime.Read(token, expiresIn: null, Now));
     }
+
+    [Theory]
+    [InlineData(99_999_999_999.0, true)]
+    [InlineData(100_000_000_000.0, false)]
+    public void A_numeric_date_from_the_year_5138_on_does_not_count(double exp, bool counts)
+    {
+        var token = Jwt.Create(new { exp });
+
+        var lifetime = TokenLifetime.Read(token, expiresIn: 300, Now);
+
+        Assert.Equal(counts ? TokenLifetime.Longest : TimeSpan.FromSeconds(299), lifetime);
+    }
 }

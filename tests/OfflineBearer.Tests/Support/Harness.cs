@@ -58,7 +58,7 @@ internal sealed class Harness : IDisposable
                 }
 
                 configure?.Invoke(o);
-                if (o.RefreshToken is { } refreshToken)
+                if (o.RefreshToken is { Length: > 0 } refreshToken)
                 {
                     _secrets.Add(refreshToken);
                 }
