@@ -88,7 +88,8 @@ public sealed class TokenEndpointClientTests
         Assert.DoesNotContain("<html>", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Without a Content-Length the body is read as it comes: every size up to the limit is whole, one byte more is refused.</summary>
+    /// <summary>Without a Content-Length (an unseekable stream has none) the body is read as it comes: every size up to
+    /// the limit is whole, one byte more is refused.</summary>
     [Theory]
     [InlineData(3 * 1024, true)]
     [InlineData(100 * 1024, true)]
@@ -103,7 +104,7 @@ public sealed class TokenEndpointClientTests
         Assert.Equal(size, body.Length);
         harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
         {
-            Content = new StreamContent(new MemoryStream(body), bufferSize: 1000) { Headers = { ContentType = new("application/json") } },
+            Content = new StreamContent(new UnseekableStream(body), bufferSize: 1000) { Headers = { ContentType = new("application/json") } },
         });
         using var client = harness.CreateClient();
 
@@ -378,5 +379,10 @@ public sealed class TokenEndpointClientTests
         var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
 
         Assert.Equal($"client {Harness.ClientId}: token expired", failure.ErrorDescription);
+    }
+
+    private sealed class UnseekableStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
     }
 }

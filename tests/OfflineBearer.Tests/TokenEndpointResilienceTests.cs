@@ -109,6 +109,33 @@ public sealed class TokenEndpointResilienceTests
         Assert.Equal(2, harness.TokenNetwork.Attempts);
     }
 
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    public async Task A_refresh_the_server_said_it_did_not_process_is_retried(HttpStatusCode status)
+    {
+        using var harness = new Harness(o =>
+        {
+            o.ClientSecret = null;
+            o.RefreshToken = "offline-token-of-the-test";
+        }, userDefaults: true);
+        var healthy = harness.OnToken;
+        var refused = false;
+        harness.OnToken = request =>
+        {
+            var first = !refused;
+            refused = true;
+            return first ? Task.FromResult(new HttpResponseMessage(status)) : healthy(request);
+        };
+        using var client = harness.CreateClient();
+
+        var call = client.GetAsync("items");
+        await harness.AdvanceUntilDoneAsync(call, Step, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.OK, (await call).StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+    }
+
     [Fact]
     public async Task A_refresh_whose_server_name_did_not_resolve_is_retried()
     {
