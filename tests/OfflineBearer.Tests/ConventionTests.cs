@@ -45,8 +45,9 @@ public sealed class ConventionTests
 
         Assert.Equal(
             [
-                "ClientAuthenticationMethod", "IRefreshTokenStore", "OfflineBearerException", "OfflineBearerHttpClientBuilderExtensions",
-                "OfflineBearerOptions", "OfflineBearerServiceCollectionExtensions",
+                "ClientAuthenticationMethod", "IRefreshTokenStore", "ISharedTokenStore", "OfflineBearerException",
+                "OfflineBearerHttpClientBuilderExtensions", "OfflineBearerOptions", "OfflineBearerServiceCollectionExtensions",
+                "SharedTokenState",
             ],
             names);
     }

@@ -35,4 +35,12 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Information,
         "OfflineBearer client '{ClientName}' has been idle for {IdleHours} h; refreshing to keep its offline session alive.")]
     public static partial void KeepingAlive(ILogger logger, string clientName, double idleHours);
+
+    [LoggerMessage(8, LogLevel.Information,
+        "OfflineBearer client '{ClientName}' adopted version {Version} of the token another replica got.")]
+    public static partial void AdoptedSharedToken(ILogger logger, string clientName, long version);
+
+    [LoggerMessage(9, LogLevel.Warning,
+        "OfflineBearer client '{ClientName}': the shared token store cannot be reached; {Action}.")]
+    public static partial void SharedStoreUnavailable(ILogger logger, string clientName, string action, Exception exception);
 }

@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using OfflineBearer.Diagnostics;
 
 namespace OfflineBearer.Internal;
 
@@ -13,14 +15,21 @@ internal sealed class TokenEndpointClient
     private readonly OfflineBearerOptions _options;
     private readonly TokenEndpointDiscovery _discovery;
     private readonly TokenServerConnection _connection;
+    private readonly ILogger _logger;
     private readonly AuthenticationHeaderValue? _basicCredentials;
 
-    public TokenEndpointClient(string clientName, OfflineBearerOptions options, TokenEndpointDiscovery discovery, TokenServerConnection connection)
+    public TokenEndpointClient(
+        string clientName,
+        OfflineBearerOptions options,
+        TokenEndpointDiscovery discovery,
+        TokenServerConnection connection,
+        ILogger logger)
     {
         _clientName = clientName;
         _options = options;
         _discovery = discovery;
         _connection = connection;
+        _logger = logger;
         if (!IsPublicClient && options.ClientAuthentication == ClientAuthenticationMethod.ClientSecretBasic)
         {
             _basicCredentials = BasicCredentials(options.ClientId!, options.ClientSecret!);
@@ -28,6 +37,28 @@ internal sealed class TokenEndpointClient
     }
 
     public bool IsPublicClient => string.IsNullOrEmpty(_options.ClientSecret);
+
+    /// <summary>
+    /// With a refresh token, the refresh grant; without one, client_credentials. When the server refuses the refresh
+    /// token (<c>invalid_grant</c>), a confidential client starts a new session with client_credentials: once, right now.
+    /// </summary>
+    /// <returns>The answer and the grant that got it.</returns>
+    public async Task<(TokenResponse Response, string Grant)> RedeemAsync(string? refreshToken, CancellationToken cancellationToken)
+    {
+        if (refreshToken is not null)
+        {
+            try
+            {
+                return (await RequestAsync(refreshToken, cancellationToken).ConfigureAwait(false), GrantTypes.RefreshToken);
+            }
+            catch (OfflineBearerException e) when (e.Error == "invalid_grant" && !IsPublicClient)
+            {
+                Log.FallingBackToClientCredentials(_logger, _clientName, e.ErrorDescription);
+            }
+        }
+
+        return (await RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
+    }
 
     /// <summary>Runs one grant: <c>refresh_token</c> when <paramref name="refreshToken"/> is given, else <c>client_credentials</c>.</summary>
     public async Task<TokenResponse> RequestAsync(string? refreshToken, CancellationToken cancellationToken)

@@ -16,6 +16,7 @@ internal sealed class TokenHolder : IDisposable
     private readonly OfflineBearerOptions _options;
     private readonly TokenEndpointClient _endpoint;
     private readonly RefreshTokenKeeper _refreshTokens;
+    private readonly SharedRefresh? _shared;
     private readonly FailurePause _pause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -35,6 +36,7 @@ internal sealed class TokenHolder : IDisposable
         OfflineBearerOptions options,
         TokenEndpointClient endpoint,
         IRefreshTokenStore store,
+        ISharedTokenStore? sharedStore,
         TimeProvider time,
         ILogger logger,
         double refreshAtFraction)
@@ -43,6 +45,9 @@ internal sealed class TokenHolder : IDisposable
         _options = options;
         _endpoint = endpoint;
         _refreshTokens = new RefreshTokenKeeper(clientName, options.RefreshToken, store);
+        _shared = sharedStore is null
+            ? null
+            : new SharedRefresh(clientName, options, sharedStore, endpoint, _refreshTokens, refreshAtFraction, time, logger);
         _pause = new FailurePause(time);
         _time = time;
         _logger = logger;
@@ -193,9 +198,10 @@ internal sealed class TokenHolder : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stopping);
         try
         {
-            var (response, grant) = await RequestAsync(linked.Token).ConfigureAwait(false);
-            var lifetime = TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, _time.GetUtcNow());
-            var snapshot = TokenSnapshot.Create(response.AccessToken!, lifetime, sentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time);
+            var result = _shared is null
+                ? await RequestLocallyAsync(sentAt, linked.Token).ConfigureAwait(false)
+                : await _shared.RequestAsync(linked.Token).ConfigureAwait(false);
+            var snapshot = TokenSnapshot.Create(result.AccessToken, result.Lifetime, result.SentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time);
             lock (_gate)
             {
                 _current = snapshot;
@@ -203,7 +209,7 @@ internal sealed class TokenHolder : IDisposable
                 Volatile.Write(ref _lastTokenAt, sentAt);
             }
 
-            Log.TokenAcquired(_logger, _clientName, grant, lifetime?.TotalSeconds, response.Scope, response.RefreshToken is not null);
+            Log.TokenAcquired(_logger, _clientName, result.Source, result.Lifetime?.TotalSeconds, result.Scope, result.RefreshTokenIssued);
             return snapshot;
         }
         catch (Exception e) when (!_stopping.IsCancellationRequested)
@@ -227,28 +233,18 @@ internal sealed class TokenHolder : IDisposable
         }
     }
 
-    /// <summary>With a refresh token, the refresh grant; else client_credentials. A new refresh token is kept before its access token is used.</summary>
-    private async Task<(TokenResponse Response, string Grant)> RequestAsync(CancellationToken cancellationToken)
+    /// <summary>This replica alone: the grant, and a new refresh token kept before its access token is used.</summary>
+    private async Task<TokenResult> RequestLocallyAsync(long sentAt, CancellationToken cancellationToken)
     {
         var refreshToken = await _refreshTokens.GetAsync(cancellationToken).ConfigureAwait(false);
-        if (refreshToken is not null)
+        var (response, grant) = await _endpoint.RedeemAsync(refreshToken, cancellationToken).ConfigureAwait(false);
+        if (refreshToken is not null && grant == GrantTypes.ClientCredentials)
         {
-            try
-            {
-                var response = await _endpoint.RequestAsync(refreshToken, cancellationToken).ConfigureAwait(false);
-                await _refreshTokens.KeepAsync(response.RefreshToken).ConfigureAwait(false);
-                return (response, GrantTypes.RefreshToken);
-            }
-            catch (OfflineBearerException e) when (e.Error == "invalid_grant" && !_endpoint.IsPublicClient)
-            {
-                // The offline session is gone, but a confidential client can start a new one: once, right now.
-                Log.FallingBackToClientCredentials(_logger, _clientName, e.ErrorDescription);
-                _refreshTokens.Forget();
-            }
+            // The server refused the refresh token for good; the client goes on with what client_credentials gave.
+            _refreshTokens.Forget();
         }
 
-        var fresh = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
-        await _refreshTokens.KeepAsync(fresh.RefreshToken).ConfigureAwait(false);
-        return (fresh, GrantTypes.ClientCredentials);
+        await _refreshTokens.KeepAsync(response.RefreshToken).ConfigureAwait(false);
+        return TokenResult.From(response, grant, sentAt, _time);
     }
 }

@@ -16,6 +16,7 @@ internal sealed class TokenHolderRegistry : IDisposable
     private readonly IOptionsMonitor<OfflineBearerOptions> _options;
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IRefreshTokenStore _store;
+    private readonly ISharedTokenStore? _sharedStore;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
 
@@ -24,11 +25,13 @@ internal sealed class TokenHolderRegistry : IDisposable
         IHttpClientFactory httpClientFactory,
         IRefreshTokenStore store,
         TimeProvider time,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        ISharedTokenStore? sharedStore = null)
     {
         _options = options;
         _httpClientFactory = httpClientFactory;
         _store = store;
+        _sharedStore = sharedStore;
         _time = time;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
     }
@@ -54,10 +57,10 @@ internal sealed class TokenHolderRegistry : IDisposable
         var logger = _loggerFactory.CreateLogger(Log.Category);
         var tokenClientName = TokenEndpointHttpClient.Name(clientName);
         var connection = new TokenServerConnection(clientName, options, () => _httpClientFactory.CreateClient(tokenClientName), _time, logger);
-        var endpoint = new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection);
+        var endpoint = new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection, logger);
 
         // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
         var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
-        return new TokenHolder(clientName, options, endpoint, _store, _time, logger, refreshAtFraction);
+        return new TokenHolder(clientName, options, endpoint, _store, _sharedStore, _time, logger, refreshAtFraction);
     }
 }

@@ -1,0 +1,43 @@
+namespace OfflineBearer;
+
+/// <summary>
+/// One version of the token state that the replicas of a client share: the refresh token of record and the newest
+/// access token with its expiry. Immutable; <see cref="ToString"/> never shows a token.
+/// </summary>
+public sealed class SharedTokenState
+{
+    /// <summary>Creates a state.</summary>
+    /// <param name="version">Grows by one with every write; a write of an older or equal version is refused.</param>
+    /// <param name="refreshToken">The refresh token of record, or null when the client has none.</param>
+    /// <param name="accessToken">The newest access token.</param>
+    /// <param name="accessTokenLifetime">Its whole lifetime, or null when unknown.</param>
+    /// <param name="accessTokenExpiresAt">When it expires, or null when unknown.</param>
+    public SharedTokenState(long version, string? refreshToken, string accessToken, TimeSpan? accessTokenLifetime, DateTimeOffset? accessTokenExpiresAt)
+    {
+        ArgumentNullException.ThrowIfNull(accessToken);
+        Version = version;
+        RefreshToken = refreshToken;
+        AccessToken = accessToken;
+        AccessTokenLifetime = accessTokenLifetime;
+        AccessTokenExpiresAt = accessTokenExpiresAt;
+    }
+
+    /// <summary>Grows by one with every write.</summary>
+    public long Version { get; }
+
+    /// <summary>The refresh token of record, or null when the client has none.</summary>
+    public string? RefreshToken { get; }
+
+    /// <summary>The newest access token.</summary>
+    public string AccessToken { get; }
+
+    /// <summary>The access token's whole lifetime, or null when unknown.</summary>
+    public TimeSpan? AccessTokenLifetime { get; }
+
+    /// <summary>When the access token expires, or null when unknown.</summary>
+    public DateTimeOffset? AccessTokenExpiresAt { get; }
+
+    /// <summary>The version only; never a token.</summary>
+    /// <returns>A description without tokens.</returns>
+    public override string ToString() => $"SharedTokenState version {Version} (tokens redacted)";
+}
