@@ -1,0 +1,184 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace OfflineBearer.Redis.Internal;
+
+/// <summary>
+/// <see cref="ISharedTokenStore"/> on Redis. Per client a hash with the state, a string with the lease, and a channel
+/// that announces each write; the keys share a hash tag, so the scripts work on Redis Cluster. The lease is
+/// <c>SET NX PX</c> with a unique fencing value; the write and the release are Lua scripts that check that value.
+/// </summary>
+internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposable
+{
+    // KEYS: state, lease. ARGV: fence, version, refresh token, access token, lifetime ticks, expiry ms, channel.
+    private const string WriteScript = """
+        if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+        local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+        if current >= tonumber(ARGV[2]) then return -1 end
+        redis.call('DEL', KEYS[1])
+        redis.call('HSET', KEYS[1], 'v', ARGV[2], 'at', ARGV[4])
+        if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'rt', ARGV[3]) end
+        if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'lt', ARGV[5], 'exp', ARGV[6]) end
+        redis.call('PUBLISH', ARGV[7], ARGV[2])
+        return 1
+        """;
+
+    private const string ReleaseScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
+
+    private readonly Func<Task<IConnectionMultiplexer>> _connect;
+    private readonly bool _ownsConnection;
+    private readonly string _prefix;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private Task<IConnectionMultiplexer>? _connection;
+
+    public RedisSharedTokenStore(RedisTokenStoreOptions options, Func<Task<IConnectionMultiplexer>> connect, bool ownsConnection, TimeProvider time)
+    {
+        _connect = connect;
+        _ownsConnection = ownsConnection;
+        _prefix = options.KeyPrefix;
+        AllowLocalRefreshWhenUnavailable = options.AllowLocalRefreshWhenUnavailable;
+        _time = time;
+    }
+
+    public bool AllowLocalRefreshWhenUnavailable { get; }
+
+    public async ValueTask<SharedTokenState?> ReadAsync(string clientName, CancellationToken cancellationToken)
+    {
+        var database = await DatabaseAsync().ConfigureAwait(false);
+        var fields = await database.HashGetAllAsync(Keys(clientName).State).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Parse(fields);
+    }
+
+    public async ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var database = await DatabaseAsync().ConfigureAwait(false);
+        var fence = Guid.NewGuid().ToString("N");
+        var taken = await database.StringSetAsync(Keys(clientName).Lease, fence, duration, When.NotExists)
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return taken ? fence : null;
+    }
+
+    public async ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var database = await DatabaseAsync().ConfigureAwait(false);
+        var keys = Keys(clientName);
+        var written = await database.ScriptEvaluateAsync(
+            WriteScript,
+            [keys.State, keys.Lease],
+            [
+                lease,
+                state.Version,
+                state.RefreshToken ?? "",
+                state.AccessToken,
+                state.AccessTokenLifetime?.Ticks.ToString(CultureInfo.InvariantCulture) ?? "",
+                state.AccessTokenExpiresAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) ?? "",
+                keys.Channel,
+            ]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (int)written == 1;
+    }
+
+    public async ValueTask ReleaseLeaseAsync(string clientName, string lease, CancellationToken cancellationToken)
+    {
+        var database = await DatabaseAsync().ConfigureAwait(false);
+        await database.ScriptEvaluateAsync(ReleaseScript, [Keys(clientName).Lease], [lease]).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<SharedTokenState?> WaitForNewerAsync(string clientName, long version, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync().ConfigureAwait(false);
+        var subscriber = connection.GetSubscriber();
+        var channel = RedisChannel.Literal(Keys(clientName).Channel);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnWritten(RedisChannel _, RedisValue message)
+        {
+            if (message.TryParse(out long newer) && newer > version)
+            {
+                written.TrySetResult();
+            }
+        }
+
+        await subscriber.SubscribeAsync(channel, OnWritten).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // A write between the caller's read and the subscription sent its message to nobody: look once more.
+            if (await ReadAsync(clientName, cancellationToken).ConfigureAwait(false) is { } state && state.Version > version)
+            {
+                return state;
+            }
+
+            try
+            {
+                await written.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+
+            return await ReadAsync(clientName, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(channel, OnWritten).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsConnection && _connection is { IsCompletedSuccessfully: true } connection)
+        {
+            await connection.Result.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static SharedTokenState? Parse(HashEntry[] fields)
+    {
+        if (fields.Length == 0)
+        {
+            return null;
+        }
+
+        var values = fields.ToDictionary(field => field.Name.ToString(), field => field.Value, StringComparer.Ordinal);
+        if (!values.TryGetValue("v", out var version) || !version.TryParse(out long number) || !values.TryGetValue("at", out var accessToken))
+        {
+            return null;
+        }
+
+        TimeSpan? lifetime = values.TryGetValue("lt", out var ticks) && ticks.TryParse(out long t) ? TimeSpan.FromTicks(t) : null;
+        DateTimeOffset? expiresAt = values.TryGetValue("exp", out var ms) && ms.TryParse(out long m) ? DateTimeOffset.FromUnixTimeMilliseconds(m) : null;
+        return new SharedTokenState(
+            number,
+            values.TryGetValue("rt", out var refreshToken) ? refreshToken.ToString() : null,
+            accessToken.ToString(),
+            lifetime,
+            expiresAt);
+    }
+
+    private (string State, string Lease, string Channel) Keys(string clientName)
+    {
+        // The braces are a hash tag: all keys of one client live in one slot of a Redis Cluster.
+        var root = $"{_prefix}{{{clientName}}}";
+        return ($"{root}:state", $"{root}:lease", $"{root}:written");
+    }
+
+    private async ValueTask<IDatabase> DatabaseAsync() => (await ConnectionAsync().ConfigureAwait(false)).GetDatabase();
+
+    private Task<IConnectionMultiplexer> ConnectionAsync()
+    {
+        lock (_gate)
+        {
+            // A failed connect is forgotten, so the next call tries again.
+            if (_connection is null || _connection.IsFaulted || _connection.IsCanceled)
+            {
+                _connection = _connect();
+            }
+
+            return _connection;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using OfflineBearer.Redis.Internal;
+using OfflineBearer.Redis.Tests.Support;
+
+namespace OfflineBearer.Redis.Tests;
+
+/// <summary>
+/// Issue #8 against a real redis-server and the real development token server, whose refresh tokens rotate with strict
+/// reuse detection: a refresh token redeemed twice ends the session and shows in <c>ReusedRefreshTokens</c>.
+/// </summary>
+[Collection(Fleet.Name)]
+public sealed class FleetTests(FleetFixture fleet)
+{
+    [Fact]
+    public async Task Four_replicas_under_load_cost_one_token_request_per_expiry_and_never_redeem_a_refresh_token_twice()
+    {
+        const int Replicas = 4;
+        const int Concurrent = 200;
+        const int Lifetimes = 10;
+        var prefix = NewPrefix();
+        StartClean();
+        var replicas = Enumerable.Range(0, Replicas).Select(_ => new Replica(fleet, prefix)).ToList();
+        var statuses = new List<HttpStatusCode>();
+
+        for (var lifetime = 0; lifetime < Lifetimes; lifetime++)
+        {
+            if (lifetime > 0)
+            {
+                fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
+            }
+
+            statuses.AddRange(await FireAtOnceAsync(replicas.SelectMany(replica => Enumerable.Repeat(replica, Concurrent)).ToList()));
+        }
+
+        foreach (var replica in replicas)
+        {
+            await replica.DisposeAsync();
+        }
+
+        var stats = fleet.TokenServer.Stats;
+        Assert.Equal(Replicas * Concurrent * Lifetimes, statuses.Count(status => status == HttpStatusCode.OK));
+        Assert.Equal(0, stats.ReusedRefreshTokens);
+        Assert.Equal(0, stats.FailedTokenRequests);
+        Assert.Equal(0, stats.ApiRejected);
+        Assert.InRange(stats.TokenRequests(), Lifetimes, Lifetimes + 2);
+        Assert.Equal(1, stats.TokenRequests("client_credentials"));
+    }
+
+    [Fact]
+    public async Task A_replica_that_starts_later_adopts_the_fleets_token_without_a_token_request()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        await using var first = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
+        var requests = fleet.TokenServer.Stats.TokenRequests();
+
+        await using var second = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
+
+        Assert.Equal(requests, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Contains(second.Logs.GetSnapshot(), record => record.Id.Id == 8);
+    }
+
+    [Fact]
+    public async Task A_write_from_a_replica_whose_lease_ran_out_is_refused()
+    {
+        var prefix = NewPrefix();
+        await using var slow = Store(prefix);
+        await using var other = Store(prefix);
+        var slowLease = await slow.TryAcquireLeaseAsync("api", TimeSpan.FromMinutes(1), default);
+        Assert.NotNull(slowLease);
+        Assert.Null(await other.TryAcquireLeaseAsync("api", TimeSpan.FromMinutes(1), default));
+
+        // The lease runs out (deleted, as its expiry would), another replica takes it and writes version 1.
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration))
+        {
+            Assert.True(await redis.GetDatabase().KeyDeleteAsync($"{prefix}{{api}}:lease"));
+        }
+
+        var otherLease = await other.TryAcquireLeaseAsync("api", TimeSpan.FromMinutes(1), default);
+        Assert.NotNull(otherLease);
+        Assert.True(await other.TryWriteAsync("api", otherLease, new SharedTokenState(1, "rt-1", "at-1", null, null), default));
+
+        var late = await slow.TryWriteAsync("api", slowLease, new SharedTokenState(2, "rt-late", "at-late", null, null), default);
+
+        Assert.False(late);
+        Assert.Equal("rt-1", (await other.ReadAsync("api", default))?.RefreshToken);
+    }
+
+    [Fact]
+    public async Task A_write_of_an_older_or_equal_version_is_refused_even_with_the_lease()
+    {
+        var prefix = NewPrefix();
+        await using var store = Store(prefix);
+        var lease = await store.TryAcquireLeaseAsync("api", TimeSpan.FromMinutes(1), default);
+        Assert.NotNull(lease);
+        Assert.True(await store.TryWriteAsync("api", lease, new SharedTokenState(5, "rt-5", "at-5", TimeSpan.FromMinutes(5), fleet.Time.GetUtcNow()), default));
+
+        Assert.False(await store.TryWriteAsync("api", lease, new SharedTokenState(5, "rt-x", "at-x", null, null), default));
+        Assert.False(await store.TryWriteAsync("api", lease, new SharedTokenState(4, "rt-x", "at-x", null, null), default));
+
+        var state = await store.ReadAsync("api", default);
+        Assert.Equal(5, state?.Version);
+        Assert.Equal("rt-5", state?.RefreshToken);
+        Assert.Equal(TimeSpan.FromMinutes(5), state?.AccessTokenLifetime);
+    }
+
+    [Fact]
+    public async Task A_waiting_replica_wakes_on_the_write_without_the_clock_moving()
+    {
+        var prefix = NewPrefix();
+        await using var writer = Store(prefix);
+        await using var waiter = Store(prefix);
+        var lease = await writer.TryAcquireLeaseAsync("api", TimeSpan.FromMinutes(1), default);
+
+        var waiting = waiter.WaitForNewerAsync("api", 0, TimeSpan.FromMinutes(1), default).AsTask();
+        await writer.TryWriteAsync("api", lease!, new SharedTokenState(1, "rt-1", "at-1", null, null), default);
+        var seen = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, seen?.Version);
+    }
+
+    [Fact]
+    public async Task With_redis_down_a_confidential_replica_gets_a_token_with_client_credentials_and_no_call_fails()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        await using var replica = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+
+        await fleet.Redis.KillAsync();
+        try
+        {
+            fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
+            Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        }
+        finally
+        {
+            await fleet.Redis.StartAgainAsync();
+        }
+
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
+    }
+
+    [Fact]
+    public async Task With_redis_down_a_public_replica_that_needs_a_token_fails_naming_the_store()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        await using var replica = new Replica(fleet, prefix, o =>
+        {
+            o.ClientId = TokenServer.PublicClientId;
+            o.ClientSecret = null;
+            o.Scope = null;
+            o.RefreshToken = offlineToken;
+        });
+
+        await fleet.Redis.KillAsync();
+        OfflineBearerException error;
+        try
+        {
+            error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
+        }
+        finally
+        {
+            await fleet.Redis.StartAgainAsync();
+        }
+
+        Assert.Contains("shared token store cannot be reached", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+    }
+
+    private RedisSharedTokenStore Store(string prefix) => new(
+        new RedisTokenStoreOptions { Configuration = fleet.Redis.Configuration, KeyPrefix = prefix },
+        async () => await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration),
+        ownsConnection: true,
+        fleet.Time);
+
+    /// <summary>Every token issued before has expired, and the counters start from zero.</summary>
+    private void StartClean()
+    {
+        fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
+        fleet.TokenServer.Stats.Reset();
+    }
+
+    private static string NewPrefix() => $"test-{Guid.NewGuid():N}:";
+
+    /// <summary>Starts every request on the thread pool behind one gate, so they reach the handlers together.</summary>
+    private static async Task<HttpStatusCode[]> FireAtOnceAsync(IReadOnlyList<Replica> senders)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requests = senders.Select(replica => Task.Run(async () =>
+        {
+            await gate.Task;
+            return await replica.PingAsync();
+        })).ToList();
+
+        gate.SetResult();
+        return await Task.WhenAll(requests);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+
+namespace OfflineBearer.Redis.Tests.Support;
+
+/// <summary>One replica of a service: its own service provider, factory and holder, sharing tokens through Redis.</summary>
+internal sealed class Replica : IAsyncDisposable
+{
+    public const string ClientName = "inventory";
+
+    private readonly ServiceProvider _services;
+
+    public Replica(FleetFixture fleet, string keyPrefix, Action<OfflineBearerOptions>? configure = null, Action<Redis.RedisTokenStoreOptions>? redis = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(fleet.Time);
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug));
+        services.AddFakeLogging();
+        services.AddOfflineBearerRedis(o =>
+        {
+            o.Configuration = fleet.Redis.Configuration;
+            o.KeyPrefix = keyPrefix;
+            redis?.Invoke(o);
+        });
+        services.AddHttpClient(ClientName, c => c.BaseAddress = fleet.TokenServer.ApiUrl)
+            .AddOfflineBearerHandler(o =>
+            {
+                o.Authority = fleet.TokenServer.Authority.ToString();
+                o.ClientId = TokenServer.BasicClientId;
+                o.ClientSecret = TokenServer.BasicClientSecret;
+                o.Scope = $"offline_access {TokenServer.ApiScope}";
+                configure?.Invoke(o);
+            });
+        _services = services.BuildServiceProvider();
+        Client = _services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
+    }
+
+    public HttpClient Client { get; }
+
+    public FakeLogCollector Logs => _services.GetFakeLogCollector();
+
+    public async Task<HttpStatusCode> PingAsync()
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await Client.GetAsync(new Uri("ping", UriKind.Relative), guard.Token);
+        return response.StatusCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _services.DisposeAsync();
+    }
+}
