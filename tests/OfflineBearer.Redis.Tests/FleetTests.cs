@@ -174,6 +174,48 @@ public sealed class FleetTests(FleetFixture fleet)
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
     }
 
+    [Fact]
+    public async Task Redis_killed_mid_run_fails_no_call_and_after_its_restart_without_data_the_fleet_converges_again()
+    {
+        const int Concurrent = 50;
+        var prefix = NewPrefix();
+        StartClean();
+        await using var a = new Replica(fleet, prefix);
+        await using var b = new Replica(fleet, prefix);
+        List<Replica> both = [.. Enumerable.Repeat(a, Concurrent), .. Enumerable.Repeat(b, Concurrent)];
+        var statuses = new List<HttpStatusCode>();
+        statuses.AddRange(await FireAtOnceAsync(both));
+        fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
+        statuses.AddRange(await FireAtOnceAsync(both));
+
+        await fleet.Redis.KillAsync();
+        try
+        {
+            // The tokens are still valid; then they expire and each replica gets one with client_credentials alone.
+            statuses.AddRange(await FireAtOnceAsync(both));
+            fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
+            statuses.AddRange(await FireAtOnceAsync(both));
+        }
+        finally
+        {
+            await fleet.Redis.StartAgainAsync();
+        }
+
+        // Redis is back, empty: the next refresh redeems the newest refresh token a replica kept in memory.
+        fleet.TokenServer.Stats.Reset();
+        for (var expiry = 0; expiry < 3; expiry++)
+        {
+            fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
+            statuses.AddRange(await FireAtOnceAsync(both));
+        }
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(0, fleet.TokenServer.Stats.FailedTokenRequests);
+        Assert.Equal(3, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(3, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+    }
+
     private RedisSharedTokenStore Store(string prefix) => new(
         new RedisTokenStoreOptions { Configuration = fleet.Redis.Configuration, KeyPrefix = prefix },
         async () => await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration),
