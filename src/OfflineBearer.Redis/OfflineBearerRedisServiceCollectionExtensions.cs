@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OfflineBearer;
+using OfflineBearer.Internal;
 using OfflineBearer.Redis;
 using OfflineBearer.Redis.Internal;
 using StackExchange.Redis;
@@ -70,7 +71,8 @@ public static class OfflineBearerRedisServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.RemoveAll<ISharedTokenStore>();
-        services.AddSingleton<ISharedTokenStore>(sp => new RedisSharedTokenStore(options, connect(sp), ownsConnection, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ISharedTokenStore>(sp => new RedisSharedTokenStore(
+            options, connect(sp), ownsConnection, sp.GetRequiredService<TimeProvider>(), TokenProtection.From(sp)));
         return services;
     }
 }

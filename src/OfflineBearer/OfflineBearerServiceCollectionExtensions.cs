@@ -9,7 +9,8 @@ public static class OfflineBearerServiceCollectionExtensions
 {
     /// <summary>
     /// Keeps each client's current refresh token in a file of <paramref name="directory"/>, so an offline token
-    /// survives restarts: written atomically, owner-only on Unix, one file per client name.
+    /// survives restarts: written atomically, owner-only on Unix, one file per client name, and protected with ASP.NET
+    /// Core Data Protection when an <c>IDataProtectionProvider</c> is registered.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="directory">The directory; created (owner-only) if missing.</param>
@@ -19,6 +20,6 @@ public static class OfflineBearerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
 
-        return services.Replace(ServiceDescriptor.Singleton<IRefreshTokenStore>(new FileRefreshTokenStore(directory)));
+        return services.Replace(ServiceDescriptor.Singleton<IRefreshTokenStore>(sp => new FileRefreshTokenStore(directory, TokenProtection.From(sp))));
     }
 }

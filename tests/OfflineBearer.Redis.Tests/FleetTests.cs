@@ -1,4 +1,5 @@
 using System.Net;
+using OfflineBearer.Internal;
 using OfflineBearer.Redis.Internal;
 using OfflineBearer.Redis.Tests.Support;
 
@@ -216,11 +217,33 @@ public sealed class FleetTests(FleetFixture fleet)
         Assert.Equal(3, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
     }
 
-    private RedisSharedTokenStore Store(string prefix) => new(
+    [Fact]
+    public async Task With_data_protection_redis_holds_no_token_and_replicas_sharing_the_keys_read_it()
+    {
+        var prefix = NewPrefix();
+        var keys = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider();
+        await using var writer = Store(prefix, new TokenProtection(keys));
+        await using var reader = Store(prefix, new TokenProtection(keys));
+        var lease = await writer.TryAcquireLeaseAsync("api", TimeSpan.FromMinutes(1), default);
+        await writer.TryWriteAsync("api", lease!, new SharedTokenState(1, "refresh-at-rest", "access-at-rest", null, null), default);
+
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration);
+        var raw = string.Join(" ", (await redis.GetDatabase().HashGetAllAsync($"{prefix}{{api}}:state")).Select(field => field.Value.ToString()));
+        var state = await reader.ReadAsync("api", default);
+
+        Assert.DoesNotContain("refresh-at-rest", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("access-at-rest", raw, StringComparison.Ordinal);
+        Assert.Equal("refresh-at-rest", state?.RefreshToken);
+        Assert.Equal("access-at-rest", state?.AccessToken);
+        await Assert.ThrowsAsync<OfflineBearerException>(async () => await Store(prefix).ReadAsync("api", default));
+    }
+
+    private RedisSharedTokenStore Store(string prefix, TokenProtection? protection = null) => new(
         new RedisTokenStoreOptions { Configuration = fleet.Redis.Configuration, KeyPrefix = prefix },
         async () => await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration),
         ownsConnection: true,
-        fleet.Time);
+        fleet.Time,
+        protection ?? TokenProtection.None);
 
     /// <summary>Every token issued before has expired, and the counters start from zero.</summary>
     private void StartClean()

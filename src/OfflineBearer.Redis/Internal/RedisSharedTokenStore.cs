@@ -1,4 +1,5 @@
 using System.Globalization;
+using OfflineBearer.Internal;
 using StackExchange.Redis;
 
 namespace OfflineBearer.Redis.Internal;
@@ -6,17 +7,18 @@ namespace OfflineBearer.Redis.Internal;
 /// <summary>
 /// <see cref="ISharedTokenStore"/> on Redis. Per client a hash with the state, a string with the lease, and a channel
 /// that announces each write; the keys share a hash tag, so the scripts work on Redis Cluster. The lease is
-/// <c>SET NX PX</c> with a unique fencing value; the write and the release are Lua scripts that check that value.
+/// <c>SET NX PX</c> with a unique fencing value; the write and the release are Lua scripts that check that value. With
+/// Data Protection registered, both tokens are stored protected (field <c>p</c> says so).
 /// </summary>
 internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposable
 {
-    // KEYS: state, lease. ARGV: fence, version, refresh token, access token, lifetime ticks, expiry ms, channel.
+    // KEYS: state, lease. ARGV: fence, version, refresh token, access token, lifetime ticks, expiry ms, channel, protected.
     private const string WriteScript = """
         if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
         local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
         if current >= tonumber(ARGV[2]) then return -1 end
         redis.call('DEL', KEYS[1])
-        redis.call('HSET', KEYS[1], 'v', ARGV[2], 'at', ARGV[4])
+        redis.call('HSET', KEYS[1], 'v', ARGV[2], 'at', ARGV[4], 'p', ARGV[8])
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'rt', ARGV[3]) end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'lt', ARGV[5], 'exp', ARGV[6]) end
         redis.call('PUBLISH', ARGV[7], ARGV[2])
@@ -32,16 +34,23 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
     private readonly bool _ownsConnection;
     private readonly string _prefix;
     private readonly TimeProvider _time;
+    private readonly TokenProtection _protection;
     private readonly Lock _gate = new();
     private Task<IConnectionMultiplexer>? _connection;
 
-    public RedisSharedTokenStore(RedisTokenStoreOptions options, Func<Task<IConnectionMultiplexer>> connect, bool ownsConnection, TimeProvider time)
+    public RedisSharedTokenStore(
+        RedisTokenStoreOptions options,
+        Func<Task<IConnectionMultiplexer>> connect,
+        bool ownsConnection,
+        TimeProvider time,
+        TokenProtection protection)
     {
         _connect = connect;
         _ownsConnection = ownsConnection;
         _prefix = options.KeyPrefix;
         AllowLocalRefreshWhenUnavailable = options.AllowLocalRefreshWhenUnavailable;
         _time = time;
+        _protection = protection;
     }
 
     public bool AllowLocalRefreshWhenUnavailable { get; }
@@ -50,7 +59,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
     {
         var database = await DatabaseAsync().ConfigureAwait(false);
         var fields = await database.HashGetAllAsync(Keys(clientName).State).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Parse(fields);
+        return Parse(fields, clientName);
     }
 
     public async ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken)
@@ -73,11 +82,12 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
             [
                 lease,
                 state.Version,
-                state.RefreshToken ?? "",
-                state.AccessToken,
+                state.RefreshToken is { } refreshToken ? _protection.Protect(refreshToken) : "",
+                _protection.Protect(state.AccessToken),
                 state.AccessTokenLifetime?.Ticks.ToString(CultureInfo.InvariantCulture) ?? "",
                 state.AccessTokenExpiresAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) ?? "",
                 keys.Channel,
+                _protection.IsOn ? "1" : "0",
             ]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return (int)written == 1;
     }
@@ -136,7 +146,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
         }
     }
 
-    private static SharedTokenState? Parse(HashEntry[] fields)
+    private SharedTokenState? Parse(HashEntry[] fields, string clientName)
     {
         if (fields.Length == 0)
         {
@@ -151,10 +161,13 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
 
         TimeSpan? lifetime = values.TryGetValue("lt", out var ticks) && ticks.TryParse(out long t) ? TimeSpan.FromTicks(t) : null;
         DateTimeOffset? expiresAt = values.TryGetValue("exp", out var ms) && ms.TryParse(out long m) ? DateTimeOffset.FromUnixTimeMilliseconds(m) : null;
+        var isProtected = values.TryGetValue("p", out var flag) && flag == "1";
+        var where = $"in Redis for OfflineBearer client '{clientName}'";
+        string Read(RedisValue value) => isProtected ? _protection.Unprotect(value.ToString(), where) : value.ToString();
         return new SharedTokenState(
             number,
-            values.TryGetValue("rt", out var refreshToken) ? refreshToken.ToString() : null,
-            accessToken.ToString(),
+            values.TryGetValue("rt", out var refreshToken) ? Read(refreshToken) : null,
+            Read(accessToken),
             lifetime,
             expiresAt);
     }

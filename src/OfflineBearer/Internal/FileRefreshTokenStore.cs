@@ -7,7 +7,8 @@ namespace OfflineBearer.Internal;
 /// <summary>
 /// One file per client in a directory. A write goes to a temporary file that is flushed to disk and then renamed over
 /// the old one, so a crash leaves either the old token or the new one, never half of one. Files and the directory are
-/// owner-only on Unix. A file that does not parse or whose checksum does not match is reported, never used.
+/// owner-only on Unix. A file that does not parse or whose checksum does not match is reported, never used. With Data
+/// Protection registered the token is written protected; a file written before that is still read.
 /// </summary>
 internal sealed class FileRefreshTokenStore : IRefreshTokenStore
 {
@@ -16,10 +17,12 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
     private const UnixFileMode OwnerOnlyDirectory = OwnerOnlyFile | UnixFileMode.UserExecute;
 
     private readonly string _directory;
+    private readonly TokenProtection _protection;
 
-    public FileRefreshTokenStore(string directory)
+    public FileRefreshTokenStore(string directory, TokenProtection protection)
     {
         _directory = Path.GetFullPath(directory);
+        _protection = protection;
     }
 
     public async ValueTask<string?> GetAsync(string clientName, CancellationToken cancellationToken)
@@ -39,9 +42,10 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
             throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not read its stored refresh token at {path}: {e.Message}", e);
         }
 
-        return Parse(content) ?? throw new OfflineBearerException(
+        var (token, isProtected) = Parse(content) ?? throw new OfflineBearerException(
             $"The stored refresh token of OfflineBearer client '{clientName}' at {path} is corrupt or half-written. " +
             "It was not used: restore the file from a backup, or delete it to start over with the configured credentials.");
+        return isProtected ? _protection.Unprotect(token, $"for OfflineBearer client '{clientName}' at {path}") : token;
     }
 
     public async ValueTask SetAsync(string clientName, string refreshToken, CancellationToken cancellationToken)
@@ -68,7 +72,7 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
             var stream = new FileStream(temporary, options);
             await using (stream.ConfigureAwait(false))
             {
-                await stream.WriteAsync(Serialize(refreshToken), cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(Serialize(refreshToken, _protection), cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -126,26 +130,38 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
 
     private string PathOf(string clientName) => Path.Combine(_directory, FileNameOf(clientName));
 
-    private static byte[] Serialize(string refreshToken) =>
-        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
-        {
-            ["refresh_token"] = refreshToken,
-            ["sha256"] = Checksum(refreshToken),
-        });
+    private const string PlainField = "refresh_token";
+    private const string ProtectedField = "protected_refresh_token";
 
-    private static string? Parse(byte[] content)
+    private static byte[] Serialize(string refreshToken, TokenProtection protection)
+    {
+        var stored = protection.Protect(refreshToken);
+        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+        {
+            [protection.IsOn ? ProtectedField : PlainField] = stored,
+            ["sha256"] = Checksum(stored),
+        });
+    }
+
+    /// <summary>The stored value and whether it is protected, or null when the file is corrupt.</summary>
+    private static (string Value, bool IsProtected)? Parse(byte[] content)
     {
         try
         {
             using var document = JsonDocument.Parse(content);
             var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object
-                && root.TryGetProperty("refresh_token", out var token) && token.ValueKind == JsonValueKind.String
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var isProtected = root.TryGetProperty(ProtectedField, out var token);
+            if ((isProtected || root.TryGetProperty(PlainField, out token)) && token.ValueKind == JsonValueKind.String
                 && root.TryGetProperty("sha256", out var checksum) && checksum.ValueKind == JsonValueKind.String
                 && token.GetString() is { Length: > 0 } value
                 && checksum.GetString() == Checksum(value))
             {
-                return value;
+                return (value, isProtected);
             }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
