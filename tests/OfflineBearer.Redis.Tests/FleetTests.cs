@@ -218,6 +218,33 @@ public sealed class FleetTests(FleetFixture fleet)
     }
 
     [Fact]
+    public async Task A_replica_that_died_holding_the_lease_delays_the_others_only_until_the_lease_runs_out()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        var leaseTime = TimeSpan.FromSeconds(2);
+        await using (var dead = Store(prefix))
+        {
+            Assert.NotNull(await dead.TryAcquireLeaseAsync(Replica.ClientName, leaseTime, default));
+        }
+
+        await using var survivor = new Replica(fleet, prefix);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var call = survivor.PingAsync();
+
+        // Real time runs the lease out; the fake clock moves the survivor's one-second looks at the lease.
+        while (!call.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            fleet.Time.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await call);
+        Assert.True(clock.Elapsed >= leaseTime - TimeSpan.FromMilliseconds(100), $"got a token after {clock.Elapsed}, while the dead replica's lease still ran");
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+    }
+
+    [Fact]
     public async Task With_data_protection_redis_holds_no_token_and_replicas_sharing_the_keys_read_it()
     {
         var prefix = NewPrefix();

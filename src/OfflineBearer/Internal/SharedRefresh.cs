@@ -16,6 +16,12 @@ internal sealed class SharedRefresh
     /// <summary>The <see cref="TokenResult.Source"/> of a token another replica got.</summary>
     public const string Adopted = "the fleet";
 
+    /// <summary>
+    /// How long a waiting replica listens for the lease holder's write before it looks at the lease again, so a holder
+    /// that died delays the others by its lease's remaining time, not by a whole wait.
+    /// </summary>
+    internal static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(1);
+
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
     private readonly ISharedTokenStore _store;
@@ -70,8 +76,8 @@ internal sealed class SharedRefresh
                 lease = await _store.TryAcquireLeaseAsync(_clientName, LeaseDuration, cancellationToken).ConfigureAwait(false);
                 if (lease is null)
                 {
-                    // Another replica is refreshing: wait for its write. If it dies, its lease runs out and this one tries.
-                    var newer = await _store.WaitForNewerAsync(_clientName, state?.Version ?? _version, LeaseDuration, cancellationToken)
+                    // Another replica is refreshing: wait for its write. If it died, its lease runs out and this one takes it.
+                    var newer = await _store.WaitForNewerAsync(_clientName, state?.Version ?? _version, LeaseCheckInterval, cancellationToken)
                         .ConfigureAwait(false);
                     if (TryAdopt(newer) is { } theirs)
                     {
