@@ -39,6 +39,18 @@ public interface ISharedTokenStore
     /// <returns>False when the lease was lost or a newer version exists: then nothing was written.</returns>
     ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Marks (or unmarks) the stored refresh token as being redeemed, only while <paramref name="lease"/> is still held.
+    /// A replica that dies after the server rotated the token but before it wrote the new one leaves the mark, so no
+    /// other replica redeems the spent token again (<see cref="SharedTokenState.RefreshTokenMayBeSpent"/>).
+    /// </summary>
+    /// <param name="clientName">The name of the client.</param>
+    /// <param name="lease">The fencing value <see cref="TryAcquireLeaseAsync"/> returned.</param>
+    /// <param name="redeeming">True to mark, false to take the mark away after a request that surely never arrived.</param>
+    /// <param name="cancellationToken">Stops the write.</param>
+    /// <returns>False when the lease was lost: then nothing was written.</returns>
+    ValueTask<bool> TryMarkRedeemingAsync(string clientName, string lease, bool redeeming, CancellationToken cancellationToken);
+
     /// <summary>Gives the lease back if it is still held with <paramref name="lease"/>.</summary>
     /// <param name="clientName">The name of the client.</param>
     /// <param name="lease">The fencing value <see cref="TryAcquireLeaseAsync"/> returned.</param>

@@ -12,7 +12,14 @@ public sealed class SharedTokenState
     /// <param name="accessToken">The newest access token.</param>
     /// <param name="accessTokenLifetime">Its whole lifetime, or null when unknown.</param>
     /// <param name="accessTokenExpiresAt">When it expires, or null when unknown.</param>
-    public SharedTokenState(long version, string? refreshToken, string accessToken, TimeSpan? accessTokenLifetime, DateTimeOffset? accessTokenExpiresAt)
+    /// <param name="refreshTokenMayBeSpent">Whether a replica started to redeem the refresh token and never wrote what came of it.</param>
+    public SharedTokenState(
+        long version,
+        string? refreshToken,
+        string accessToken,
+        TimeSpan? accessTokenLifetime,
+        DateTimeOffset? accessTokenExpiresAt,
+        bool refreshTokenMayBeSpent = false)
     {
         ArgumentNullException.ThrowIfNull(accessToken);
         Version = version;
@@ -20,6 +27,7 @@ public sealed class SharedTokenState
         AccessToken = accessToken;
         AccessTokenLifetime = accessTokenLifetime;
         AccessTokenExpiresAt = accessTokenExpiresAt;
+        RefreshTokenMayBeSpent = refreshTokenMayBeSpent;
     }
 
     /// <summary>Grows by one with every write.</summary>
@@ -36,6 +44,12 @@ public sealed class SharedTokenState
 
     /// <summary>When the access token expires, or null when unknown.</summary>
     public DateTimeOffset? AccessTokenExpiresAt { get; }
+
+    /// <summary>
+    /// Whether a replica started to redeem <see cref="RefreshToken"/> and never wrote what came of it (it died, or its
+    /// request may have reached the server): redeeming it again could trip reuse detection, so no replica does.
+    /// </summary>
+    public bool RefreshTokenMayBeSpent { get; }
 
     /// <summary>The version only; never a token.</summary>
     /// <returns>A description without tokens.</returns>

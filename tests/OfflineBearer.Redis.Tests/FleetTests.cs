@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.Internal;
 using OfflineBearer.Redis.Internal;
 using OfflineBearer.Redis.Tests.Support;
@@ -230,18 +231,42 @@ public sealed class FleetTests(FleetFixture fleet)
 
         await using var survivor = new Replica(fleet, prefix);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var call = survivor.PingAsync();
 
-        // Real time runs the lease out; the fake clock moves the survivor's one-second looks at the lease.
-        while (!call.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            fleet.Time.Advance(TimeSpan.FromMilliseconds(250));
-            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
-        }
+        var status = await PingWhileTimePassesAsync(survivor);
 
-        Assert.Equal(HttpStatusCode.OK, await call);
+        Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(clock.Elapsed >= leaseTime - TimeSpan.FromMilliseconds(100), $"got a token after {clock.Elapsed}, while the dead replica's lease still ran");
         Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+    }
+
+    [Fact]
+    public async Task A_replica_that_dies_after_the_server_rotated_its_refresh_token_leaves_no_replica_to_redeem_the_spent_one()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        var dieAfterSending = new DieAfterSending();
+        // Its lease (twice TokenRequestTimeout) outlives it by two seconds of real time.
+        var dying = new Replica(fleet, prefix, o => (o.TokenRequestAttemptTimeout, o.TokenRequestTimeout) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), more: services => services
+            .AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(Replica.ClientName))
+            .AddHttpMessageHandler(() => dieAfterSending));
+        await using var survivor = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await dying.PingAsync());
+        fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
+        fleet.TokenServer.Stats.Reset();
+
+        // The dying replica redeems the shared refresh token; the server rotates it; the replica never answers again.
+        dieAfterSending.Armed = true;
+        var lost = dying.PingAsync();
+        await dieAfterSending.Sent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await dying.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => lost);
+
+        var status = await PingWhileTimePassesAsync(survivor);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -263,6 +288,23 @@ public sealed class FleetTests(FleetFixture fleet)
         Assert.Equal("refresh-at-rest", state?.RefreshToken);
         Assert.Equal("access-at-rest", state?.AccessToken);
         await Assert.ThrowsAsync<OfflineBearerException>(async () => await Store(prefix).ReadAsync("api", default));
+    }
+
+    /// <summary>
+    /// A lease lives in Redis's real time; the survivor's one-second looks at it live on the fake clock. So real time
+    /// runs here (bounded), and the fake clock moves with it.
+    /// </summary>
+    private async Task<HttpStatusCode> PingWhileTimePassesAsync(Replica replica)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var call = replica.PingAsync();
+        while (!call.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            fleet.Time.Advance(TimeSpan.FromMilliseconds(250));
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
+        }
+
+        return await call;
     }
 
     private RedisSharedTokenStore Store(string prefix, TokenProtection? protection = null) => new(
@@ -293,5 +335,27 @@ public sealed class FleetTests(FleetFixture fleet)
 
         gate.SetResult();
         return await Task.WhenAll(requests);
+    }
+
+    /// <summary>Lets a token request reach the server, then never returns its answer: a replica that dies mid-refresh.</summary>
+    private sealed class DieAfterSending : DelegatingHandler
+    {
+        public bool Armed { get; set; }
+
+        public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (!Armed)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            Sent.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
     }
 }

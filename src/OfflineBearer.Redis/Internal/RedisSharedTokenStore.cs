@@ -12,16 +12,24 @@ namespace OfflineBearer.Redis.Internal;
 /// </summary>
 internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposable
 {
-    // KEYS: state, lease. ARGV: fence, version, refresh token, access token, lifetime ticks, expiry ms, channel, protected.
+    // KEYS: state, lease, spending mark. ARGV: fence, version, refresh token, access token, lifetime ticks, expiry ms,
+    // channel, protected.
     private const string WriteScript = """
         if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
         local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
         if current >= tonumber(ARGV[2]) then return -1 end
-        redis.call('DEL', KEYS[1])
+        redis.call('DEL', KEYS[1], KEYS[3])
         redis.call('HSET', KEYS[1], 'v', ARGV[2], 'at', ARGV[4], 'p', ARGV[8])
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'rt', ARGV[3]) end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'lt', ARGV[5], 'exp', ARGV[6]) end
         redis.call('PUBLISH', ARGV[7], ARGV[2])
+        return 1
+        """;
+
+    // KEYS: lease, spending mark. ARGV: fence, '1' to mark or '0' to unmark.
+    private const string MarkScript = """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        if ARGV[2] == '1' then redis.call('SET', KEYS[2], '1') else redis.call('DEL', KEYS[2]) end
         return 1
         """;
 
@@ -58,8 +66,11 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
     public async ValueTask<SharedTokenState?> ReadAsync(string clientName, CancellationToken cancellationToken)
     {
         var database = await DatabaseAsync().ConfigureAwait(false);
-        var fields = await database.HashGetAllAsync(Keys(clientName).State).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Parse(fields, clientName);
+        var keys = Keys(clientName);
+        var fields = database.HashGetAllAsync(keys.State);
+        var spending = database.KeyExistsAsync(keys.Spending);
+        await Task.WhenAll(fields, spending).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Parse(await fields.ConfigureAwait(false), await spending.ConfigureAwait(false), clientName);
     }
 
     public async ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken)
@@ -78,7 +89,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
         var keys = Keys(clientName);
         var written = await database.ScriptEvaluateAsync(
             WriteScript,
-            [keys.State, keys.Lease],
+            [keys.State, keys.Lease, keys.Spending],
             [
                 lease,
                 state.Version,
@@ -90,6 +101,15 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
                 _protection.IsOn ? "1" : "0",
             ]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return (int)written == 1;
+    }
+
+    public async ValueTask<bool> TryMarkRedeemingAsync(string clientName, string lease, bool redeeming, CancellationToken cancellationToken)
+    {
+        var database = await DatabaseAsync().ConfigureAwait(false);
+        var keys = Keys(clientName);
+        var marked = await database.ScriptEvaluateAsync(MarkScript, [keys.Lease, keys.Spending], [lease, redeeming ? "1" : "0"])
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (int)marked == 1;
     }
 
     public async ValueTask ReleaseLeaseAsync(string clientName, string lease, CancellationToken cancellationToken)
@@ -146,11 +166,13 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
         }
     }
 
-    private SharedTokenState? Parse(HashEntry[] fields, string clientName)
+    private SharedTokenState? Parse(HashEntry[] fields, bool spending, string clientName)
     {
         if (fields.Length == 0)
         {
-            return null;
+            // Nothing shared yet, but a replica started to redeem the first refresh token (configured, or kept in memory
+            // after Redis lost its data) and never wrote: version 0, never adopted, and the mark says not to redeem it.
+            return spending ? new SharedTokenState(0, null, "", null, null, refreshTokenMayBeSpent: true) : null;
         }
 
         var values = fields.ToDictionary(field => field.Name.ToString(), field => field.Value, StringComparer.Ordinal);
@@ -169,14 +191,15 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
             values.TryGetValue("rt", out var refreshToken) ? Read(refreshToken) : null,
             Read(accessToken),
             lifetime,
-            expiresAt);
+            expiresAt,
+            spending);
     }
 
-    private (string State, string Lease, string Channel) Keys(string clientName)
+    private (string State, string Lease, string Spending, string Channel) Keys(string clientName)
     {
         // The braces are a hash tag: all keys of one client live in one slot of a Redis Cluster.
         var root = $"{_prefix}{{{clientName}}}";
-        return ($"{root}:state", $"{root}:lease", $"{root}:written");
+        return ($"{root}:state", $"{root}:lease", $"{root}:spending", $"{root}:written");
     }
 
     private async ValueTask<IDatabase> DatabaseAsync() => (await ConnectionAsync().ConfigureAwait(false)).GetDatabase();

@@ -113,8 +113,46 @@ internal sealed class SharedRefresh
         }
 
         var refreshToken = state?.RefreshToken ?? _refreshToken ?? await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (state is { RefreshTokenMayBeSpent: true })
+        {
+            // A replica died between redeeming the token and sharing what it got: the token may be spent, and
+            // redeeming it again could end the session (reuse detection). A confidential client starts a new one.
+            if (_endpoint.IsPublicClient)
+            {
+                throw new OfflineBearerException(
+                    $"OfflineBearer client '{_clientName}': a replica started to redeem the shared refresh token and never shared " +
+                    "what it got, so the token may be spent; it is not redeemed again. Obtain a new offline token.");
+            }
+
+            refreshToken = null;
+        }
+
         var sentAt = _time.GetTimestamp();
-        var (response, grant) = await _endpoint.RedeemAsync(refreshToken, cancellationToken).ConfigureAwait(false);
+        (TokenResponse Response, string Grant) answer;
+        if (refreshToken is null)
+        {
+            answer = await _endpoint.RedeemAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            if (!await _store.TryMarkRedeemingAsync(_clientName, lease, redeeming: true, cancellationToken).ConfigureAwait(false))
+            {
+                throw LeaseLost();
+            }
+
+            try
+            {
+                answer = await _endpoint.RedeemAsync(refreshToken, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OfflineBearerException e) when (TokenEndpointResilience.NeverProcessed(e))
+            {
+                // The server never saw it: the token is not spent.
+                await _store.TryMarkRedeemingAsync(_clientName, lease, redeeming: false, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var (response, grant) = answer;
         var result = TokenResult.From(response, grant, sentAt, _time);
 
         // The refresh token of record: the new one, else the one redeemed (servers that do not rotate send none), and
@@ -130,15 +168,17 @@ internal sealed class SharedRefresh
         // Never cancelled: the server has already spent the old refresh token; the new one must reach the fleet.
         if (!await _store.TryWriteAsync(_clientName, lease, written, CancellationToken.None).ConfigureAwait(false))
         {
-            throw new OfflineBearerException(
-                $"OfflineBearer client '{_clientName}' lost its refresh lease before it could share the new token with the other " +
-                "replicas, so it does not use it. The next attempt reads the newest token from the shared store.");
+            throw LeaseLost();
         }
 
         _version = written.Version;
         _refreshToken = newRefreshToken;
         return result;
     }
+
+    private OfflineBearerException LeaseLost() => new(
+        $"OfflineBearer client '{_clientName}' lost its refresh lease before it could share the new token with the other " +
+        "replicas, so it does not use it. The next attempt reads the newest token from the shared store.");
 
     /// <summary>A token another replica got, if it is newer than this replica's and not yet due for its own refresh.</summary>
     private TokenResult? TryAdopt(SharedTokenState? state)

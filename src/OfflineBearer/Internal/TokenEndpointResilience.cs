@@ -68,6 +68,14 @@ internal static class TokenEndpointResilience
         _ => false,
     };
 
+    /// <summary>Whether a failed grant surely never reached the server (or the server said it did not process it).</summary>
+    internal static bool NeverProcessed(OfflineBearerException failure) => failure switch
+    {
+        { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } => true,
+        { InnerException: HttpRequestException e } => NeverProcessed(Outcome.FromException<TokenEndpointAnswer>(e)),
+        _ => false,
+    };
+
     /// <summary>What went wrong, in words with no server text in them: a status code, an error kind, or a timeout.</summary>
     internal static string Reason(Outcome<TokenEndpointAnswer> outcome) => outcome switch
     {

@@ -209,7 +209,11 @@ internal sealed class TokenHolder : IDisposable
                 Volatile.Write(ref _lastTokenAt, sentAt);
             }
 
-            Log.TokenAcquired(_logger, _clientName, result.Source, result.Lifetime?.TotalSeconds, result.Scope, result.RefreshTokenIssued);
+            // An adopted token was logged as such (event 8); event 1 counts tokens this replica asked the server for.
+            if (result.Source != SharedRefresh.Adopted)
+            {
+                Log.TokenAcquired(_logger, _clientName, result.Source, result.Lifetime?.TotalSeconds, result.Scope, result.RefreshTokenIssued);
+            }
             return snapshot;
         }
         catch (Exception e) when (!_stopping.IsCancellationRequested)

@@ -12,7 +12,12 @@ internal sealed class Replica : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    public Replica(FleetFixture fleet, string keyPrefix, Action<OfflineBearerOptions>? configure = null, Action<Redis.RedisTokenStoreOptions>? redis = null)
+    public Replica(
+        FleetFixture fleet,
+        string keyPrefix,
+        Action<OfflineBearerOptions>? configure = null,
+        Action<Redis.RedisTokenStoreOptions>? redis = null,
+        Action<IServiceCollection>? more = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(fleet.Time);
@@ -33,6 +38,7 @@ internal sealed class Replica : IAsyncDisposable
                 o.Scope = $"offline_access {TokenServer.ApiScope}";
                 configure?.Invoke(o);
             });
+        more?.Invoke(services);
         _services = services.BuildServiceProvider();
         Client = _services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName);
     }
