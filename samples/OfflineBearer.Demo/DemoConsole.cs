@@ -9,17 +9,36 @@ namespace OfflineBearer.Demo;
 internal sealed class DemoConsole : ILoggerProvider, ILogger
 {
     private readonly TimeProvider _time = TimeProvider.System;
+    private readonly string _label = string.Empty;
     private long _started;
     private int _resends;
+    private int _tokenRequests;
+    private int _adoptions;
 
     public DemoConsole() => Restart();
 
+    // A replica's console shares the fleet's clock, so all lines are on one time line.
+    private DemoConsole(long started, string label)
+    {
+        _started = started;
+        _label = label;
+    }
+
     public void Restart() => _started = _time.GetTimestamp();
+
+    /// <summary>A console for one replica of the fleet demo: the same clock, and every line says which replica.</summary>
+    public DemoConsole ForReplica(int number) => new(_started, $"replica {number}  ");
 
     public int Resends => _resends;
 
+    /// <summary>Tokens this client got from the token server (event 1).</summary>
+    public int TokenRequests => _tokenRequests;
+
+    /// <summary>Tokens this client took from another replica instead of asking the token server (event 8).</summary>
+    public int Adoptions => _adoptions;
+
     public void Line(string what, string text) =>
-        Console.WriteLine($"[{_time.GetElapsedTime(_started).TotalSeconds,5:0.0}s] {what,-7} {text}");
+        Console.WriteLine($"[{_time.GetElapsedTime(_started).TotalSeconds,5:0.0}s] {what,-7} {_label}{text}");
 
     public ILogger CreateLogger(string categoryName) => this;
 
@@ -37,6 +56,7 @@ internal sealed class DemoConsole : ILoggerProvider, ILogger
         {
             case 1:
                 var grant = (string?)Value("GrantType");
+                Interlocked.Increment(ref _tokenRequests);
                 var issued = Value("RefreshTokenIssued") is true;
                 var offline = (grant, issued) switch
                 {
@@ -50,6 +70,10 @@ internal sealed class DemoConsole : ILoggerProvider, ILogger
             case 4:
                 Interlocked.Increment(ref _resends);
                 Line("api", $"401 invalid_token -> new token, {Value("Method")} resent once");
+                break;
+            case 8:
+                Interlocked.Increment(ref _adoptions);
+                Line("adopt", $"version {Value("Version")} of the token another replica got, from Redis; no token request");
                 break;
             default:
                 if (logLevel >= LogLevel.Warning)

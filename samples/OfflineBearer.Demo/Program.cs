@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OfflineBearer;
 using OfflineBearer.Demo;
@@ -17,12 +16,25 @@ var settings = new ConfigurationBuilder()
         ["--scope"] = "SCOPE",
         ["--url"] = "URL",
         ["--calls"] = "CALLS",
+        ["--replicas"] = "REPLICAS",
     })
     .Build();
 
 var console = new DemoConsole();
 try
 {
+    if (settings["REPLICAS"] is { } replicas)
+    {
+        // The fleet runs against the embedded token server only: it counts the server's token requests and reuse detections.
+        if (!int.TryParse(replicas, out var count) || count < 2 || settings["AUTHORITY"] is not null)
+        {
+            Console.Error.WriteLine("Configuration error: --replicas takes a number of 2 or more, and runs against the embedded token server (no --authority).");
+            return 1;
+        }
+
+        return await FleetDemo.RunAsync(count, console);
+    }
+
     return settings["AUTHORITY"] is null
         ? await RunEmbeddedAsync(console)
         : await RunAgainstRealServerAsync(settings, console);
@@ -46,7 +58,7 @@ return 1;
 // a server-side revocation answered by 401 and a silent retry.
 static async Task<int> RunEmbeddedAsync(DemoConsole console)
 {
-    var lifetime = TimeSpan.FromSeconds(6);
+    var lifetime = DemoClient.TokenLifetime;
     await using var server = await DevServer.StartAsync(new DevServerOptions { AccessTokenLifetime = lifetime });
     console.Restart();
     Console.WriteLine("OfflineBearer demo: a named HttpClient calls a protected API; the handler does all the token work.");
@@ -54,15 +66,8 @@ static async Task<int> RunEmbeddedAsync(DemoConsole console)
     Console.WriteLine($"  client        {DevServer.BasicClientId} (client_secret_basic), scope 'offline_access api'");
     Console.WriteLine();
 
-    using var services = BuildServices(console, server.ApiUrl, o =>
-    {
-        o.Authority = server.Authority.ToString();
-        o.ClientId = DevServer.BasicClientId;
-        o.ClientSecret = DevServer.BasicClientSecret;
-        o.Scope = "offline_access api";
-        o.RefreshBeforeExpiry = TimeSpan.FromSeconds(1);
-    });
-    var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("demo-api");
+    using var services = DemoClient.Build(console, server.ApiUrl, o => DemoClient.ForDevServer(o, server));
+    var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(DemoClient.Name);
 
     int calls = 0, failures = 0;
     for (var second = 0.0; second < 16; second += 0.5)
@@ -97,14 +102,14 @@ static async Task<int> RunAgainstRealServerAsync(IConfiguration settings, DemoCo
         return 1;
     }
 
-    using var services = BuildServices(console, api, o =>
+    using var services = DemoClient.Build(console, api, o =>
     {
         o.Authority = settings["AUTHORITY"];
         o.ClientId = settings["CLIENT_ID"];
         o.ClientSecret = settings["CLIENT_SECRET"];
         o.Scope = settings["SCOPE"] ?? "offline_access";
     });
-    var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("demo-api");
+    var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(DemoClient.Name);
 
     var calls = int.TryParse(settings["CALLS"], out var n) ? n : 3;
     var failures = 0;
@@ -116,12 +121,4 @@ static async Task<int> RunAgainstRealServerAsync(IConfiguration settings, DemoCo
     }
 
     return failures == 0 ? 0 : 1;
-}
-
-static ServiceProvider BuildServices(DemoConsole console, Uri api, Action<OfflineBearerOptions> configure)
-{
-    var services = new ServiceCollection();
-    services.AddLogging(logging => logging.ClearProviders().AddProvider(console).AddFilter((category, _) => category == "OfflineBearer"));
-    services.AddHttpClient("demo-api", c => c.BaseAddress = api).AddOfflineBearerHandler(configure);
-    return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 }

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TokenServer = OfflineBearer.DevServer.DevServer;
+
+namespace OfflineBearer.Demo;
+
+/// <summary>
+/// The named client every demo calls through, in one place so that each replica of the fleet demo is registered
+/// exactly as the single demo's client is.
+/// </summary>
+internal static class DemoClient
+{
+    public const string Name = "demo-api";
+
+    /// <summary>Short enough that a demo run of 16 s sees several refreshes.</summary>
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(6);
+
+    /// <summary>The embedded server's confidential client; RefreshBeforeExpiry is 1 s because the default, 60 s, is longer than the demo's tokens live.</summary>
+    public static void ForDevServer(OfflineBearerOptions o, TokenServer server)
+    {
+        o.Authority = server.Authority.ToString();
+        o.ClientId = TokenServer.BasicClientId;
+        o.ClientSecret = TokenServer.BasicClientSecret;
+        o.Scope = "offline_access api";
+        o.RefreshBeforeExpiry = TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>A service provider with the client; <paramref name="addMore"/> adds services next to it, such as the Redis store.</summary>
+    public static ServiceProvider Build(DemoConsole console, Uri api, Action<OfflineBearerOptions> configure, Action<IServiceCollection>? addMore = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.ClearProviders().AddProvider(console).AddFilter((category, _) => category == "OfflineBearer"));
+        services.AddHttpClient(Name, c => c.BaseAddress = api).AddOfflineBearerHandler(configure);
+        addMore?.Invoke(services);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+    }
+}
