@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace OfflineBearer.Redis.Tests.Support;
+
+/// <summary>
+/// One replica as a real OS process (tests/OfflineBearer.Redis.TestHost), started with <c>dotnet</c> from its build
+/// output beside this test project's. Its standard output is read line by line; closing its standard input ends it.
+/// </summary>
+internal sealed class ReplicaProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<string> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ReplicaProcess(Process process) => _process = process;
+
+    public TaskCompletionSource Redeemed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    public static ReplicaProcess Start(TokenServer server, string redis, string prefix)
+    {
+        // Same build configuration and framework as this assembly: .../OfflineBearer.Redis.Tests/bin/Debug/net10.0/.
+        var host = Path.Combine(AppContext.BaseDirectory.Replace("OfflineBearer.Redis.Tests", "OfflineBearer.Redis.TestHost", StringComparison.Ordinal), "OfflineBearer.Redis.TestHost.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["OFFLINEBEARER_CLIENT_SECRET"] = TokenServer.BasicClientSecret },
+        };
+        foreach (var argument in new[] { host, server.Authority.ToString(), server.ApiUrl.ToString(), redis, prefix, TokenServer.BasicClientId })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("The replica process did not start.");
+        var replica = new ReplicaProcess(process);
+        process.OutputDataReceived += (_, e) => replica.Read(e.Data);
+        process.ErrorDataReceived += (_, e) => replica.Lines.Enqueue("stderr: " + e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return replica;
+    }
+
+    public void Kill() => _process.Kill();
+
+    /// <summary>Ends the replica by closing its standard input; returns its last line, <c>DONE ok=N failed=M</c>.</summary>
+    public async Task<string> StopAsync(TimeSpan timeout)
+    {
+        _process.StandardInput.Close();
+        return await _done.Task.WaitAsync(timeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.Dispose();
+    }
+
+    private void Read(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        Lines.Enqueue(line);
+        if (line.StartsWith("REDEEMED", StringComparison.Ordinal))
+        {
+            Redeemed.TrySetResult();
+        }
+        else if (line.StartsWith("DONE", StringComparison.Ordinal))
+        {
+            _done.TrySetResult(line);
+        }
+    }
+}
