@@ -270,6 +270,58 @@ public sealed class FleetTests(FleetFixture fleet)
     }
 
     [Fact]
+    public async Task With_redis_down_a_public_replica_refreshes_alone_only_when_the_store_allows_it()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        await using var replica = new Replica(
+            fleet,
+            prefix,
+            o =>
+            {
+                o.ClientId = TokenServer.PublicClientId;
+                o.ClientSecret = null;
+                o.Scope = null;
+                o.RefreshToken = offlineToken;
+            },
+            redis => redis.AllowLocalRefreshWhenUnavailable = true);
+
+        await fleet.Redis.KillAsync();
+        HttpStatusCode status;
+        try
+        {
+            status = await replica.PingAsync();
+        }
+        finally
+        {
+            await fleet.Redis.StartAgainAsync();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
+    }
+
+    [Fact]
+    public async Task Replicas_can_share_the_applications_own_redis_connection()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration);
+        var first = new Replica(fleet, prefix, more: services => services.AddOfflineBearerRedis(_ => connection, o => o.KeyPrefix = prefix));
+        var second = new Replica(fleet, prefix, more: services => services.AddOfflineBearerRedis(_ => connection, o => o.KeyPrefix = prefix));
+
+        Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
+        Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
+        await first.DisposeAsync();
+        await second.DisposeAsync();
+
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.True(connection.IsConnected, "a replica closed the application's own connection");
+    }
+
+    [Fact]
     public async Task With_data_protection_redis_holds_no_token_and_replicas_sharing_the_keys_read_it()
     {
         var prefix = NewPrefix();
