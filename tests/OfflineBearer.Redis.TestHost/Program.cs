@@ -4,7 +4,8 @@ using OfflineBearer.Redis.TestHost;
 
 // One replica of a service, as its own OS process: args are the token server's authority, the API's URL, the Redis
 // configuration and key prefix. The client secret comes from OFFLINEBEARER_CLIENT_SECRET, never from argv. It calls the
-// API every 50 ms until its standard input closes, then prints "DONE ok=N failed=M". Each token request it sends prints
+// API every 50 ms until its standard input closes, printing OK or FAIL for each call, then "DONE ok=N failed=M". Each
+// token request it sends prints
 // "REDEEMED <grant>" once the server has answered, and the answer is then held back for half a second: the moment in
 // which the test kills a replica, after the server rotated the refresh token and before the replica shared the new one.
 var (authority, api, redis, prefix, clientId) = (args[0], new Uri(args[1]), args[2], args[3], args[4]);
@@ -38,10 +39,12 @@ while (!stdinClosed.IsCompleted)
     {
         using var response = await client.GetAsync(new Uri("ping", UriKind.Relative));
         _ = response.IsSuccessStatusCode ? ok++ : failed++;
+        Console.WriteLine(response.IsSuccessStatusCode ? "OK" : "FAIL");
     }
     catch (Exception e) when (e is OfflineBearer.OfflineBearerException or HttpRequestException)
     {
         failed++;
+        Console.WriteLine("FAIL");
     }
 
     await Task.Delay(50);

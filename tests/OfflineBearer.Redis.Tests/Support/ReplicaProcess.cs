@@ -18,6 +18,11 @@ internal sealed class ReplicaProcess : IAsyncDisposable
 
     public ConcurrentQueue<string> Lines { get; } = new();
 
+    /// <summary>Calls that succeeded so far.</summary>
+    public int Succeeded => Volatile.Read(ref _succeeded);
+
+    private int _succeeded;
+
     public static ReplicaProcess Start(TokenServer server, string redis, string prefix)
     {
         // Same build configuration and framework as this assembly: .../OfflineBearer.Redis.Tests/bin/Debug/net10.0/.
@@ -69,6 +74,12 @@ internal sealed class ReplicaProcess : IAsyncDisposable
     {
         if (line is null)
         {
+            return;
+        }
+
+        if (line == "OK")
+        {
+            Interlocked.Increment(ref _succeeded);
             return;
         }
 
