@@ -5,6 +5,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using OfflineBearer.Demo;
 
 namespace OfflineBearer.Benchmarks;
 
@@ -65,7 +66,9 @@ public class FleetBenchmarks : IAsyncDisposable
     public async Task SetUpAsync()
     {
         _tokenServer = new FakeTokenServer(_time);
-        _redis = Redis ? await RedisProcess.StartAsync() : null;
+        _redis = Redis
+            ? await RedisProcess.StartAsync(RedisProcess.Find() ?? throw new InvalidOperationException("redis-server is not installed: apt-get install -y redis-server."), CancellationToken.None)
+            : null;
         var keyPrefix = $"offlinebearer-bench:{Guid.NewGuid():N}:";
 
         _replicas = new ServiceProvider[Replicas];

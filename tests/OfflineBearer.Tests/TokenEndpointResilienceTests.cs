@@ -65,14 +65,7 @@ public sealed class TokenEndpointResilienceTests
     public async Task Client_credentials_is_retried_after_any_transient_answer(HttpStatusCode status)
     {
         using var harness = new Harness(userDefaults: true);
-        var healthy = harness.OnToken;
-        var failed = false;
-        harness.OnToken = request =>
-        {
-            var first = !failed;
-            failed = true;
-            return first ? Task.FromResult(new HttpResponseMessage(status)) : healthy(request);
-        };
+        AnswerFirstWith(harness, status);
         using var client = harness.CreateClient();
 
         var call = client.GetAsync("items");
@@ -119,14 +112,7 @@ public sealed class TokenEndpointResilienceTests
             o.ClientSecret = null;
             o.RefreshToken = "offline-token-of-the-test";
         }, userDefaults: true);
-        var healthy = harness.OnToken;
-        var refused = false;
-        harness.OnToken = request =>
-        {
-            var first = !refused;
-            refused = true;
-            return first ? Task.FromResult(new HttpResponseMessage(status)) : healthy(request);
-        };
+        AnswerFirstWith(harness, status);
         using var client = harness.CreateClient();
 
         var call = client.GetAsync("items");
@@ -187,14 +173,7 @@ public sealed class TokenEndpointResilienceTests
         for (var run = 0; run < 3; run++)
         {
             using var harness = new Harness(userDefaults: true);
-            var healthy = harness.OnToken;
-            var failed = false;
-            harness.OnToken = request =>
-            {
-                var first = !failed;
-                failed = true;
-                return first ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)) : healthy(request);
-            };
+            AnswerFirstWith(harness, HttpStatusCode.ServiceUnavailable);
             using var client = harness.CreateClient();
 
             var call = client.GetAsync("items");
@@ -411,5 +390,15 @@ public sealed class TokenEndpointResilienceTests
         using var response = await client.GetAsync("items");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>The first token request gets <paramref name="status"/>; every later one the harness's healthy answer.</summary>
+    private static void AnswerFirstWith(Harness harness, HttpStatusCode status)
+    {
+        var healthy = harness.OnToken;
+        var answered = 0;
+        harness.OnToken = request => Interlocked.Increment(ref answered) == 1
+            ? Task.FromResult(new HttpResponseMessage(status))
+            : healthy(request);
     }
 }
