@@ -165,6 +165,10 @@ internal sealed class SharedRefresh
             result.Lifetime,
             result.Lifetime is { } lifetime ? _time.GetUtcNow() + lifetime : null);
 
+        // Kept in memory first: if the write fails because Redis went away (and comes back empty), this is the newest
+        // token there is. Only a successful write lets the access token be used.
+        _refreshToken = newRefreshToken;
+
         // Never cancelled: the server has already spent the old refresh token; the new one must reach the fleet.
         if (!await _store.TryWriteAsync(_clientName, lease, written, CancellationToken.None).ConfigureAwait(false))
         {
@@ -172,7 +176,6 @@ internal sealed class SharedRefresh
         }
 
         _version = written.Version;
-        _refreshToken = newRefreshToken;
         return result;
     }
 
