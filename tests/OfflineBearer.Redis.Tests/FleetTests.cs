@@ -322,6 +322,37 @@ public sealed class FleetTests(FleetFixture fleet)
     }
 
     [Fact]
+    public async Task A_public_replica_never_redeems_a_refresh_token_marked_as_being_redeemed_and_says_a_new_one_is_needed()
+    {
+        var prefix = NewPrefix();
+        StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TokenServer.Stats.Reset();
+
+        // What a replica that died mid-redeem leaves: the state with its refresh token, and the mark.
+        await using (var dead = Store(prefix))
+        {
+            var lease = await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
+            Assert.True(await dead.TryWriteAsync(Replica.ClientName, lease!, new SharedTokenState(1, offlineToken, "expired-access-token", TimeSpan.FromSeconds(10), fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1)), default));
+            Assert.True(await dead.TryMarkRedeemingAsync(Replica.ClientName, lease!, redeeming: true, default));
+            await dead.ReleaseLeaseAsync(Replica.ClientName, lease!, default);
+        }
+
+        await using var replica = new Replica(fleet, prefix, o =>
+        {
+            o.ClientId = TokenServer.PublicClientId;
+            o.ClientSecret = null;
+            o.Scope = null;
+            o.RefreshToken = offlineToken;
+        });
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
+
+        Assert.Contains("may be spent; it is not redeemed again. Obtain a new offline token.", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+    }
+
+    [Fact]
     public async Task With_data_protection_redis_holds_no_token_and_replicas_sharing_the_keys_read_it()
     {
         var prefix = NewPrefix();
