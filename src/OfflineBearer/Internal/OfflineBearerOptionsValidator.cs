@@ -3,7 +3,10 @@ using Microsoft.Extensions.Options;
 namespace OfflineBearer.Internal;
 
 /// <summary>Checks one named client's options; every message names the client and the option.</summary>
-internal sealed class OfflineBearerOptionsValidator : IValidateOptions<OfflineBearerOptions>
+/// <param name="store">Where refresh tokens are kept: a durable store may hold a public client's offline token.</param>
+/// <param name="sharedStore">The fleet's store, if any, which may hold it too.</param>
+internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, ISharedTokenStore? sharedStore = null)
+    : IValidateOptions<OfflineBearerOptions>
 {
     public ValidateOptionsResult Validate(string? name, OfflineBearerOptions options)
     {
@@ -36,9 +39,13 @@ internal sealed class OfflineBearerOptionsValidator : IValidateOptions<OfflineBe
             }
         }
 
-        if (string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken))
+        // A public client may start from an offline token that a tool put in a durable store; whether one is there is
+        // known only at its first token request, which says how to get one if not.
+        if (string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken)
+            && store is InMemoryRefreshTokenStore && sharedStore is null)
         {
-            failures.Add($"OfflineBearer client '{client}': set ClientSecret (confidential client) or RefreshToken (public client with an offline token).");
+            failures.Add($"OfflineBearer client '{client}': set ClientSecret (confidential client) or RefreshToken (public client with an offline " +
+                "token), or keep the offline token in a store (AddOfflineBearerFileStore, AddOfflineBearerRedis).");
         }
 
         if (options.RefreshBeforeExpiry < TimeSpan.Zero)

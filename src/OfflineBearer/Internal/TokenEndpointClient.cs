@@ -6,8 +6,9 @@ using OfflineBearer.Diagnostics;
 namespace OfflineBearer.Internal;
 
 /// <summary>
-/// Runs the grants of one client at its token endpoint with the configured client authentication, and turns every
-/// answer into a <see cref="TokenResponse"/> or an <see cref="OfflineBearerException"/> that carries no credential.
+/// Runs the requests of one client at its token server (grants, device authorization, revocation) with the configured
+/// client authentication, and turns every answer into a result or an <see cref="OfflineBearerException"/> that carries
+/// no credential.
 /// </summary>
 internal sealed class TokenEndpointClient
 {
@@ -38,9 +39,22 @@ internal sealed class TokenEndpointClient
 
     public bool IsPublicClient => string.IsNullOrEmpty(_options.ClientSecret);
 
+    /// <summary>Where this client's endpoints come from.</summary>
+    public TokenEndpointDiscovery Discovery => _discovery;
+
+    /// <summary>The endpoint client of one named client, on the token endpoint's own <see cref="HttpClient"/>.</summary>
+    public static TokenEndpointClient Create(
+        string clientName, OfflineBearerOptions options, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger)
+    {
+        var httpClientName = TokenEndpointHttpClient.Name(clientName);
+        var connection = new TokenServerConnection(clientName, options, () => httpClientFactory.CreateClient(httpClientName), time, logger);
+        return new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection, logger);
+    }
+
     /// <summary>
     /// With a refresh token, the refresh grant; without one, client_credentials. When the server refuses the refresh
     /// token (<c>invalid_grant</c>), a confidential client starts a new session with client_credentials: once, right now.
+    /// A public client without a refresh token has no grant to run and says how to get one.
     /// </summary>
     /// <returns>The answer and the grant that got it.</returns>
     public async Task<(TokenResponse Response, string Grant)> RedeemAsync(string? refreshToken, CancellationToken cancellationToken)
@@ -56,77 +70,71 @@ internal sealed class TokenEndpointClient
                 Log.FallingBackToClientCredentials(_logger, _clientName, e.ErrorDescription);
             }
         }
+        else if (IsPublicClient)
+        {
+            throw new OfflineBearerException(
+                $"OfflineBearer client '{_clientName}' is a public client (no ClientSecret) and has no refresh token: neither " +
+                $"RefreshToken nor its store holds one. Get an offline token with 'offline-token login --store DIR --client {_clientName}'.");
+        }
 
         return (await RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false), GrantTypes.ClientCredentials);
     }
 
-    /// <summary>Runs one grant: <c>refresh_token</c> when <paramref name="refreshToken"/> is given, else <c>client_credentials</c>.</summary>
-    public async Task<TokenResponse> RequestAsync(string? refreshToken, CancellationToken cancellationToken)
+    /// <summary>Runs <c>refresh_token</c> when <paramref name="refreshToken"/> is given, else <c>client_credentials</c>.</summary>
+    public Task<TokenResponse> RequestAsync(string? refreshToken, CancellationToken cancellationToken) =>
+        RequestAsync(refreshToken is null ? TokenGrant.ClientCredentials(_options.Scope) : TokenGrant.Refresh(refreshToken), cancellationToken);
+
+    /// <summary>Runs one grant at the token endpoint.</summary>
+    public async Task<TokenResponse> RequestAsync(TokenGrant grant, CancellationToken cancellationToken)
     {
-        var grant = refreshToken is null ? GrantTypes.ClientCredentials : GrantTypes.RefreshToken;
         var endpoint = await _discovery.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
-
-        var answer = await _connection.SendAsync(
-            () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = BuildForm(grant, refreshToken) };
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                request.Headers.Authorization = _basicCredentials;
-                return request;
-            },
-            $"the {grant} request",
-            repeatable: refreshToken is null,
-            cancellationToken).ConfigureAwait(false);
+        var what = $"the {grant.Type} request";
+        var answer = await SendFormAsync(endpoint, [new("grant_type", grant.Type), .. grant.Fields], what, grant.IsRepeatable, cancellationToken)
+            .ConfigureAwait(false);
         var parsed = answer.Body is { } body ? TokenResponse.Parse(body, answer.IsSuccess) : null;
-
         if (parsed is { IsSuccess: true })
         {
             return parsed;
         }
 
-        if (parsed is { Error: { } error })
-        {
-            error = Clean(error, refreshToken)!;
-            throw new OfflineBearerException(
-                DescribeOAuthError(grant, error, (int)answer.Status),
-                error,
-                Clean(parsed.ErrorDescription, refreshToken),
-                answer.Status);
-        }
-
-        var why = parsed?.Problem ?? (answer.MediaType is null or "application/json" ? "no usable body" : "the body is not JSON");
-        throw new OfflineBearerException(
-            $"The token endpoint of OfflineBearer client '{_clientName}' answered the {grant} request with HTTP {(int)answer.Status} " +
-            $"({answer.MediaType ?? "no content type"}) and {why}. " +
-            "A proxy or gateway page usually means the TokenEndpoint or Authority points at the wrong place.",
-            error: null,
-            errorDescription: null,
-            answer.Status);
+        throw Refusal(answer, parsed, grant.Type, what, grant.Credential, grant.SecondCredential);
     }
 
-    private FormUrlEncodedContent BuildForm(string grant, string? refreshToken)
+    /// <summary>RFC 8628 3.1: asks the device authorization endpoint for a device code and a user code.</summary>
+    public async Task<DeviceAuthorization> RequestDeviceAuthorizationAsync(CancellationToken cancellationToken)
     {
-        var form = new List<KeyValuePair<string, string>>(4) { new("grant_type", grant) };
-        if (refreshToken is not null)
+        var endpoint = await _discovery.GetEndpointAsync(static m => m.DeviceAuthorizationEndpoint, "device_authorization_endpoint", cancellationToken)
+            .ConfigureAwait(false);
+        List<KeyValuePair<string, string>> form = string.IsNullOrWhiteSpace(_options.Scope) ? [] : [new("scope", _options.Scope)];
+        const string what = "the device authorization request";
+
+        // Nothing is spent by asking twice: a lost answer only leaves an unused device code behind.
+        var answer = await SendFormAsync(endpoint, form, what, repeatable: true, cancellationToken).ConfigureAwait(false);
+        if (answer is { IsSuccess: true, Body: { } body } && DeviceAuthorization.Parse(body) is { } authorization)
         {
-            form.Add(new("refresh_token", refreshToken));
-        }
-        else if (!string.IsNullOrWhiteSpace(_options.Scope))
-        {
-            form.Add(new("scope", _options.Scope));
+            return authorization;
         }
 
-        if (_basicCredentials is null)
-        {
-            form.Add(new("client_id", _options.ClientId!));
-        }
+        throw Refusal(answer, ParseRefusal(answer), "device authorization", what);
+    }
 
-        if (!IsPublicClient && _basicCredentials is null)
-        {
-            form.Add(new("client_secret", _options.ClientSecret!));
-        }
+    /// <summary>
+    /// RFC 7009: revokes <paramref name="token"/> at the revocation endpoint. A token the server no longer knows counts as
+    /// revoked (the server answers 200, as the RFC says it must).
+    /// </summary>
+    public async Task RevokeAsync(string token, string tokenTypeHint, CancellationToken cancellationToken)
+    {
+        var endpoint = await _discovery.GetEndpointAsync(static m => m.RevocationEndpoint, "revocation_endpoint", cancellationToken)
+            .ConfigureAwait(false);
+        const string what = "the revocation request";
 
-        return new FormUrlEncodedContent(form);
+        // Revoking twice is harmless, so a revocation that may have been lost is sent again.
+        var answer = await SendFormAsync(endpoint, [new("token", token), new("token_type_hint", tokenTypeHint)], what, repeatable: true, cancellationToken)
+            .ConfigureAwait(false);
+        if (!answer.IsSuccess)
+        {
+            throw Refusal(answer, ParseRefusal(answer), "revocation", what, token);
+        }
     }
 
     /// <summary>RFC 6749 section 2.3.1: id and secret are form-url-encoded before they are joined and base64-encoded.</summary>
@@ -136,25 +144,84 @@ internal sealed class TokenEndpointClient
         return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
     }
 
-    private string DescribeOAuthError(string grant, string error, int status)
+    /// <summary>Posts a form with this client's authentication: the Basic header, or the id (and secret) in the form.</summary>
+    private Task<TokenEndpointAnswer> SendFormAsync(
+        Uri endpoint, List<KeyValuePair<string, string>> form, string what, bool repeatable, CancellationToken cancellationToken)
+    {
+        if (_basicCredentials is null)
+        {
+            form.Add(new("client_id", _options.ClientId!));
+            if (!IsPublicClient)
+            {
+                form.Add(new("client_secret", _options.ClientSecret!));
+            }
+        }
+
+        return _connection.SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
+                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                request.Headers.Authorization = _basicCredentials;
+                return request;
+            },
+            what,
+            repeatable,
+            cancellationToken);
+    }
+
+    /// <summary>The OAuth error of an answer that is not a token response, if it carries one.</summary>
+    private static TokenResponse? ParseRefusal(TokenEndpointAnswer answer) =>
+        answer.Body is { } body && TokenResponse.Parse(body, success: false) is { Error: not null } refusal ? refusal : null;
+
+    /// <summary>An OAuth error with advice, or a description of an answer that was not one; never a credential in either.</summary>
+    private OfflineBearerException Refusal(
+        TokenEndpointAnswer answer, TokenResponse? parsed, string request, string what, params ReadOnlySpan<string?> credentials)
+    {
+        if (parsed is { Error: { } error })
+        {
+            error = Clean(error, credentials)!;
+            return new OfflineBearerException(
+                DescribeOAuthError(request, error, (int)answer.Status),
+                error,
+                Clean(parsed.ErrorDescription, credentials),
+                answer.Status);
+        }
+
+        var why = parsed?.Problem ?? (answer.MediaType is null or "application/json" ? "no usable body" : "the body is not JSON");
+        return new OfflineBearerException(
+            $"The token server of OfflineBearer client '{_clientName}' answered {what} with HTTP {(int)answer.Status} " +
+            $"({answer.MediaType ?? "no content type"}) and {why}. " +
+            "A proxy or gateway page usually means the TokenEndpoint or Authority points at the wrong place.",
+            error: null,
+            errorDescription: null,
+            answer.Status);
+    }
+
+    private string DescribeOAuthError(string request, string error, int status)
     {
         var advice = error switch
         {
             "invalid_client" or "unauthorized_client" =>
                 "The server does not accept this client's credentials: check ClientId, ClientSecret and ClientAuthentication.",
-            "invalid_grant" when grant == GrantTypes.RefreshToken =>
+            "invalid_grant" when request == GrantTypes.RefreshToken =>
                 "The offline token is no longer valid (revoked, idle too long, or rotated away); obtain a new one.",
+            "invalid_grant" when request == GrantTypes.AuthorizationCode =>
+                "The authorization code was refused: used already, expired, issued for another redirect URI, or its PKCE verifier does not match.",
             "invalid_scope" => "The server refused the requested Scope.",
             "not_allowed" => "The server does not allow offline tokens for this client or account (the offline_access role is missing).",
+            "access_denied" => "The user or the server denied the request.",
+            "expired_token" => "The device code expired before the user approved it; start again.",
             _ => "See ErrorDescription for the server's reason.",
         };
-        return $"The token endpoint refused the {grant} request of OfflineBearer client '{_clientName}' with HTTP {status} '{error}'. {advice}";
+        return $"The token server refused the {request} request of OfflineBearer client '{_clientName}' with HTTP {status} '{error}'. {advice}";
     }
 
     /// <summary>
-    /// A server may echo what it was sent: no spelling of the secret, the refresh token or the Basic credential leaves
-    /// through us (nor of <c>id:secret</c> unencoded, which a server that decodes the Basic credential may echo).
+    /// A server may echo what it was sent: no spelling of the secret, the grant's credentials or the Basic credential
+    /// leaves through us (nor of <c>id:secret</c> unencoded, which a server that decodes the Basic credential may echo).
     /// </summary>
-    private string? Clean(string? text, string? refreshToken) =>
-        Redaction.Clean(text, refreshToken, _options.ClientSecret, _basicCredentials?.Parameter, IsPublicClient ? null : $"{_options.ClientId}:{_options.ClientSecret}");
+    private string? Clean(string? text, ReadOnlySpan<string?> credentials) => Redaction.Clean(
+        text,
+        [.. credentials, _options.ClientSecret, _basicCredentials?.Parameter, IsPublicClient ? null : $"{_options.ClientId}:{_options.ClientSecret}"]);
 }

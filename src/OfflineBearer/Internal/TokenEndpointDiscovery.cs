@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace OfflineBearer.Internal;
 
 /// <summary>
-/// Finds a client's token endpoint: the configured <see cref="OfflineBearerOptions.TokenEndpoint"/>, else the
-/// <c>token_endpoint</c> of <c>{Authority}/.well-known/openid-configuration</c>, asked once and cached. A failed
-/// discovery is forgotten, so the next token request asks again.
+/// Finds a client's endpoints: the configured <see cref="OfflineBearerOptions.TokenEndpoint"/>, else those of
+/// <c>{Authority}/.well-known/openid-configuration</c>, asked once and cached. A failed discovery is forgotten, so the
+/// next token request asks again.
 /// </summary>
 internal sealed class TokenEndpointDiscovery
 {
@@ -13,7 +13,7 @@ internal sealed class TokenEndpointDiscovery
     private readonly OfflineBearerOptions _options;
     private readonly TokenServerConnection _connection;
     private readonly Lock _gate = new();
-    private Task<Uri>? _tokenEndpoint;
+    private Task<ServerMetadata>? _metadata;
 
     public TokenEndpointDiscovery(string clientName, OfflineBearerOptions options, TokenServerConnection connection)
     {
@@ -22,31 +22,53 @@ internal sealed class TokenEndpointDiscovery
         _connection = connection;
         if (options.TokenEndpoint is { } endpoint)
         {
-            _tokenEndpoint = Task.FromResult(endpoint);
+            _metadata = Task.FromResult(new ServerMetadata(endpoint));
         }
     }
 
-    public Task<Uri> GetTokenEndpointAsync(CancellationToken cancellationToken)
+    public async Task<Uri> GetTokenEndpointAsync(CancellationToken cancellationToken) =>
+        (await GetMetadataAsync(cancellationToken).ConfigureAwait(false)).TokenEndpoint;
+
+    public Task<ServerMetadata> GetMetadataAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_tokenEndpoint is null || _tokenEndpoint.IsFaulted || _tokenEndpoint.IsCanceled)
+            if (_metadata is null || _metadata.IsFaulted || _metadata.IsCanceled)
             {
-                _tokenEndpoint = DiscoverAsync(cancellationToken);
+                _metadata = DiscoverAsync(cancellationToken);
             }
 
-            return _tokenEndpoint;
+            return _metadata;
         }
     }
 
-    private async Task<Uri> DiscoverAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The endpoint <paramref name="pick"/> chooses, or an <see cref="OfflineBearerException"/> when the server names none
+    /// or names a plain http one while RequireHttps is on.
+    /// </summary>
+    public async Task<Uri> GetEndpointAsync(Func<ServerMetadata, Uri?> pick, string field, CancellationToken cancellationToken)
+    {
+        var metadata = await GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+        var endpoint = pick(metadata) ?? throw new OfflineBearerException(
+            $"The token server of OfflineBearer client '{_clientName}' names no \"{field}\" in its discovery document" +
+            (_options.TokenEndpoint is null ? "." : " (TokenEndpoint is set, so discovery was not asked)."));
+        if (_options.RequireHttps && !Transport.IsAllowed(endpoint))
+        {
+            throw new OfflineBearerException(
+                $"Discovery for OfflineBearer client '{_clientName}' names a plain http {field} ({endpoint}) and RequireHttps is on.");
+        }
+
+        return endpoint;
+    }
+
+    private async Task<ServerMetadata> DiscoverAsync(CancellationToken cancellationToken)
     {
         var address = new Uri(_options.Authority!.TrimEnd('/') + "/.well-known/openid-configuration");
 
         var answer = await _connection.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", repeatable: true, cancellationToken)
             .ConfigureAwait(false);
-        var endpoint = answer is { IsSuccess: true, Body: { } body } ? ReadTokenEndpoint(body) : null;
-        if (endpoint is null)
+        var metadata = answer is { IsSuccess: true, Body: { } body } ? Read(body) : null;
+        if (metadata is null)
         {
             throw new OfflineBearerException(
                 $"Discovery for OfflineBearer client '{_clientName}' at {address} answered HTTP {(int)answer.Status} without a usable " +
@@ -56,27 +78,32 @@ internal sealed class TokenEndpointDiscovery
                 answer.Status);
         }
 
-        if (_options.RequireHttps && !Transport.IsAllowed(endpoint))
+        if (_options.RequireHttps && !Transport.IsAllowed(metadata.TokenEndpoint))
         {
             throw new OfflineBearerException(
-                $"Discovery for OfflineBearer client '{_clientName}' names a plain http token endpoint ({endpoint}) and RequireHttps is on.");
+                $"Discovery for OfflineBearer client '{_clientName}' names a plain http token endpoint ({metadata.TokenEndpoint}) and RequireHttps is on.");
         }
 
-        return endpoint;
+        return metadata;
     }
 
-    private static Uri? ReadTokenEndpoint(ReadOnlyMemory<byte> body)
+    /// <summary>The endpoints, or null when the document is not an object with a usable <c>token_endpoint</c>.</summary>
+    private static ServerMetadata? Read(ReadOnlyMemory<byte> body)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("token_endpoint", out var value)
-                && value.ValueKind == JsonValueKind.String
-                && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var endpoint)
-                && (endpoint.Scheme == Uri.UriSchemeHttps || endpoint.Scheme == Uri.UriSchemeHttp)
-                ? endpoint
-                : null;
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || ReadEndpoint(root, "token_endpoint") is not { } tokenEndpoint)
+            {
+                return null;
+            }
+
+            return new ServerMetadata(
+                tokenEndpoint,
+                ReadEndpoint(root, "authorization_endpoint"),
+                ReadEndpoint(root, "device_authorization_endpoint"),
+                ReadEndpoint(root, "revocation_endpoint"));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
@@ -84,4 +111,12 @@ internal sealed class TokenEndpointDiscovery
             return null;
         }
     }
+
+    private static Uri? ReadEndpoint(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value)
+        && value.ValueKind == JsonValueKind.String
+        && Uri.TryCreate(value.GetString(), UriKind.Absolute, out var endpoint)
+        && (endpoint.Scheme == Uri.UriSchemeHttps || endpoint.Scheme == Uri.UriSchemeHttp)
+            ? endpoint
+            : null;
 }
