@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -13,7 +15,7 @@ namespace OfflineBearer.DevServer;
 /// It issues plain JWT access tokens and offline refresh tokens to three fixed clients, keeps everything in an
 /// in-memory SQLite store, and lives until disposed. Not for production: ephemeral keys, plain HTTP, fixed secrets.
 /// </summary>
-public sealed class DevServer : IAsyncDisposable
+public sealed partial class DevServer : IAsyncDisposable
 {
     /// <summary>Confidential client that authenticates with <c>client_secret_basic</c> only.</summary>
     public const string BasicClientId = "basic-client";
@@ -27,7 +29,10 @@ public sealed class DevServer : IAsyncDisposable
     /// <summary>Secret of <see cref="PostClientId"/>.</summary>
     public const string PostClientSecret = "post-secret";
 
-    /// <summary>Public client (no secret), allowed the password grant for <see cref="UserName"/>.</summary>
+    /// <summary>
+    /// Public client (no secret) of <see cref="UserName"/>: the password grant, the authorization code flow with PKCE
+    /// (S256) on a loopback redirect (<see cref="LoopbackRedirectUri"/>, any port), and the device authorization grant.
+    /// </summary>
     public const string PublicClientId = "public-client";
 
     /// <summary>The demo user of the public client's password grant.</summary>
@@ -38,6 +43,15 @@ public sealed class DevServer : IAsyncDisposable
 
     /// <summary>The scope every client may ask for besides <c>offline_access</c>.</summary>
     public const string ApiScope = "api";
+
+    /// <summary>The path of the public client's loopback redirect URI.</summary>
+    public const string LoopbackRedirectPath = "/callback";
+
+    /// <summary>
+    /// The public client's registered redirect URI. Registered without a port for a native application (RFC 8252 7.3),
+    /// it accepts <c>http://127.0.0.1:{any port}/callback</c>; <c>http://[::1]:{any port}/callback</c> is registered too.
+    /// </summary>
+    public const string LoopbackRedirectUri = "http://127.0.0.1" + LoopbackRedirectPath;
 
     private const string DefaultUrl = "http://127.0.0.1:0";
 
@@ -52,10 +66,14 @@ public sealed class DevServer : IAsyncDisposable
         _app = app;
         _keepAlive = keepAlive;
         _revoker = app.Services.GetRequiredService<TokenRevoker>();
-        _http = new HttpClient();
+        // Never follows a redirect: the login helpers hand the client's redirect back instead of requesting it.
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         Authority = authority;
         TokenEndpoint = new Uri(authority, "connect/token");
         RevocationEndpoint = new Uri(authority, "connect/revoke");
+        AuthorizationEndpoint = new Uri(authority, Internal.AuthorizationEndpoint.Path);
+        DeviceAuthorizationEndpoint = new Uri(authority, "connect/device");
+        VerificationEndpoint = new Uri(authority, Internal.VerificationEndpoint.Path);
         ApiUrl = new Uri(authority, "api/");
         Stats = stats;
     }
@@ -71,6 +89,21 @@ public sealed class DevServer : IAsyncDisposable
 
     /// <summary>The RFC 7009 revocation endpoint, <c>{Authority}connect/revoke</c>.</summary>
     public Uri RevocationEndpoint { get; }
+
+    /// <summary>
+    /// The authorization endpoint, <c>{Authority}connect/authorize</c>: a login form for the authorization code flow
+    /// (PKCE S256 required). <see cref="LogInAsync"/> completes it as a person would.
+    /// </summary>
+    public Uri AuthorizationEndpoint { get; }
+
+    /// <summary>The RFC 8628 device authorization endpoint, <c>{Authority}connect/device</c>.</summary>
+    public Uri DeviceAuthorizationEndpoint { get; }
+
+    /// <summary>
+    /// The device flow's verification page, <c>{Authority}connect/verify</c> (the <c>verification_uri</c>; it takes
+    /// <c>?user_code=</c>). <see cref="ApproveDeviceAsync"/> completes it as a person would.
+    /// </summary>
+    public Uri VerificationEndpoint { get; }
 
     /// <summary>The protected API's base, <c>{Authority}api/</c>; <c>GET ping</c> answers 200 with a valid access token.</summary>
     public Uri ApiUrl { get; }
@@ -111,6 +144,8 @@ public sealed class DevServer : IAsyncDisposable
             app = builder.Build();
             app.UseAuthentication();
             app.MapTokenEndpoint();
+            app.MapAuthorizationEndpoint();
+            app.MapVerificationEndpoint();
             app.MapApi();
             app.MapAdmin();
 
@@ -155,6 +190,83 @@ public sealed class DevServer : IAsyncDisposable
 
         return body?.RefreshToken ?? throw new InvalidOperationException(
             $"The password grant for '{PublicClientId}' returned no refresh token: HTTP {(int)response.StatusCode} {body?.Error}.");
+    }
+
+    /// <summary>
+    /// Acts as the person at the browser in the authorization code flow: requests <paramref name="authorizationUrl"/>
+    /// (the login form), posts the form back with the credentials (or with Deny), and returns where the server
+    /// redirects the browser: the client's redirect URI with <c>code</c> and <c>state</c>, or with <c>error</c>. The
+    /// returned URL is not requested. Redirects are never followed.
+    /// </summary>
+    /// <param name="authorizationUrl">The authorization request, e.g. <c>{AuthorizationEndpoint}?response_type=code&amp;…</c>.</param>
+    /// <param name="userName">The user name typed in.</param>
+    /// <param name="password">The password typed in.</param>
+    /// <param name="deny">Presses Deny instead of signing in; the redirect then carries <c>error=access_denied</c>.</param>
+    /// <param name="cancellationToken">Cancels the requests.</param>
+    /// <returns>The redirect's <c>Location</c>, absolute. If the server refuses the request itself with a redirect
+    /// (e.g. no <c>code_challenge</c>), that redirect, without a form being shown.</returns>
+    /// <exception cref="InvalidOperationException">No redirect came: the credentials are wrong, or the server refused
+    /// the request without a redirect (e.g. an unregistered redirect URI); the message says what the page said.</exception>
+    public async Task<Uri> LogInAsync(
+        Uri authorizationUrl, string userName = UserName, string password = Password, bool deny = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(authorizationUrl);
+
+        using var page = await _http.GetAsync(authorizationUrl, cancellationToken);
+        if (RedirectOf(page, authorizationUrl) is { } refused)
+        {
+            return refused;
+        }
+
+        var html = await page.Content.ReadAsStringAsync(cancellationToken);
+        if (!page.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException(
+                $"The authorization request was refused without a redirect: HTTP {(int)page.StatusCode}: {Shorten(html)}");
+        }
+
+        var fields = HiddenFields(html);
+        fields.Add(new(Internal.AuthorizationEndpoint.UserNameField, userName));
+        fields.Add(new(Internal.AuthorizationEndpoint.PasswordField, password));
+        if (deny)
+        {
+            fields.Add(new(Internal.AuthorizationEndpoint.DenyField, "true"));
+        }
+
+        using var form = new FormUrlEncodedContent(fields);
+        using var answer = await _http.PostAsync(AuthorizationEndpoint, form, cancellationToken);
+        return RedirectOf(answer, AuthorizationEndpoint) ?? throw new InvalidOperationException(
+            $"The login was not accepted (HTTP {(int)answer.StatusCode}, no redirect): {Alert(await answer.Content.ReadAsStringAsync(cancellationToken))}");
+    }
+
+    /// <summary>
+    /// Acts as the person who enters a device's user code on <see cref="VerificationEndpoint"/>, signs in as
+    /// <see cref="UserName"/> and approves or denies. The device's next poll then gets its tokens, or
+    /// <c>access_denied</c>.
+    /// </summary>
+    /// <param name="userCode">The <c>user_code</c> of the device authorization response.</param>
+    /// <param name="approve"><see langword="true"/> to approve, <see langword="false"/> to deny.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes once the server has recorded the decision.</returns>
+    /// <exception cref="InvalidOperationException">The user code is unknown, already used or expired.</exception>
+    public async Task ApproveDeviceAsync(string userCode, bool approve = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userCode);
+
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [Internal.VerificationEndpoint.UserCodeField] = userCode,
+            [Internal.VerificationEndpoint.UserNameField] = UserName,
+            [Internal.VerificationEndpoint.PasswordField] = Password,
+            [Internal.VerificationEndpoint.ActionField] = approve ? Internal.VerificationEndpoint.Approve : Internal.VerificationEndpoint.Deny,
+        });
+
+        using var answer = await _http.PostAsync(VerificationEndpoint, form, cancellationToken);
+        if (RedirectOf(answer, VerificationEndpoint) is null)
+        {
+            throw new InvalidOperationException(
+                $"The device was not {(approve ? "approved" : "denied")} (HTTP {(int)answer.StatusCode}): {Alert(await answer.Content.ReadAsStringAsync(cancellationToken))}");
+        }
     }
 
     /// <summary>Revokes every access token that is still valid, so the API refuses them from now on.</summary>
@@ -216,6 +328,18 @@ public sealed class DevServer : IAsyncDisposable
             throw new ArgumentException($"AccessTokenLifetime must be positive; it was {options.AccessTokenLifetime}.", nameof(options));
         }
 
+        if (options.DeviceCodeLifetime <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"DeviceCodeLifetime must be positive; it was {options.DeviceCodeLifetime}.", nameof(options));
+        }
+
+        // The interval goes out in whole seconds (RFC 8628 3.2).
+        if (options.DevicePollingInterval < TimeSpan.FromSeconds(1) || options.DevicePollingInterval.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw new ArgumentException(
+                $"DevicePollingInterval must be a whole number of seconds, at least 1; it was {options.DevicePollingInterval}.", nameof(options));
+        }
+
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
     }
 
@@ -242,6 +366,26 @@ public sealed class DevServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(new Uri(address), "/");
     }
+
+    private static Uri? RedirectOf(HttpResponseMessage response, Uri requested) =>
+        (int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location
+            ? new Uri(requested, location)
+            : null;
+
+    private static List<KeyValuePair<string, string>> HiddenFields(string html) =>
+        [.. HiddenInput().Matches(html).Select(match => new KeyValuePair<string, string>(
+            WebUtility.HtmlDecode(match.Groups["name"].Value), WebUtility.HtmlDecode(match.Groups["value"].Value)))];
+
+    private static string Alert(string html) =>
+        AlertText().Match(html) is { Success: true } match ? WebUtility.HtmlDecode(match.Groups["text"].Value) : Shorten(html);
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"(?<name>[^\"]*)\" value=\"(?<value>[^\"]*)\">")]
+    private static partial Regex HiddenInput();
+
+    [GeneratedRegex("<p role=\"alert\">(?<text>[^<]*)</p>")]
+    private static partial Regex AlertText();
 
     private sealed record TokenResponse(
         [property: JsonPropertyName("refresh_token")] string? RefreshToken,

@@ -24,6 +24,21 @@ public sealed class DevServerOptions
     /// <value>The default is <see langword="true"/>.</value>
     public bool RotateRefreshTokens { get; set; } = true;
 
+    /// <summary>
+    /// How long a device code (and its user code) of the device authorization grant stays usable. A device code polled
+    /// after that, on <see cref="TimeProvider"/>, is answered <c>expired_token</c>.
+    /// </summary>
+    /// <value>The default is 5 minutes.</value>
+    public TimeSpan DeviceCodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The least time between two polls of one device code, announced as <c>interval</c> in the device authorization
+    /// response. A poll that comes sooner after the previous one (or after the device authorization) is answered
+    /// <c>slow_down</c> (RFC 8628, section 3.5).
+    /// </summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan DevicePollingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The clock of the server and of the API's token validation, so tests can move time.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

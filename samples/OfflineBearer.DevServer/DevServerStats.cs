@@ -11,6 +11,7 @@ public sealed class DevServerStats
     private readonly ConcurrentDictionary<string, int> _tokenRequestsByGrantType = new(StringComparer.Ordinal);
     private int _failedTokenRequests;
     private int _reusedRefreshTokens;
+    private int _deviceAuthorizationRequests;
     private int _apiCalls;
     private int _apiRejected;
     private int _apiRejectedExpired;
@@ -30,6 +31,9 @@ public sealed class DevServerStats
     /// </summary>
     public int ReusedRefreshTokens => Volatile.Read(ref _reusedRefreshTokens);
 
+    /// <summary>Device authorization requests (RFC 8628 3.1, <c>connect/device</c>), successful or not.</summary>
+    public int DeviceAuthorizationRequests => Volatile.Read(ref _deviceAuthorizationRequests);
+
     /// <summary>Requests that reached the protected API, accepted or not.</summary>
     public int ApiCalls => Volatile.Read(ref _apiCalls);
 
@@ -45,6 +49,7 @@ public sealed class DevServerStats
         _tokenRequestsByGrantType.Clear();
         Volatile.Write(ref _failedTokenRequests, 0);
         Volatile.Write(ref _reusedRefreshTokens, 0);
+        Volatile.Write(ref _deviceAuthorizationRequests, 0);
         Volatile.Write(ref _apiCalls, 0);
         Volatile.Write(ref _apiRejected, 0);
         Volatile.Write(ref _apiRejectedExpired, 0);
@@ -64,6 +69,8 @@ public sealed class DevServerStats
             Interlocked.Increment(ref _reusedRefreshTokens);
         }
     }
+
+    internal void RecordDeviceAuthorizationRequest() => Interlocked.Increment(ref _deviceAuthorizationRequests);
 
     internal void RecordApiCall() => Interlocked.Increment(ref _apiCalls);
 

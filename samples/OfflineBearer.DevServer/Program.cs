@@ -53,14 +53,17 @@ internal static class Program
               Discovery   {server.DiscoveryEndpoint}
               Token       {token}
               Revocation  {server.RevocationEndpoint}
+              Authorize   {server.AuthorizationEndpoint}  (code + PKCE S256, redirect http://127.0.0.1:PORT{DevServer.LoopbackRedirectPath}, any port)
+              Device      {server.DeviceAuthorizationEndpoint}  (verify at {server.VerificationEndpoint}, poll every {options.DevicePollingInterval.TotalSeconds:0} s)
               API         {server.ApiUrl}ping
             Clients (scopes: {DevServer.ApiScope}, offline_access):
               {DevServer.BasicClientId} / {DevServer.BasicClientSecret}   client_secret_basic, client_credentials + refresh_token
               {DevServer.PostClientId} / {DevServer.PostClientSecret}     client_secret_post,  client_credentials + refresh_token
-              {DevServer.PublicClientId}                 public, password ({DevServer.UserName} / {DevServer.Password}) + refresh_token
+              {DevServer.PublicClientId}                 public, user {DevServer.UserName} / {DevServer.Password}: password, authorization_code, device_code + refresh_token
             Try:
               curl -s -u {DevServer.BasicClientId}:{DevServer.BasicClientSecret} -d grant_type=client_credentials -d "scope={DevServer.ApiScope} offline_access" {token}
               curl -s -H "Authorization: Bearer $ACCESS_TOKEN" {server.ApiUrl}ping
+              curl -s -d client_id={DevServer.PublicClientId} -d "scope=offline_access {DevServer.ApiScope}" {server.DeviceAuthorizationEndpoint}
               curl -s -X POST {server.Authority}admin/revoke-access-tokens
             Ctrl+C stops the server.
             """);

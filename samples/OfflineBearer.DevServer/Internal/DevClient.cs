@@ -34,8 +34,28 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
             Permissions.Prefixes.Scope + DevServer.ApiScope,
         ]);
 
-        // Confidential clients act for themselves; the public client signs a user in, as a device app would.
-        descriptor.Permissions.Add(ClientSecret is null ? Permissions.GrantTypes.Password : Permissions.GrantTypes.ClientCredentials);
+        if (ClientSecret is not null)
+        {
+            // Confidential clients act for themselves.
+            descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+            return descriptor;
+        }
+
+        // The public client signs a user in, as a device or command-line app would: password grant, a browser login
+        // (authorization code with PKCE) or the device flow. As a native application (RFC 8252 7.3) its loopback
+        // redirect URIs, registered without a port, accept any port.
+        descriptor.ApplicationType = ApplicationTypes.Native;
+        descriptor.RedirectUris.Add(new Uri(DevServer.LoopbackRedirectUri));
+        descriptor.RedirectUris.Add(new Uri($"http://[::1]{DevServer.LoopbackRedirectPath}"));
+        descriptor.Permissions.UnionWith(
+        [
+            Permissions.GrantTypes.Password,
+            Permissions.Endpoints.Authorization,
+            Permissions.GrantTypes.AuthorizationCode,
+            Permissions.ResponseTypes.Code,
+            Permissions.Endpoints.DeviceAuthorization,
+            Permissions.GrantTypes.DeviceCode,
+        ]);
 
         return descriptor;
     }

@@ -16,6 +16,7 @@ internal static class DevServerServices
         services.AddSingleton(time);
         services.AddSingleton(stats);
         services.AddSingleton<TokenRevoker>();
+        services.AddSingleton(new DevicePolls(time, options.DevicePollingInterval, options.DeviceCodeLifetime));
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         services.AddAuthentication();
 
@@ -32,13 +33,25 @@ internal static class DevServerServices
             .AddServer(server =>
             {
                 server.SetTokenEndpointUris("connect/token")
-                      .SetRevocationEndpointUris("connect/revoke");
+                      .SetRevocationEndpointUris("connect/revoke")
+                      .SetAuthorizationEndpointUris(AuthorizationEndpoint.Path)
+                      .SetDeviceAuthorizationEndpointUris("connect/device")
+                      .SetEndUserVerificationEndpointUris(VerificationEndpoint.Path);
 
                 server.AllowClientCredentialsFlow()
                       .AllowRefreshTokenFlow()
-                      .AllowPasswordFlow();
+                      .AllowPasswordFlow()
+                      .AllowAuthorizationCodeFlow()
+                      .AllowDeviceAuthorizationFlow();
 
-                server.RegisterScopes(Scopes.OfflineAccess, DevServer.ApiScope);
+                // Every authorization request must carry a code_challenge, and only S256 (RFC 7636 4.2; OAuth 2.1).
+                server.RequireProofKeyForCodeExchange();
+                server.Configure(settings => settings.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                server.RegisterScopes(Scopes.OpenId, Scopes.OfflineAccess, DevServer.ApiScope);
+
+                server.SetDeviceCodeLifetime(options.DeviceCodeLifetime)
+                      .SetUserCodeLifetime(options.DeviceCodeLifetime);
 
                 // Offline-like refresh tokens: they never expire on their own, only by rotation or revocation.
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime)
@@ -60,12 +73,16 @@ internal static class DevServerServices
                       .DisableAccessTokenEncryption();
 
                 server.AddEventHandler(TokenResponseRecorder.Descriptor)
-                      .AddEventHandler(ClientAuthenticationMethodCheck.Descriptor);
+                      .AddEventHandler(ClientAuthenticationMethodCheck.Descriptor)
+                      .AddEventHandler(DeviceAuthorizationResponseRecorder.Descriptor)
+                      .AddEventHandler(DevicePollingRateCheck.Descriptor);
 
                 server.Configure(settings => settings.TimeProvider = time);
 
                 server.UseAspNetCore()
                       .EnableTokenEndpointPassthrough()
+                      .EnableAuthorizationEndpointPassthrough()
+                      .EnableEndUserVerificationEndpointPassthrough()
                       .DisableTransportSecurityRequirement(); // plain HTTP on loopback
             })
             .AddValidation(validation =>

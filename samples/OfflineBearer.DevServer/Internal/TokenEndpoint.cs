@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
@@ -35,32 +34,22 @@ internal static class TokenEndpoint
                 : Reject(Errors.InvalidGrant, "The user name or password is wrong.");
         }
 
-        if (request.IsRefreshTokenGrantType())
+        if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType() || request.IsDeviceCodeGrantType())
         {
-            // OpenIddict has already checked the refresh token (signature, status, reuse); re-issue its principal.
+            // OpenIddict has already checked the refresh token (signature, status, reuse), the code and its PKCE
+            // verifier, or the device code and its approval; re-issue the principal the token carries.
             var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             return result.Principal is { } principal
                 ? Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)
-                : Reject(Errors.InvalidGrant, "The refresh token is no longer valid.");
+                : Reject(Errors.InvalidGrant, "The grant is no longer valid.");
         }
 
         // OpenIddict rejects grant types that were not allowed before the request gets here.
         return Reject(Errors.UnsupportedGrantType, "This grant type is not supported.");
     }
 
-    private static IResult SignIn(string subject, ImmutableArray<string> scopes)
-    {
-        var identity = new ClaimsIdentity(
-            authenticationType: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme,
-            nameType: Claims.Name,
-            roleType: Claims.Role);
-
-        identity.SetClaim(Claims.Subject, subject).SetClaim(Claims.Name, subject);
-        identity.SetScopes(scopes);
-        identity.SetDestinations(static _ => [Destinations.AccessToken]);
-
-        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-    }
+    private static IResult SignIn(string subject, ImmutableArray<string> scopes) =>
+        Results.SignIn(UserPrincipal.Create(subject, scopes), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
 
     private static IResult Reject(string error, string description) =>
         Results.Forbid(
