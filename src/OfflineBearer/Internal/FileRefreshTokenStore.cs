@@ -13,8 +13,6 @@ namespace OfflineBearer.Internal;
 internal sealed class FileRefreshTokenStore : IRefreshTokenStore
 {
     private const string Extension = ".refresh-token.json";
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyDirectory = OwnerOnlyFile | UnixFileMode.UserExecute;
 
     private readonly string _directory;
     private readonly TokenProtection _protection;
@@ -51,43 +49,29 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
     public async ValueTask SetAsync(string clientName, string refreshToken, CancellationToken cancellationToken)
     {
         var path = PathOf(clientName);
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(_directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(_directory, OwnerOnlyDirectory);
-            }
-
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.Asynchronous };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = OwnerOnlyFile;
-            }
-
-            var stream = new FileStream(temporary, options);
-            await using (stream.ConfigureAwait(false))
-            {
-                await stream.WriteAsync(Serialize(refreshToken, _protection), cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
+            await OwnerOnlyFile.WriteAsync(path, Serialize(refreshToken, _protection), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not store its new refresh token at {path}: {e.Message}", e);
         }
-        finally
+    }
+
+    /// <summary>Forgets the client's refresh token (after it was revoked).</summary>
+    public void Delete(string clientName)
+    {
+        var path = PathOf(clientName);
+        if (!OwnerOnlyFile.TryDelete(path))
         {
-            // After a successful rename there is nothing left to delete; after any failure the token must not linger.
-            TryDelete(temporary);
+            throw new OfflineBearerException($"The stored refresh token of OfflineBearer client '{clientName}' at {path} could not be deleted.");
         }
     }
+
+    /// <summary>The path of a file beside the client's refresh token, for what else a tool keeps of the client.</summary>
+    internal string PathBeside(string clientName, string extension) =>
+        Path.Combine(_directory, FileNameOf(clientName)[..^Extension.Length] + extension);
 
     /// <summary>
     /// Lower-case ASCII letters, digits, '-' and '.' stay; every other character becomes '_' and its UTF-8 bytes in hex,
@@ -114,18 +98,6 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
         }
 
         return name.Append(Extension).ToString();
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The write already failed and says why; a leftover temporary file is never read.
-        }
     }
 
     private string PathOf(string clientName) => Path.Combine(_directory, FileNameOf(clientName));

@@ -1,0 +1,159 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using OfflineBearer.Internal;
+
+namespace OfflineBearer.Cli;
+
+/// <summary>
+/// One client as the library sees it, for the length of one command: the same registrations a service makes
+/// (<c>AddOfflineBearerHandler</c>, <c>AddOfflineBearerFileStore</c>, <c>AddOfflineBearerRedis</c>), so discovery, the
+/// token endpoint client, client authentication, the stores and the refresh are the library's own.
+/// </summary>
+internal sealed class ClientSession : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private ClientSession(ServiceProvider services, string clientName, OfflineBearerOptions options, TimeProvider time)
+    {
+        _services = services;
+        ClientName = clientName;
+        Options = options;
+        Time = time;
+        Endpoint = TokenEndpointClient.Create(clientName, options, services.GetRequiredService<IHttpClientFactory>(), time, NullLogger.Instance);
+        FileStore = services.GetRequiredService<IRefreshTokenStore>() as FileRefreshTokenStore;
+        SharedStore = services.GetService<ISharedTokenStore>();
+    }
+
+    /// <summary>The client's name in the service, which the stores key by; its client id when no store is named.</summary>
+    public string ClientName { get; }
+
+    public OfflineBearerOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public TokenEndpointClient Endpoint { get; }
+
+    /// <summary>The file store of <c>--store</c>, if given.</summary>
+    public FileRefreshTokenStore? FileStore { get; }
+
+    /// <summary>The Redis store of <c>--redis</c>, if given.</summary>
+    public ISharedTokenStore? SharedStore { get; }
+
+    /// <summary>The library's token holder of this client: refresh, rotation and the store, as in a service.</summary>
+    public TokenHolder Holder => _services.GetRequiredService<TokenHolderRegistry>().Get(ClientName);
+
+    public static ClientSession Open(OfflineBearerOptions options, StoreArguments store, CliEnvironment environment)
+    {
+        var clientName = store.ClientName ?? options.ClientId!;
+        var services = new ServiceCollection();
+        services.AddSingleton(environment.Time);
+        services.AddHttpClient(clientName).AddOfflineBearerHandler(o =>
+        {
+            o.Authority = options.Authority;
+            o.ClientId = options.ClientId;
+            o.ClientSecret = options.ClientSecret;
+            o.Scope = options.Scope;
+            o.ClientAuthentication = options.ClientAuthentication;
+        });
+
+        if (store.Directory is { } directory)
+        {
+            services.AddOfflineBearerFileStore(directory);
+        }
+
+        if (store.Redis is { } redis)
+        {
+            services.AddOfflineBearerRedis(o =>
+            {
+                o.Configuration = redis;
+                o.KeyPrefix = store.RedisKeyPrefix;
+            });
+        }
+
+        return new ClientSession(services.BuildServiceProvider(), clientName, options, environment.Time);
+    }
+
+    /// <summary>
+    /// Puts what a login or grant got where the service will read it: the refresh token into the store, and the access
+    /// token beside it so that <c>token</c> does not ask the server again while it is fresh.
+    /// </summary>
+    /// <returns>Where it went, in words.</returns>
+    public async Task<string> KeepAsync(TokenResponse response, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        var lifetime = TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, sentAt);
+        if (FileStore is not null)
+        {
+            if (response.RefreshToken is { } refreshToken)
+            {
+                await FileStore.SetAsync(ClientName, refreshToken, cancellationToken).ConfigureAwait(false);
+            }
+
+            await AccessTokenCache.WriteAsync(FileStore.PathBeside(ClientName, AccessTokenCache.Extension), response.AccessToken!, UseUntil(sentAt, lifetime), cancellationToken)
+                .ConfigureAwait(false);
+            return response.RefreshToken is null ? "nothing stored: the server issued no refresh token" : $"stored for client '{ClientName}' in the file store";
+        }
+
+        if (SharedStore is not null)
+        {
+            await WriteSharedAsync(response, lifetime, cancellationToken).ConfigureAwait(false);
+            return $"stored for client '{ClientName}' in Redis";
+        }
+
+        return "not stored (no --store or --redis)";
+    }
+
+    /// <summary>
+    /// Until when a script may be handed this token: the library's refresh window before its expiry, so the token still
+    /// lives for the request the script makes with it.
+    /// </summary>
+    public DateTimeOffset? UseUntil(DateTimeOffset sentAt, TimeSpan? lifetime)
+    {
+        if (lifetime is not { } life)
+        {
+            return null;
+        }
+
+        var window = life / 2 < Options.RefreshBeforeExpiry ? life / 2 : Options.RefreshBeforeExpiry;
+        return sentAt + life - window;
+    }
+
+    /// <summary>The same moment for a token the holder scheduled: where its refresh window starts; null when its life is unknown.</summary>
+    public DateTimeOffset? UseUntil(TokenSnapshot snapshot)
+    {
+        if (snapshot.MustRefreshAt == long.MaxValue)
+        {
+            return null;
+        }
+
+        var now = Time.GetTimestamp();
+        return Time.GetUtcNow() + TimeSpan.FromSeconds((double)(snapshot.MustRefreshAt - now) / Time.TimestampFrequency);
+    }
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+
+    /// <summary>A new version of the fleet's state, written under a lease as a replica writes it.</summary>
+    private async Task WriteSharedAsync(TokenResponse response, TimeSpan? lifetime, CancellationToken cancellationToken)
+    {
+        var store = SharedStore!;
+        var lease = await store.TryAcquireLeaseAsync(ClientName, TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false)
+            ?? throw new CliException(ExitCodes.ServerFailure, $"A replica of client '{ClientName}' is refreshing its token in Redis right now; run the command again in a minute.");
+        try
+        {
+            var current = await store.ReadAsync(ClientName, cancellationToken).ConfigureAwait(false);
+            var state = new SharedTokenState(
+                (current?.Version ?? 0) + 1,
+                response.RefreshToken,
+                response.AccessToken!,
+                lifetime,
+                lifetime is { } life ? Time.GetUtcNow() + life : null);
+            if (!await store.TryWriteAsync(ClientName, lease, state, cancellationToken).ConfigureAwait(false))
+            {
+                throw new CliException(ExitCodes.ServerFailure, $"Redis refused the new token of client '{ClientName}': a replica wrote a newer one meanwhile.");
+            }
+        }
+        finally
+        {
+            await store.ReleaseLeaseAsync(ClientName, lease, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}

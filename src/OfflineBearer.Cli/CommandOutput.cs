@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using OfflineBearer.Internal;
+
+namespace OfflineBearer.Cli;
+
+/// <summary>
+/// Where a command's words go: data (a token, JSON) to standard output, words for a person to standard error, and every
+/// failure as one message with its exit code (as JSON on standard output with <c>--json</c>).
+/// </summary>
+internal sealed class CommandOutput(CliEnvironment environment, bool json)
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public bool IsJson => json;
+
+    /// <summary>Instructions and summaries, for a person.</summary>
+    public void Say(string text) => environment.Error.WriteLine(text);
+
+    /// <summary>One line of data: the token a script reads.</summary>
+    public void Data(string line) => environment.Out.WriteLine(line);
+
+    public void Json(JsonObject document) => environment.Out.WriteLine(document.ToJsonString(Indented));
+
+    /// <summary>Runs a command body and turns what it throws into an exit code and one message.</summary>
+    public async Task<int> RunAsync(Func<Task> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        catch (CliException e)
+        {
+            return Fail(e.ExitCode, e.Message, error: null);
+        }
+        catch (OfflineBearerException e)
+        {
+            // An OAuth error is the server's refusal; a status or a network cause is the server's failure; anything else
+            // (no refresh token stored, a store that cannot be read) is for the user to fix.
+            var code = e.Error is not null ? ExitCodes.Refused
+                : e.StatusCode is not null || e.InnerException is not null ? ExitCodes.ServerFailure
+                : ExitCodes.UsageError;
+            return Fail(code, e.Message, e.Error);
+        }
+        catch (OptionsValidationException e)
+        {
+            return Fail(ExitCodes.UsageError, string.Join(" ", e.Failures), error: null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Fail(ExitCodes.LoginIncomplete, "Cancelled.", error: null);
+        }
+    }
+
+    private int Fail(int exitCode, string message, string? error)
+    {
+        // The library keeps credentials out of its messages; the cap keeps a server's long description to a sentence.
+        message = Redaction.Clean(message)!;
+        if (json)
+        {
+            Json(new JsonObject { ["error"] = new JsonObject { ["exit_code"] = exitCode, ["oauth_error"] = error, ["message"] = message } });
+        }
+
+        environment.Error.WriteLine($"offline-token: {message}");
+        return exitCode;
+    }
+}

@@ -1,0 +1,3 @@
+using OfflineBearer.Cli;
+
+return await OfflineTokenApp.RunAsync(args, CliEnvironment.System).ConfigureAwait(false);
