@@ -112,7 +112,8 @@ internal sealed class SharedRefresh
             return adopted;
         }
 
-        var refreshToken = state?.RefreshToken ?? _refreshToken ?? await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
+        // TryAdopt has just taken the state's refresh token, if it has one, into _refreshToken.
+        var refreshToken = _refreshToken ?? await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
         if (state is { RefreshTokenMayBeSpent: true })
         {
             // A replica died between redeeming the token and sharing what it got: the token may be spent, and
@@ -205,7 +206,8 @@ internal sealed class SharedRefresh
             // Counted from when the token was got, as if this replica had asked for it then.
             var remaining = expiresAt - _time.GetUtcNow();
             var age = whole - remaining;
-            sentAt = now - _time.ToTimestamp(age > TimeSpan.Zero ? age : TimeSpan.Zero);
+            // Never from the future: a writer whose clock runs ahead shares an expiry beyond the whole lifetime.
+            sentAt = now - _time.ToTimestamp(TimeSpan.FromTicks(Math.Max(age.Ticks, 0)));
         }
 
         var schedule = TokenSnapshot.Create(state.AccessToken, lifetime, sentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time);
