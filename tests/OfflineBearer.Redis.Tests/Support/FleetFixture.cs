@@ -1,25 +1,44 @@
 using Microsoft.Extensions.Time.Testing;
 using OfflineBearer.DevServer;
+using OfflineBearer.Internal;
+using OfflineBearer.Redis.Internal;
+using StackExchange.Redis;
 
 namespace OfflineBearer.Redis.Tests.Support;
 
 /// <summary>
-/// One redis-server and one development token server (refresh tokens rotate, reuse is refused and ends the session)
-/// for the whole run. Tests run one at a time (<see cref="Fleet"/>); each uses its own key prefix and moves the shared
-/// fake clock past every token issued before it.
+/// One redis-server and two development token servers for the whole run: one whose refresh tokens rotate (reuse is
+/// refused and ends the session), and one whose refresh tokens stay valid after use. Tests run one at a time
+/// (<see cref="Fleet"/>); each uses its own key prefix and moves the shared fake clock past every token issued before it.
 /// </summary>
 public sealed class FleetFixture : IAsyncLifetime
 {
     private RedisServer? _redis;
     private TokenServer? _tokenServer;
+    private TokenServer? _nonRotatingTokenServer;
 
     internal RedisServer Redis => _redis ?? throw new InvalidOperationException("The fixture has not started.");
 
+    /// <summary>Rotates refresh tokens with strict reuse detection.</summary>
     public TokenServer TokenServer => _tokenServer ?? throw new InvalidOperationException("The fixture has not started.");
+
+    /// <summary>A refresh token stays valid after use (each refresh still returns a new one, as Keycloak does).</summary>
+    public TokenServer NonRotatingTokenServer => _nonRotatingTokenServer ?? throw new InvalidOperationException("The fixture has not started.");
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
     public TimeSpan AccessTokenLifetime { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The lifetime the library schedules with: the JWT's <c>exp - iat</c> less its one-second margin. With the default
+    /// RefreshBeforeExpiry (60 s) the refresh window is half of it, and it opens at <see cref="RefreshWindowOpensAfter"/>.
+    /// </summary>
+    public TimeSpan ScheduledLifetime => AccessTokenLifetime - TokenLifetime.Margin;
+
+    /// <summary>How long after a token was got its refresh window opens, with the default options.</summary>
+    public TimeSpan RefreshWindowOpensAfter => ScheduledLifetime / 2;
+
+    public static string NewPrefix() => $"test-{Guid.NewGuid():N}:";
 
     public async Task InitializeAsync()
     {
@@ -31,10 +50,48 @@ public sealed class FleetFixture : IAsyncLifetime
             AccessTokenLifetime = AccessTokenLifetime,
             ConfigureLogging = _ => { },
         });
+        _nonRotatingTokenServer = await TokenServer.StartAsync(new DevServerOptions
+        {
+            TimeProvider = Time,
+            RotateRefreshTokens = false,
+            AccessTokenLifetime = AccessTokenLifetime,
+            ConfigureLogging = _ => { },
+        });
+    }
+
+    /// <summary>Every token issued before has expired, and the counters start from zero.</summary>
+    public void StartClean()
+    {
+        Time.Advance(AccessTokenLifetime + TimeSpan.FromSeconds(1));
+        TokenServer.Stats.Reset();
+        NonRotatingTokenServer.Stats.Reset();
+    }
+
+    /// <summary>The store of a replica, used directly to stage what other replicas left in Redis.</summary>
+    internal RedisSharedTokenStore Store(string prefix, TokenProtection? protection = null) => new(
+        new RedisTokenStoreOptions { Configuration = Redis.Configuration, KeyPrefix = prefix },
+        async () => await ConnectionMultiplexer.ConnectAsync(Redis.Configuration),
+        ownsConnection: true,
+        Time,
+        protection ?? TokenProtection.None);
+
+    /// <summary>The Redis key of one client's <paramref name="part"/> (state, lease, spending), as the store names it.</summary>
+    public static string Key(string prefix, string part, string clientName = Replica.ClientName) => $"{prefix}{{{clientName}}}:{part}";
+
+    /// <summary>Runs <paramref name="action"/> on a connection of its own, as an administrator or another process would.</summary>
+    public async Task<T> OnRedisAsync<T>(Func<IDatabase, Task<T>> action)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration);
+        return await action(redis.GetDatabase());
     }
 
     public async Task DisposeAsync()
     {
+        if (_nonRotatingTokenServer is not null)
+        {
+            await _nonRotatingTokenServer.DisposeAsync();
+        }
+
         if (_tokenServer is not null)
         {
             await _tokenServer.DisposeAsync();

@@ -17,10 +17,13 @@ internal sealed class Replica : IAsyncDisposable
         string keyPrefix,
         Action<OfflineBearerOptions>? configure = null,
         Action<Redis.RedisTokenStoreOptions>? redis = null,
-        Action<IServiceCollection>? more = null)
+        Action<IServiceCollection>? more = null,
+        TokenServer? server = null,
+        TimeProvider? time = null)
     {
+        server ??= fleet.TokenServer;
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(fleet.Time);
+        services.AddSingleton<TimeProvider>(time ?? fleet.Time);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug));
         services.AddFakeLogging();
         services.AddOfflineBearerRedis(o =>
@@ -29,10 +32,10 @@ internal sealed class Replica : IAsyncDisposable
             o.KeyPrefix = keyPrefix;
             redis?.Invoke(o);
         });
-        services.AddHttpClient(ClientName, c => c.BaseAddress = fleet.TokenServer.ApiUrl)
+        services.AddHttpClient(ClientName, c => c.BaseAddress = server.ApiUrl)
             .AddOfflineBearerHandler(o =>
             {
-                o.Authority = fleet.TokenServer.Authority.ToString();
+                o.Authority = server.Authority.ToString();
                 o.ClientId = TokenServer.BasicClientId;
                 o.ClientSecret = TokenServer.BasicClientSecret;
                 o.Scope = $"offline_access {TokenServer.ApiScope}";
@@ -44,6 +47,20 @@ internal sealed class Replica : IAsyncDisposable
     }
 
     public HttpClient Client { get; }
+
+    /// <summary>A public client (no secret) that starts from <paramref name="offlineToken"/>, obtained out of band.</summary>
+    public static Action<OfflineBearerOptions> PublicClient(string offlineToken) => o =>
+    {
+        o.ClientId = TokenServer.PublicClientId;
+        o.ClientSecret = null;
+        o.Scope = null;
+        o.RefreshToken = offlineToken;
+    };
+
+    /// <summary>Puts <paramref name="handler"/> in front of this replica's token endpoint.</summary>
+    public static Action<IServiceCollection> AtTokenEndpoint(DelegatingHandler handler) => services => services
+        .AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(ClientName))
+        .AddHttpMessageHandler(() => handler);
 
     public FakeLogCollector Logs => _services.GetFakeLogCollector();
 

@@ -1,0 +1,204 @@
+using System.Net;
+using OfflineBearer.Redis.Tests.Support;
+
+namespace OfflineBearer.Redis.Tests;
+
+/// <summary>
+/// Which refresh token a replica redeems: always the newest the fleet has, from Redis, or from the replica's own memory
+/// when Redis lost its data or cannot be reached; never the configured one once it has been rotated away, never one the
+/// server refused.
+/// </summary>
+[Collection(Fleet.Name)]
+public sealed class FleetRefreshTokenTests(FleetFixture fleet)
+{
+    [Fact]
+    public async Task Replicas_that_take_turns_at_refreshing_always_redeem_the_newest_refresh_token()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        await using var a = new Replica(fleet, prefix);
+        await using var b = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await a.PingAsync());
+
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        Assert.Equal(HttpStatusCode.OK, await b.PingAsync());
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        Assert.Equal(HttpStatusCode.OK, await a.PingAsync());
+
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(0, fleet.TokenServer.Stats.FailedTokenRequests);
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+    }
+
+    [Fact]
+    public async Task A_replica_that_only_adopted_the_fleets_token_redeems_the_fleets_refresh_token_after_redis_lost_its_data()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        await using var first = new Replica(fleet, prefix);
+        await using var adopter = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
+        Assert.Equal(HttpStatusCode.OK, await adopter.PingAsync());
+        await LoseRedisDataAsync(prefix);
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        fleet.TokenServer.Stats.Reset();
+
+        var status = await adopter.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+    }
+
+    [Fact]
+    public async Task After_redis_lost_its_data_a_public_replica_redeems_the_newest_refresh_token_it_kept_not_the_configured_one()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TokenServer.Stats.Reset();
+        await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken));
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        await LoseRedisDataAsync(prefix);
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+
+        var status = await replica.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+    }
+
+    [Fact]
+    public async Task With_redis_down_a_public_replica_allowed_to_refresh_alone_redeems_the_newest_refresh_token_every_time()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TokenServer.Stats.Reset();
+        await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = true);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+
+        var statuses = new List<HttpStatusCode>();
+        await fleet.Redis.KillAsync();
+        try
+        {
+            for (var expiry = 0; expiry < 2; expiry++)
+            {
+                fleet.Time.Advance(fleet.AccessTokenLifetime);
+                statuses.Add(await replica.PingAsync());
+            }
+        }
+        finally
+        {
+            await fleet.Redis.StartAgainAsync();
+        }
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(3, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+    }
+
+    [Fact]
+    public async Task A_refresh_answered_without_a_new_refresh_token_keeps_the_redeemed_one_for_the_fleet()
+    {
+        var server = fleet.NonRotatingTokenServer;
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var spy = new TokenEndpointSpy();
+        await using var first = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy), server: server);
+        Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
+        var issued = (await ReadStateAsync(prefix))?.RefreshToken;
+        Assert.NotNull(issued);
+
+        spy.AnswerWithoutRefreshToken = true;
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
+        var kept = (await ReadStateAsync(prefix))?.RefreshToken;
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        await using var second = new Replica(fleet, prefix, server: server);
+        var status = await second.PingAsync();
+
+        Assert.Equal(issued, kept);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, server.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(1, server.Stats.TokenRequests("client_credentials"));
+    }
+
+    [Fact]
+    public async Task With_redis_down_a_public_replica_refreshing_alone_keeps_the_redeemed_refresh_token_when_the_answer_has_none()
+    {
+        var server = fleet.NonRotatingTokenServer;
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var configured = await server.GetPublicClientOfflineTokenAsync();
+        var spy = new TokenEndpointSpy();
+        await using var replica = new Replica(
+            fleet, prefix, Replica.PublicClient(configured), redis => redis.AllowLocalRefreshWhenUnavailable = true, Replica.AtTokenEndpoint(spy), server);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        var newest = (await ReadStateAsync(prefix))?.RefreshToken;
+        Assert.NotNull(newest);
+
+        spy.AnswerWithoutRefreshToken = true;
+        var statuses = new List<HttpStatusCode>();
+        await fleet.Redis.KillAsync();
+        try
+        {
+            for (var expiry = 0; expiry < 2; expiry++)
+            {
+                fleet.Time.Advance(fleet.AccessTokenLifetime);
+                statuses.Add(await replica.PingAsync());
+            }
+        }
+        finally
+        {
+            await fleet.Redis.StartAgainAsync();
+        }
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal([configured, newest, newest], spy.Redeemed);
+    }
+
+    [Fact]
+    public async Task After_the_server_refuses_the_shared_refresh_token_the_fleet_drops_it_when_client_credentials_brings_none()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        await StageStateAsync(prefix, refreshToken: "refused-by-the-server");
+        var spy = new TokenEndpointSpy();
+        await using var replica = new Replica(fleet, prefix, o => o.Scope = TokenServer.ApiScope, more: Replica.AtTokenEndpoint(spy));
+
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        var shared = await ReadStateAsync(prefix);
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        var status = await replica.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotNull(shared);
+        Assert.Null(shared.RefreshToken);
+        Assert.Equal(["refused-by-the-server"], spy.Redeemed);
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+    }
+
+    /// <summary>What a Redis restart without persistence leaves of this client: nothing.</summary>
+    private Task<long> LoseRedisDataAsync(string prefix) => fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(
+        [FleetFixture.Key(prefix, "state"), FleetFixture.Key(prefix, "lease"), FleetFixture.Key(prefix, "spending")]));
+
+    private async Task<SharedTokenState?> ReadStateAsync(string prefix)
+    {
+        await using var store = fleet.Store(prefix);
+        return await store.ReadAsync(Replica.ClientName, default);
+    }
+
+    /// <summary>A state another replica wrote, whose access token has expired.</summary>
+    private async Task StageStateAsync(string prefix, string? refreshToken)
+    {
+        await using var other = fleet.Store(prefix);
+        var lease = await other.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
+        Assert.True(await other.TryWriteAsync(
+            Replica.ClientName, lease!, new SharedTokenState(1, refreshToken, "expired-access-token", TimeSpan.FromSeconds(10), fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1)), default));
+        await other.ReleaseLeaseAsync(Replica.ClientName, lease!, default);
+    }
+}
