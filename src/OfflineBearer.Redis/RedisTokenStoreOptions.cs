@@ -1,6 +1,9 @@
 namespace OfflineBearer.Redis;
 
-/// <summary>Where and how the replicas of a service share their tokens on Redis.</summary>
+/// <summary>
+/// Where and how the replicas of a service share their tokens on Redis. Set in code or bound from a configuration
+/// section (<c>AddOfflineBearerRedis(IConfiguration)</c>); validated when the host starts.
+/// </summary>
 public sealed class RedisTokenStoreOptions
 {
     /// <summary>A StackExchange.Redis configuration string, such as <c>redis.internal:6379,ssl=true,password=…</c>.</summary>
@@ -9,7 +12,7 @@ public sealed class RedisTokenStoreOptions
 
     /// <summary>
     /// Put before every key, so several services can share one Redis. Replicas share tokens when they use the same Redis,
-    /// the same prefix and the same client name.
+    /// the same prefix and the same client name. It must not be empty.
     /// </summary>
     /// <value>The default is <c>offlinebearer:</c>.</value>
     public string KeyPrefix { get; set; } = "offlinebearer:";
