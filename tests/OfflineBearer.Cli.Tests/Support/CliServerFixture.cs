@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Time.Testing;
+using OfflineBearer.DevServer;
+
+namespace OfflineBearer.Cli.Tests.Support;
+
+/// <summary>
+/// One development token server (rotating refresh tokens, strict reuse detection) for all tool tests, on a fake clock
+/// the tool shares. A start costs seconds, so the tests share it and run one at a time (<see cref="CliServer"/>).
+/// </summary>
+public sealed class CliServerFixture : IAsyncLifetime
+{
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public TokenServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Server = await TokenServer.StartAsync(new DevServerOptions { TimeProvider = Time, ConfigureLogging = _ => { } });
+
+    public async Task DisposeAsync()
+    {
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CliServer : ICollectionFixture<CliServerFixture>
+{
+    public const string Name = "offline-token against the development server";
+}
