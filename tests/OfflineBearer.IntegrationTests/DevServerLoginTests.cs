@@ -268,6 +268,43 @@ public sealed class DevServerLoginTests : IDisposable
     }
 
     [Fact]
+    public async Task The_complete_verification_uri_shows_the_form_with_the_user_code_filled_in()
+    {
+        using var device = await AuthorizeDeviceAsync();
+        var userCode = device.String("user_code")!;
+
+        using var page = await _http.GetAsync(new Uri(device.String("verification_uri_complete")!));
+        var html = await page.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains($"name=\"user_code\" value=\"{userCode}\"", html, StringComparison.Ordinal);
+        Assert.Contains("name=\"action\" value=\"approve\"", html, StringComparison.Ordinal);
+        Assert.Contains("name=\"action\" value=\"deny\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_on_the_verification_page_leaves_the_device_pending()
+    {
+        using var device = await AuthorizeDeviceAsync();
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["user_code"] = device.String("user_code")!,
+            ["username"] = TokenServer.UserName,
+            ["password"] = "wrong",
+            ["action"] = "approve",
+        });
+
+        using var page = await _http.PostAsync(_server.VerificationEndpoint, form);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        using var poll = await PollAsync(device.String("device_code")!);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Null(page.Headers.Location);
+        Assert.Contains("user name or password is wrong", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("authorization_pending", poll.String("error"));
+    }
+
+    [Fact]
     public async Task A_public_client_revokes_its_own_refresh_token_and_the_next_refresh_gets_invalid_grant()
     {
         var refreshToken = await _server.GetPublicClientOfflineTokenAsync();
@@ -313,6 +350,32 @@ public sealed class DevServerLoginTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, revoked.Status);
         Assert.Equal(HttpStatusCode.BadRequest, refreshed.Status);
         Assert.Equal("invalid_grant", refreshed.String("error"));
+    }
+
+    [Fact]
+    public void The_device_options_default_to_five_minutes_and_five_seconds()
+    {
+        var options = new OfflineBearer.DevServer.DevServerOptions();
+
+        Assert.Equal(TimeSpan.FromMinutes(5), options.DeviceCodeLifetime);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.DevicePollingInterval);
+    }
+
+    [Theory]
+    [InlineData(0, 5.0, "DeviceCodeLifetime")]
+    [InlineData(300, 0.0, "DevicePollingInterval")]
+    [InlineData(300, 2.5, "DevicePollingInterval")]
+    public async Task Invalid_device_options_are_refused_at_start_naming_the_option(int lifetimeSeconds, double intervalSeconds, string option)
+    {
+        var options = new OfflineBearer.DevServer.DevServerOptions
+        {
+            DeviceCodeLifetime = TimeSpan.FromSeconds(lifetimeSeconds),
+            DevicePollingInterval = TimeSpan.FromSeconds(intervalSeconds),
+        };
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => TokenServer.StartAsync(options));
+
+        Assert.StartsWith(option, refused.Message, StringComparison.Ordinal);
     }
 
     private static string LoopbackRedirect() => $"http://127.0.0.1:{Random.Shared.Next(1024, 65536)}{TokenServer.LoopbackRedirectPath}";
