@@ -68,6 +68,11 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         fleet.StartClean();
         await using (var dead = fleet.Store(prefix))
         {
+            // It had shared a token before, long expired now, and died during the next refresh.
+            var before = await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
+            Assert.True(await dead.TryWriteAsync(Replica.ClientName, before!, new SharedTokenState(
+                1, null, "expired-access-token", fleet.ScheduledLifetime, fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1)), default));
+            await dead.ReleaseLeaseAsync(Replica.ClientName, before!, default);
             Assert.NotNull(await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default));
         }
 

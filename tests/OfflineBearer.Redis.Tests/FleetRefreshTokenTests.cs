@@ -182,6 +182,31 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
     }
 
+    [Fact]
+    public async Task After_redis_lost_its_data_a_mark_left_by_a_replica_that_died_mid_redeem_still_keeps_the_others_from_redeeming()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        await using var survivor = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await survivor.PingAsync());
+        await LoseRedisDataAsync(prefix);
+
+        // Another replica redeemed the refresh token it kept in memory (the same one) and died before it wrote: the mark alone.
+        await using (var dead = fleet.Store(prefix))
+        {
+            var lease = await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
+            Assert.True(await dead.TryMarkRedeemingAsync(Replica.ClientName, lease!, redeeming: true, default));
+            await dead.ReleaseLeaseAsync(Replica.ClientName, lease!, default);
+        }
+
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        var status = await survivor.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+    }
+
     /// <summary>What a Redis restart without persistence leaves of this client: nothing.</summary>
     private Task<long> LoseRedisDataAsync(string prefix) => fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(
         [FleetFixture.Key(prefix, "state"), FleetFixture.Key(prefix, "lease"), FleetFixture.Key(prefix, "spending")]));

@@ -370,7 +370,7 @@ public sealed class FleetTests(FleetFixture fleet)
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(withoutKeys.PingAsync);
 
-        Assert.Contains($"client '{Replica.ClientName}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"The token stored in Redis for OfflineBearer client '{Replica.ClientName}' is protected", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
     }
 
