@@ -76,7 +76,7 @@ internal static class LoginCommand
         var pkce = Pkce.Create();
         var address = AuthorizationAddress(endpoint, session.Options, listener.RedirectUri, pkce);
 
-        output.Say($"Open this address in a browser and sign in (waiting {timeout.TotalSeconds:0} seconds):{Environment.NewLine}  {address}");
+        output.Say($"Open this address in a browser and sign in (waiting {timeout.TotalSeconds:0} seconds):{Environment.NewLine}  {address.AbsoluteUri}");
         if (openBrowser && environment.OpenBrowser(address))
         {
             output.Say("A browser was opened for you.");
@@ -124,8 +124,8 @@ internal static class LoginCommand
     {
         var authorization = await session.Endpoint.RequestDeviceAuthorizationAsync(cancellationToken).ConfigureAwait(false);
         output.Say(
-            $"On a device with a browser, open {authorization.VerificationUri} and enter the code {authorization.UserCode}" +
-            (authorization.VerificationUriComplete is { } complete ? $"{Environment.NewLine}  (or open {complete})" : string.Empty) +
+            $"On a device with a browser, open {authorization.VerificationUri.AbsoluteUri} and enter the code {authorization.UserCode}" +
+            (authorization.VerificationUriComplete is { } complete ? $"{Environment.NewLine}  (or open {complete.AbsoluteUri})" : string.Empty) +
             $"{Environment.NewLine}Waiting for the approval (the code expires in {authorization.ExpiresIn.TotalMinutes:0.#} minutes)…");
 
         var time = session.Time;
