@@ -207,6 +207,38 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
     }
 
+    [Fact]
+    public async Task A_refresh_the_token_server_never_processed_takes_its_redeeming_mark_away_so_the_fleet_redeems_that_refresh_token_later()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var spy = new TokenEndpointSpy();
+        var time = new WatchedTime(fleet.Time);
+        await using var first = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy), time: time);
+        Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+
+        // Every try is answered 503: the replica retries after each Retry-After, as often as the default options say.
+        spy.Unavailable = true;
+        var call = first.PingAsync();
+        for (var retry = 0; retry < new OfflineBearerOptions().TokenRequestRetries && await time.TimerStartedAsync(TokenEndpointSpy.RetryAfter, call); retry++)
+        {
+            fleet.Time.Advance(TokenEndpointSpy.RetryAfter);
+        }
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => call);
+        var left = await ReadStateAsync(prefix);
+        await using var second = new Replica(fleet, prefix);
+        var status = await second.PingAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
+        Assert.False(left?.RefreshTokenMayBeSpent);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+    }
+
     /// <summary>What a Redis restart without persistence leaves of this client: nothing.</summary>
     private Task<long> LoseRedisDataAsync(string prefix) => fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(
         [FleetFixture.Key(prefix, "state"), FleetFixture.Key(prefix, "lease"), FleetFixture.Key(prefix, "spending")]));

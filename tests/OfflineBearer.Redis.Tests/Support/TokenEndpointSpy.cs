@@ -7,8 +7,8 @@ namespace OfflineBearer.Redis.Tests.Support;
 
 /// <summary>
 /// Sits in front of one replica's token endpoint (<see cref="Replica.AtTokenEndpoint"/>): records every refresh token
-/// the replica redeems, can drop the new refresh token from the server's answers (a server that sends none), and can
-/// hold an answer back after the server gave it, until the test releases it.
+/// the replica redeems, can drop the new refresh token from the server's answers (a server that sends none), can answer
+/// 503 in the server's place, and can hold an answer back after the server gave it, until the test releases it.
 /// </summary>
 internal sealed class TokenEndpointSpy : DelegatingHandler
 {
@@ -17,6 +17,7 @@ internal sealed class TokenEndpointSpy : DelegatingHandler
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _hold;
     private volatile bool _withoutRefreshToken;
+    private volatile bool _unavailable;
 
     /// <summary>The refresh tokens redeemed so far, in order.</summary>
     public IReadOnlyList<string> Redeemed => [.. _redeemed];
@@ -26,6 +27,19 @@ internal sealed class TokenEndpointSpy : DelegatingHandler
     {
         get => _withoutRefreshToken;
         set => _withoutRefreshToken = value;
+    }
+
+    /// <summary>The <c>Retry-After</c> of an <see cref="Unavailable"/> answer: the replica's next retry is this far away.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// From now on, token requests never reach the server: each is answered 503 with <see cref="RetryAfter"/>, which a
+    /// refresh grant is retried after (the server said it did not process it).
+    /// </summary>
+    public bool Unavailable
+    {
+        get => _unavailable;
+        set => _unavailable = value;
     }
 
     /// <summary>Completes when a held answer has come from the server (the refresh token it redeemed is spent).</summary>
@@ -45,6 +59,15 @@ internal sealed class TokenEndpointSpy : DelegatingHandler
         if (request.Method != HttpMethod.Post || request.Content is null)
         {
             return await base.SendAsync(request, cancellationToken);
+        }
+
+        if (_unavailable)
+        {
+            return new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
+            {
+                Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(RetryAfter) },
+                RequestMessage = request,
+            };
         }
 
         var form = Form(await request.Content.ReadAsStringAsync(cancellationToken));
