@@ -340,6 +340,12 @@ public sealed partial class DevServer : IAsyncDisposable
                 $"DevicePollingInterval must be a whole number of seconds, at least 1; it was {options.DevicePollingInterval}.", nameof(options));
         }
 
+        if (options.AnnouncedDevicePollingInterval is { } announced && (announced < TimeSpan.FromSeconds(1) || announced.Ticks % TimeSpan.TicksPerSecond != 0))
+        {
+            throw new ArgumentException(
+                $"AnnouncedDevicePollingInterval must be a whole number of seconds, at least 1, or null; it was {announced}.", nameof(options));
+        }
+
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
     }
 

@@ -39,6 +39,14 @@ public sealed class DevServerOptions
     /// <value>The default is 5 seconds.</value>
     public TimeSpan DevicePollingInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The <c>interval</c> the device authorization response announces, when it should differ from
+    /// <see cref="DevicePollingInterval"/>: shorter, it plays a server that asks a client polling as told to slow down
+    /// (RFC 8628, section 3.5), which a test of <c>slow_down</c> needs.
+    /// </summary>
+    /// <value>The default, <see langword="null"/>, announces <see cref="DevicePollingInterval"/>.</value>
+    public TimeSpan? AnnouncedDevicePollingInterval { get; set; }
+
     /// <summary>The clock of the server and of the API's token validation, so tests can move time.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -16,7 +16,7 @@ internal static class DevServerServices
         services.AddSingleton(time);
         services.AddSingleton(stats);
         services.AddSingleton<TokenRevoker>();
-        services.AddSingleton(new DevicePolls(time, options.DevicePollingInterval, options.DeviceCodeLifetime));
+        services.AddSingleton(new DevicePolls(time, options.DevicePollingInterval, options.DeviceCodeLifetime, options.AnnouncedDevicePollingInterval));
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         services.AddAuthentication();
 

@@ -28,7 +28,7 @@ internal sealed class DeviceAuthorizationResponseRecorder(DevServerStats stats, 
         if (!string.IsNullOrEmpty(deviceCode))
         {
             polls.Issued(deviceCode);
-            context.Response[Parameters.Interval] ??= (long)polls.Interval.TotalSeconds;
+            context.Response[Parameters.Interval] ??= (long)polls.Announced.TotalSeconds;
         }
 
         return ValueTask.CompletedTask;

@@ -5,12 +5,15 @@ namespace OfflineBearer.DevServer.Internal;
 /// <c>slow_down</c>. OpenIddict has no such check. Only codes this server issued are tracked, and each is forgotten once
 /// it can no longer be redeemed, so the table stays small.
 /// </summary>
-internal sealed class DevicePolls(TimeProvider time, TimeSpan interval, TimeSpan lifetime)
+internal sealed class DevicePolls(TimeProvider time, TimeSpan interval, TimeSpan lifetime, TimeSpan? announced = null)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     public TimeSpan Interval { get; } = interval;
+
+    /// <summary>The interval the device authorization response tells the client.</summary>
+    public TimeSpan Announced { get; } = announced ?? interval;
 
     public void Issued(string deviceCode)
     {

@@ -9,12 +9,25 @@ namespace OfflineBearer.Cli.Tests.Support;
 /// </summary>
 public sealed class CliServerFixture : IAsyncLifetime
 {
+    private readonly DevServerOptions _options;
+
+    public CliServerFixture()
+        : this(new DevServerOptions())
+    {
+    }
+
+    internal CliServerFixture(DevServerOptions options) => _options = options;
+
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
     public TokenServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() =>
-        Server = await TokenServer.StartAsync(new DevServerOptions { TimeProvider = Time, ConfigureLogging = _ => { } });
+    public async Task InitializeAsync()
+    {
+        _options.TimeProvider = Time;
+        _options.ConfigureLogging = _ => { }; // the server's own logs are not under test
+        Server = await TokenServer.StartAsync(_options);
+    }
 
     public async Task DisposeAsync()
     {

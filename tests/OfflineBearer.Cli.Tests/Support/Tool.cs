@@ -89,12 +89,16 @@ public sealed class Tool(CliServerFixture fixture) : IDisposable
     /// Moves the fake clock by <paramref name="step"/> at a time while <paramref name="run"/> waits on it, until it ends:
     /// the tool's waits (polling, time limits) pass without real waiting. The real-time bound only stops a hung test.
     /// </summary>
-    public async Task<ToolRun> StepClockUntilDoneAsync(Task<ToolRun> run, TimeSpan step, Func<bool>? before = null)
+    public Task<ToolRun> StepClockUntilDoneAsync(Task<ToolRun> run, TimeSpan step, Func<bool>? before = null) =>
+        StepClockUntilDoneAsync(run, step, () => Task.FromResult(before is null || before()));
+
+    /// <summary>As above; <paramref name="before"/> may act (approve a device) and says whether to move the clock now.</summary>
+    public async Task<ToolRun> StepClockUntilDoneAsync(Task<ToolRun> run, TimeSpan step, Func<Task<bool>> before)
     {
         var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!run.IsCompleted && DateTime.UtcNow < giveUp)
         {
-            if (before is null || before())
+            if (await before())
             {
                 Time.Advance(step);
             }
