@@ -142,6 +142,18 @@ public sealed partial class DevServer : IAsyncDisposable
             builder.Services.AddDevServer(options, connectionString, stats);
 
             app = builder.Build();
+            app.Use(async (context, next) =>
+            {
+                stats.RequestStarted();
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    stats.RequestEnded();
+                }
+            });
             app.UseAuthentication();
             app.MapTokenEndpoint();
             app.MapAuthorizationEndpoint();

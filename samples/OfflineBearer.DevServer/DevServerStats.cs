@@ -15,6 +15,7 @@ public sealed class DevServerStats
     private int _apiCalls;
     private int _apiRejected;
     private int _apiRejectedExpired;
+    private int _requestsInFlight;
 
     /// <summary>Token endpoint requests with this <c>grant_type</c>, successful or not, from any client.</summary>
     public int TokenRequests(string grantType) => _tokenRequestsByGrantType.GetValueOrDefault(grantType);
@@ -44,6 +45,12 @@ public sealed class DevServerStats
     public int ApiRejectedExpired => Volatile.Read(ref _apiRejectedExpired);
 
     /// <summary>Sets every counter back to zero.</summary>
+    /// <summary>
+    /// HTTP requests the server has received and not yet answered. Not cleared by <see cref="Reset"/>. A test that moves a
+    /// fake clock while a client waits moves it only when this is zero, so no request in flight sees its timeout pass.
+    /// </summary>
+    public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
+
     public void Reset()
     {
         _tokenRequestsByGrantType.Clear();
@@ -83,4 +90,8 @@ public sealed class DevServerStats
             Interlocked.Increment(ref _apiRejectedExpired);
         }
     }
+
+    internal void RequestStarted() => Interlocked.Increment(ref _requestsInFlight);
+
+    internal void RequestEnded() => Interlocked.Decrement(ref _requestsInFlight);
 }

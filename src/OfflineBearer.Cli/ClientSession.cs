@@ -12,10 +12,12 @@ namespace OfflineBearer.Cli;
 internal sealed class ClientSession : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly string? _directory;
 
-    private ClientSession(ServiceProvider services, string clientName, OfflineBearerOptions options, TimeProvider time)
+    private ClientSession(ServiceProvider services, string clientName, OfflineBearerOptions options, TimeProvider time, string? directory)
     {
         _services = services;
+        _directory = directory;
         ClientName = clientName;
         Options = options;
         Time = time;
@@ -70,7 +72,7 @@ internal sealed class ClientSession : IAsyncDisposable
             });
         }
 
-        return new ClientSession(services.BuildServiceProvider(), clientName, options, environment.Time);
+        return new ClientSession(services.BuildServiceProvider(), clientName, options, environment.Time, store.Directory);
     }
 
     /// <summary>
@@ -86,6 +88,7 @@ internal sealed class ClientSession : IAsyncDisposable
             if (response.RefreshToken is { } refreshToken)
             {
                 await FileStore.SetAsync(ClientName, refreshToken, cancellationToken).ConfigureAwait(false);
+                await ServerOptions.Remember(Options).WriteAsync(_directory!, ClientName, cancellationToken).ConfigureAwait(false);
             }
 
             await AccessTokenCache.WriteAsync(FileStore.PathBeside(ClientName, AccessTokenCache.Extension), response.AccessToken!, UseUntil(sentAt, lifetime), cancellationToken)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using OfflineBearer.Internal;
+using StackExchange.Redis;
 
 namespace OfflineBearer.Cli;
 
@@ -48,9 +49,18 @@ internal sealed class CommandOutput(CliEnvironment environment, bool json)
         {
             return Fail(ExitCodes.UsageError, string.Join(" ", e.Failures), error: null);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(ExitCodes.UsageError, $"A file of the store could not be written or read: {e.Message}", error: null);
+        }
+        catch (RedisException e)
+        {
+            // Its message can name the configuration; the type says enough to act on.
+            return Fail(ExitCodes.ServerFailure, $"Redis could not be used ({e.GetType().Name}): check --redis and that the server is up.", error: null);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Fail(ExitCodes.LoginIncomplete, "Cancelled.", error: null);
+            return Fail(ExitCodes.Interrupted, "Interrupted.", error: null);
         }
     }
 

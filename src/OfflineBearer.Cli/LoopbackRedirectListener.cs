@@ -29,34 +29,79 @@ internal sealed class LoopbackRedirectListener : IDisposable
 
     /// <summary>
     /// The query parameters of the first request to <see cref="CallbackPath"/>; other requests (a browser's favicon)
-    /// get a 404 and are ignored. <paramref name="answer"/> chooses the page the browser shows.
+    /// get a 404. Connections are served side by side: a browser opens spare ones that send nothing, and one of those
+    /// must not hold up the redirect. <paramref name="answer"/> chooses the page the browser shows.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> ReceiveAsync(
         Func<IReadOnlyDictionary<string, string>, string> answer, CancellationToken cancellationToken)
     {
-        while (true)
+        var received = new TaskCompletionSource<IReadOnlyDictionary<string, string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var connections = new List<Task>();
+        try
         {
-            using var connection = await _listener.AcceptTcpClientAsync(cancellationToken).ConfigureAwait(false);
-            var stream = connection.GetStream();
-            await using (stream.ConfigureAwait(false))
+            while (true)
             {
-                var target = await ReadRequestTargetAsync(stream, cancellationToken).ConfigureAwait(false);
-                if (target is null || !target.StartsWith(CallbackPath, StringComparison.Ordinal)
-                    || (target.Length > CallbackPath.Length && target[CallbackPath.Length] != '?'))
+                var accept = _listener.AcceptTcpClientAsync(stop.Token).AsTask();
+                if (await Task.WhenAny(accept, received.Task).ConfigureAwait(false) == received.Task)
                 {
-                    await RespondAsync(stream, "404 Not Found", "Not found.", cancellationToken).ConfigureAwait(false);
-                    continue;
+                    return await received.Task.ConfigureAwait(false);
                 }
 
-                var query = HttpUtility.ParseQueryString(target[CallbackPath.Length..].TrimStart('?'));
-                var parameters = query.AllKeys.Where(key => key is not null).ToDictionary(key => key!, key => query[key] ?? string.Empty, StringComparer.Ordinal);
-                await RespondAsync(stream, "200 OK", answer(parameters), cancellationToken).ConfigureAwait(false);
-                return parameters;
+                connections.Add(ServeAsync(await accept.ConfigureAwait(false), answer, received, stop.Token));
             }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(connections).ConfigureAwait(false);
         }
     }
 
     public void Dispose() => _listener.Dispose();
+
+    /// <summary>Answers one connection; never throws, since a broken or idle connection is none of the login's business.</summary>
+    private static async Task ServeAsync(
+        TcpClient connection,
+        Func<IReadOnlyDictionary<string, string>, string> answer,
+        TaskCompletionSource<IReadOnlyDictionary<string, string>> received,
+        CancellationToken cancellationToken)
+    {
+        using (connection)
+        {
+            try
+            {
+                var stream = connection.GetStream();
+                await using (stream.ConfigureAwait(false))
+                {
+                    var target = await ReadRequestTargetAsync(stream, cancellationToken).ConfigureAwait(false);
+                    if (target is null || !target.StartsWith(CallbackPath, StringComparison.Ordinal)
+                        || (target.Length > CallbackPath.Length && target[CallbackPath.Length] != '?'))
+                    {
+                        await RespondAsync(stream, "404 Not Found", "Not found.", cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
+                    var query = HttpUtility.ParseQueryString(target[CallbackPath.Length..].TrimStart('?'));
+                    var parameters = query.AllKeys.Where(key => key is not null)
+                        .ToDictionary(key => key!, key => query[key] ?? string.Empty, StringComparer.Ordinal);
+                    try
+                    {
+                        await RespondAsync(stream, "200 OK", answer(parameters), cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        // The redirect counts even when the browser did not wait for the page.
+                        received.TrySetResult(parameters);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+            {
+                // The browser went away, or the login is over.
+            }
+        }
+    }
 
     /// <summary>The target of a <c>GET</c> request line, or null for anything else.</summary>
     private static async Task<string?> ReadRequestTargetAsync(NetworkStream stream, CancellationToken cancellationToken)

@@ -8,10 +8,9 @@ internal sealed class ServerOptions
     private readonly Option<string> _authority = new("--authority")
     {
         Description = "The issuer URL, e.g. https://sso.example.org/realms/prod; endpoints come from its discovery document.",
-        Required = true,
     };
 
-    private readonly Option<string> _clientId = new("--client-id") { Description = "The OAuth client id.", Required = true };
+    private readonly Option<string> _clientId = new("--client-id") { Description = "The OAuth client id." };
 
     private readonly Option<string> _scope;
 
@@ -28,13 +27,25 @@ internal sealed class ServerOptions
             "No secret: a public client.",
     };
 
-    public ServerOptions(string? defaultScope)
+    /// <param name="defaultScope">The scope asked for when <c>--scope</c> is not given.</param>
+    /// <param name="remembered">
+    /// Whether the command may take server, client id, authentication and scope from what <c>login</c> or <c>get</c>
+    /// remembered in the store; otherwise <c>--authority</c> and <c>--client-id</c> are required.
+    /// </param>
+    public ServerOptions(string? defaultScope, bool remembered = false)
     {
-        _scope = new Option<string>("--scope")
+        _authority.Required = !remembered;
+        _clientId.Required = !remembered;
+        if (remembered)
         {
-            Description = "The scopes to ask for, separated by spaces.",
-            DefaultValueFactory = _ => defaultScope!,
-        };
+            _authority.Description += " Remembered in the store by login and get.";
+        }
+
+        _scope = new Option<string>("--scope") { Description = "The scopes to ask for, separated by spaces." };
+        if (defaultScope is not null)
+        {
+            _scope.DefaultValueFactory = _ => defaultScope;
+        }
     }
 
     public void AddTo(Command command)
@@ -47,7 +58,10 @@ internal sealed class ServerOptions
     }
 
     /// <summary>The library's options for this client, with the secret read from where the user put it.</summary>
-    public OfflineBearerOptions Read(ParseResult parsed, CliEnvironment environment)
+    /// <param name="parsed">The command line.</param>
+    /// <param name="environment">Where the secret may come from.</param>
+    /// <param name="remembered">What login or get remembered for the client, used where the command line is silent.</param>
+    public OfflineBearerOptions Read(ParseResult parsed, CliEnvironment environment, ClientSettings? remembered = null)
     {
         var secret = parsed.GetValue(_secretFromStdin)
             ? environment.In.ReadLine()?.Trim()
@@ -57,7 +71,7 @@ internal sealed class ServerOptions
             throw new CliException(ExitCodes.UsageError, "--client-secret-stdin was given, but standard input had no secret on its first line.");
         }
 
-        var authority = parsed.GetRequiredValue(_authority);
+        var authority = parsed.GetValue(_authority) ?? remembered?.Authority ?? throw Missing("--authority");
         if (!Uri.TryCreate(authority, UriKind.Absolute, out _))
         {
             throw new CliException(ExitCodes.UsageError, $"--authority must be an absolute URL such as https://sso.example.org/realms/prod; it was '{authority}'.");
@@ -66,12 +80,25 @@ internal sealed class ServerOptions
         return new OfflineBearerOptions
         {
             Authority = authority,
-            ClientId = parsed.GetRequiredValue(_clientId),
+            ClientId = parsed.GetValue(_clientId) ?? remembered?.ClientId ?? throw Missing("--client-id"),
             ClientSecret = string.IsNullOrEmpty(secret) ? null : secret,
-            Scope = parsed.GetValue(_scope),
-            ClientAuthentication = parsed.GetValue(_clientAuth) == "post"
+            Scope = parsed.GetValue(_scope) ?? remembered?.Scope,
+            ClientAuthentication = (IsGiven(parsed, _clientAuth) ? parsed.GetValue(_clientAuth) : remembered?.ClientAuthentication) == "post"
                 ? ClientAuthenticationMethod.ClientSecretPost
                 : ClientAuthenticationMethod.ClientSecretBasic,
         };
     }
+
+    /// <summary>What to remember of <paramref name="options"/> beside a stored token: everything but the secret.</summary>
+    public static ClientSettings Remember(OfflineBearerOptions options) => new(
+        options.Authority!,
+        options.ClientId!,
+        options.ClientAuthentication == ClientAuthenticationMethod.ClientSecretPost ? "post" : "basic",
+        options.Scope);
+
+    private static bool IsGiven(ParseResult parsed, Option option) => parsed.GetResult(option) is { Implicit: false };
+
+    private static CliException Missing(string option) => new(
+        ExitCodes.UsageError,
+        $"{option} is required: nothing was remembered for this client in the store (login or get with --store remembers it).");
 }

@@ -71,10 +71,10 @@ public sealed partial class DeviceLoginTests(CliServerFixture fixture) : IDispos
     {
         var run = await _tool.StepClockUntilDoneAsync(
             _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--device")),
-            TimeSpan.FromSeconds(20),
+            Step,
             UserCodeShown);
 
-        Assert.Equal(ExitCodes.Refused, run.ExitCode);
+        Assert.True(ExitCodes.Refused == run.ExitCode, run.Error);
         Assert.Contains("'expired_token'", run.Error, StringComparison.Ordinal);
         Assert.Contains("expired before the user approved it", run.Error, StringComparison.Ordinal);
     }

@@ -49,6 +49,23 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_spare_browser_connection_that_sends_nothing_does_not_hold_up_the_redirect()
+    {
+        using var idle = new System.Net.Sockets.TcpClient();
+        _tool.Browser = address =>
+        {
+            var redirectUri = new Uri(System.Web.HttpUtility.ParseQueryString(address.Query)["redirect_uri"]!);
+            idle.Connect(System.Net.IPAddress.Loopback, redirectUri.Port); // a browser's preconnect: open, then silence
+            SignIn(address);
+            return true;
+        };
+
+        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+    }
+
+    [Fact]
     public async Task A_redirect_with_another_state_is_refused_and_no_code_is_redeemed()
     {
         _tool.Browser = address =>
@@ -97,7 +114,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
 
         var run = await _tool.StepClockUntilDoneAsync(
             _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--timeout", "120")),
-            TimeSpan.FromSeconds(30),
+            TimeSpan.FromSeconds(1),
             before: () => Volatile.Read(ref printed));
 
         Assert.Equal(ExitCodes.LoginIncomplete, run.ExitCode);

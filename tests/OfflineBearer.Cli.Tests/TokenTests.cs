@@ -69,6 +69,33 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task After_get_token_and_revoke_need_only_the_store_and_the_client_name()
+    {
+        _tool.WithSecret(TokenServer.PostClientSecret);
+        var get = await _tool.RunAsync(_tool.Args("get", TokenServer.PostClientId, "reports", "--client-auth", "post", "--scope", OfflineScope));
+        _tool.Time.Advance(TimeSpan.FromSeconds(10));
+        _tool.Server.Stats.Reset();
+
+        var token = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "reports");
+        var revoke = await _tool.RunAsync("revoke", "--store", _tool.StoreDirectory, "--client", "reports");
+
+        Assert.Equal(0, get.ExitCode);
+        Assert.True(token.ExitCode == 0, token.Error); // post authentication, remembered: basic would be refused
+        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
+        Assert.True(revoke.ExitCode == 0, revoke.Error);
+        Assert.Empty(Directory.GetFiles(_tool.StoreDirectory, "*.json"));
+    }
+
+    [Fact]
+    public async Task Token_with_nothing_remembered_asks_for_the_server()
+    {
+        var run = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "unknown");
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains("--authority is required: nothing was remembered", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Token_json_has_the_token_and_until_when_to_use_it()
     {
         await GetOfflineTokenAsync();

@@ -41,6 +41,11 @@ internal static class LoginCommand
             return output.RunAsync(
                 async () =>
                 {
+                    if (parsed.GetValue(timeout) <= 0)
+                    {
+                        throw new CliException(ExitCodes.UsageError, "--timeout must be a positive number of seconds.");
+                    }
+
                     var options = server.Read(parsed, environment);
                     var session = ClientSession.Open(options, store.Read(parsed, required: false), environment);
                     await using (session.ConfigureAwait(false))

@@ -8,7 +8,7 @@ internal static class RevokeCommand
 {
     public static Command Create(CliEnvironment environment, Option<bool> json)
     {
-        var server = new ServerOptions(defaultScope: null);
+        var server = new ServerOptions(defaultScope: null, remembered: true);
         var store = new StoreOptions();
         var command = new Command("revoke", "Revoke the stored refresh token at the server (RFC 7009) and remove it from the store.");
         server.AddTo(command);
@@ -26,7 +26,7 @@ internal static class RevokeCommand
                         throw new CliException(ExitCodes.UsageError, "revoke works on a file store (--store DIR --client NAME); a fleet's token in Redis is revoked by the replicas' operator.");
                     }
 
-                    var session = ClientSession.Open(server.Read(parsed, environment), where, environment);
+                    var session = ClientSession.Open(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment);
                     await using (session.ConfigureAwait(false))
                     {
                         var files = session.FileStore!;
@@ -36,6 +36,7 @@ internal static class RevokeCommand
                         await session.Endpoint.RevokeAsync(refreshToken, "refresh_token", cancellationToken).ConfigureAwait(false);
                         files.Delete(session.ClientName);
                         AccessTokenCache.Delete(files.PathBeside(session.ClientName, AccessTokenCache.Extension));
+                        File.Delete(ClientSettings.PathOf(where.Directory, session.ClientName));
 
                         output.Say($"Revoked the refresh token of client '{session.ClientName}' at the server and removed it from {where.Directory}.");
                         if (output.IsJson)

@@ -12,7 +12,7 @@ internal static class TokenCommand
 {
     public static Command Create(CliEnvironment environment, Option<bool> json)
     {
-        var server = new ServerOptions(defaultScope: null);
+        var server = new ServerOptions(defaultScope: null, remembered: true);
         var store = new StoreOptions();
         var command = new Command("token", "Print a valid access token for a script: curl -H \"Authorization: Bearer $(offline-token token …)\".");
         server.AddTo(command);
@@ -25,7 +25,7 @@ internal static class TokenCommand
                 async () =>
                 {
                     var where = store.Read(parsed, required: true);
-                    var session = ClientSession.Open(server.Read(parsed, environment), where, environment);
+                    var session = ClientSession.Open(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment);
                     await using (session.ConfigureAwait(false))
                     {
                         var (token, useUntil) = await GetAsync(session, where, cancellationToken).ConfigureAwait(false);

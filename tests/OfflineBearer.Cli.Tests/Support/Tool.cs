@@ -87,7 +87,8 @@ public sealed class Tool(CliServerFixture fixture) : IDisposable
 
     /// <summary>
     /// Moves the fake clock by <paramref name="step"/> at a time while <paramref name="run"/> waits on it, until it ends:
-    /// the tool's waits (polling, time limits) pass without real waiting. The real-time bound only stops a hung test.
+    /// the tool's waits (polling, time limits) pass without real waiting. The clock moves only while the server has no
+    /// request in flight, so a token request never sees its own timeout pass. The real-time bound only stops a hung test.
     /// </summary>
     public Task<ToolRun> StepClockUntilDoneAsync(Task<ToolRun> run, TimeSpan step, Func<bool>? before = null) =>
         StepClockUntilDoneAsync(run, step, () => Task.FromResult(before is null || before()));
@@ -98,7 +99,7 @@ public sealed class Tool(CliServerFixture fixture) : IDisposable
         var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!run.IsCompleted && DateTime.UtcNow < giveUp)
         {
-            if (await before())
+            if (await before() && Server.Stats.RequestsInFlight == 0)
             {
                 Time.Advance(step);
             }
