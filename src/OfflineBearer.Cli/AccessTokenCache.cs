@@ -11,17 +11,17 @@ internal static class AccessTokenCache
 {
     public const string Extension = ".access-token.json";
 
-    /// <summary>The cached token, or null when there is none, it is unreadable, or it is due for renewal.</summary>
-    public static async Task<string?> ReadAsync(string path, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>The cached token and until when to hand it out; null when there is none, it is unreadable, or it is due for renewal.</summary>
+    public static async Task<(string Token, DateTimeOffset UseUntil)?> ReadAsync(string path, TimeProvider time, CancellationToken cancellationToken)
     {
         try
         {
             using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
             var root = document.RootElement;
-            return root.TryGetProperty("access_token", out var token) && token.ValueKind == JsonValueKind.String
-                && root.TryGetProperty("use_until", out var until) && until.TryGetInt64(out var seconds)
-                && time.GetUtcNow() < DateTimeOffset.FromUnixTimeSeconds(seconds)
-                    ? token.GetString()
+            return root.TryGetProperty("access_token", out var token) && token.GetString() is { Length: > 0 } value
+                && root.TryGetProperty("use_until", out var until) && until.TryGetInt64(out var milliseconds)
+                && DateTimeOffset.FromUnixTimeMilliseconds(milliseconds) is var useUntil && time.GetUtcNow() < useUntil
+                    ? (value, useUntil)
                     : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
@@ -36,7 +36,7 @@ internal static class AccessTokenCache
         useUntil is { } until
             ? OwnerOnlyFile.WriteAsync(
                 path,
-                JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["access_token"] = accessToken, ["use_until"] = until.ToUnixTimeSeconds() }),
+                JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["access_token"] = accessToken, ["use_until"] = until.ToUnixTimeMilliseconds() }),
                 cancellationToken)
             : Task.CompletedTask;
 

@@ -20,9 +20,8 @@ internal static class ExitCodes
     /// <summary>Interrupted (Ctrl+C): the shell's convention, 128 + SIGINT.</summary>
     public const int Interrupted = 130;
 
-    public const string Help = """
-        Exit codes: 0 success; 1 usage error (arguments, missing secret, empty store); 2 refused by the server
-        (invalid_grant, invalid_client, access_denied, expired_token); 3 server or network failure; 4 login not completed
-        (time limit, state mismatch); 130 interrupted.
-        """;
+    public const string Help =
+        "Exit codes: 0 success; 1 usage error (arguments, missing secret, empty store); 2 refused by the server " +
+        "(invalid_grant, invalid_client, access_denied, expired_token); 3 server or network failure; " +
+        "4 login not completed (time limit, state mismatch); 130 interrupted.";
 }

@@ -100,5 +100,5 @@ internal sealed class ServerOptions
 
     private static CliException Missing(string option) => new(
         ExitCodes.UsageError,
-        $"{option} is required: nothing was remembered for this client in the store (login or get with --store remembers it).");
+        $"{option} is required: the store remembers nothing for this client (login or get with --store put it there; revoke removes it).");
 }

@@ -26,6 +26,13 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
         Assert.Equal(0, second.ExitCode);
         Assert.Equal(first.Out, second.Out);
         Assert.Equal(string.Empty, second.Error);
+        var cached = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId, "inventory", "--json"));
+        using (var json = System.Text.Json.JsonDocument.Parse(cached.Out))
+        {
+            // Got one second ago, a 10-second token less its 1-second margin, handed out until half of that is left.
+            Assert.Equal(_tool.Time.GetUtcNow() + TimeSpan.FromSeconds(3.5), json.RootElement.GetProperty("use_until").GetDateTimeOffset());
+        }
+
         Assert.Equal(0, _tool.Server.Stats.TokenRequests()); // login left a fresh access token beside the refresh token
         Assert.Equal(store, await ReadStoreAsync());
         Assert.DoesNotContain(store!, first.All, StringComparison.Ordinal);
@@ -92,7 +99,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
         var run = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "unknown");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
-        Assert.Contains("--authority is required: nothing was remembered", run.Error, StringComparison.Ordinal);
+        Assert.Contains("--authority is required: the store remembers nothing", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace OfflineBearer.Cli.Commands;
 internal static class InspectCommand
 {
     private static readonly string[] HeaderFields = ["alg", "kid", "typ", "enc"];
-    private static readonly string[] TextClaims = ["iss", "sub", "azp", "typ", "scope", "sid"];
+    private static readonly string[] TextClaims = ["iss", "sub", "azp", "client_id", "typ", "scope", "sid"];
 
     public static Command Create(CliEnvironment environment, Option<bool> json)
     {

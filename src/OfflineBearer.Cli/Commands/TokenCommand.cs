@@ -62,7 +62,7 @@ internal static class TokenCommand
         var cache = files.PathBeside(session.ClientName, AccessTokenCache.Extension);
         if (await AccessTokenCache.ReadAsync(cache, session.Time, cancellationToken).ConfigureAwait(false) is { } fresh)
         {
-            return (fresh, null);
+            return fresh;
         }
 
         if (!Directory.Exists(where.Directory))
@@ -75,7 +75,7 @@ internal static class TokenCommand
             // Another offline-token may have refreshed while this one waited for the lock.
             if (await AccessTokenCache.ReadAsync(cache, session.Time, cancellationToken).ConfigureAwait(false) is { } refreshed)
             {
-                return (refreshed, null);
+                return refreshed;
             }
 
             var snapshot = await session.Holder.GetTokenAsync(cancellationToken).ConfigureAwait(false);
