@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,8 @@ namespace OfflineBearer.Cli;
 /// </summary>
 internal sealed class CommandOutput(CliEnvironment environment, bool json)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping: the output goes to a terminal or a script, never into HTML, and "+00:00" should read as such.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public bool IsJson => json;
 

@@ -18,9 +18,10 @@ internal sealed class LoopbackRedirectListener : IDisposable
 
     private readonly TcpListener _listener;
 
-    public LoopbackRedirectListener()
+    /// <param name="port">The port to listen on; 0 lets the system pick a free one.</param>
+    public LoopbackRedirectListener(int port = 0)
     {
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         RedirectUri = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}{CallbackPath}");
     }

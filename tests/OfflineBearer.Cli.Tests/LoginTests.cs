@@ -49,6 +49,30 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Port_fixes_the_loopback_port_for_a_server_that_matches_redirect_uris_exactly()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        Uri? opened = null;
+        _tool.Browser = address =>
+        {
+            opened = address;
+            SignIn(address);
+            return true;
+        };
+
+        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal($"http://127.0.0.1:{port}/callback", System.Web.HttpUtility.ParseQueryString(opened!.Query)["redirect_uri"]);
+    }
+
+    [Fact]
     public async Task A_spare_browser_connection_that_sends_nothing_does_not_hold_up_the_redirect()
     {
         using var idle = new System.Net.Sockets.TcpClient();

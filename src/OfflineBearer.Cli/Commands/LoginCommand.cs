@@ -26,6 +26,11 @@ internal static class LoginCommand
             Description = "Seconds to wait for the browser's redirect.",
             DefaultValueFactory = _ => 300,
         };
+        var port = new Option<int>("--port")
+        {
+            Description = "The loopback port of the redirect; by default a free one, which a server must accept on any port (RFC 8252). " +
+                "Give one for a server that matches the registered redirect URI exactly.",
+        };
         var printRefreshToken = new Option<bool>("--print-refresh-token") { Description = "Print the refresh token on standard output." };
         var command = new Command("login", "Sign in as a person (browser with PKCE, or --device) and keep the offline token for a service.");
         server.AddTo(command);
@@ -33,6 +38,7 @@ internal static class LoginCommand
         command.Options.Add(device);
         command.Options.Add(noBrowser);
         command.Options.Add(timeout);
+        command.Options.Add(port);
         command.Options.Add(printRefreshToken);
 
         command.SetAction((parsed, cancellationToken) =>
@@ -46,6 +52,11 @@ internal static class LoginCommand
                         throw new CliException(ExitCodes.UsageError, "--timeout must be a positive number of seconds.");
                     }
 
+                    if (parsed.GetValue(port) is < 0 or > 65535)
+                    {
+                        throw new CliException(ExitCodes.UsageError, "--port must be between 1 and 65535 (or 0 for a free one).");
+                    }
+
                     var options = server.Read(parsed, environment);
                     var session = ClientSession.Open(options, store.Read(parsed, required: false), environment);
                     await using (session.ConfigureAwait(false))
@@ -53,7 +64,8 @@ internal static class LoginCommand
                         var sentAt = environment.Time.GetUtcNow();
                         var (response, grant) = parsed.GetValue(device)
                             ? (await DeviceAsync(session, output, cancellationToken).ConfigureAwait(false), GrantTypes.DeviceCode)
-                            : (await BrowserAsync(session, environment, output, !parsed.GetValue(noBrowser), TimeSpan.FromSeconds(parsed.GetValue(timeout)), cancellationToken)
+                            : (await BrowserAsync(
+                                session, environment, output, !parsed.GetValue(noBrowser), TimeSpan.FromSeconds(parsed.GetValue(timeout)), parsed.GetValue(port), cancellationToken)
                                 .ConfigureAwait(false), GrantTypes.AuthorizationCode);
 
                         if (response.RefreshToken is null)
@@ -73,11 +85,11 @@ internal static class LoginCommand
     }
 
     private static async Task<TokenResponse> BrowserAsync(
-        ClientSession session, CliEnvironment environment, CommandOutput output, bool openBrowser, TimeSpan timeout, CancellationToken cancellationToken)
+        ClientSession session, CliEnvironment environment, CommandOutput output, bool openBrowser, TimeSpan timeout, int port, CancellationToken cancellationToken)
     {
         var endpoint = await session.Endpoint.Discovery.GetEndpointAsync(static m => m.AuthorizationEndpoint, "authorization_endpoint", cancellationToken)
             .ConfigureAwait(false);
-        using var listener = new LoopbackRedirectListener();
+        using var listener = new LoopbackRedirectListener(port);
         var pkce = Pkce.Create();
         var address = AuthorizationAddress(endpoint, session.Options, listener.RedirectUri, pkce);
 
