@@ -80,19 +80,27 @@ public sealed class FleetAdoptionTests(FleetFixture fleet)
     }
 
     [Fact]
-    public async Task After_the_api_refuses_the_fleets_token_the_replica_gets_a_new_one_instead_of_adopting_the_refused_one_again()
+    public async Task After_the_api_refuses_the_fleets_token_a_replica_gets_a_new_one_instead_of_adopting_the_refused_one_again()
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        await using var replica = new Replica(fleet, prefix);
-        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        await using var writer = new Replica(fleet, prefix);
+        await using var adopter = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await writer.PingAsync());
+        Assert.Equal(HttpStatusCode.OK, await adopter.PingAsync());
 
+        // Refused first at the replica that adopted the token, then at the one that got the token it refused.
         await fleet.TokenServer.RevokeAccessTokensAsync();
-        var status = await replica.PingAsync();
+        var afterAdopting = await adopter.PingAsync();
+        await fleet.TokenServer.RevokeAccessTokensAsync();
+        var afterWriting = await adopter.PingAsync();
+        var others = await writer.PingAsync();
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TokenServer.Stats.ApiRejected);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(HttpStatusCode.OK, afterAdopting);
+        Assert.Equal(HttpStatusCode.OK, afterWriting);
+        Assert.Equal(HttpStatusCode.OK, others);
+        Assert.Equal(3, fleet.TokenServer.Stats.ApiRejected);
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
         Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
     }
 }
