@@ -76,7 +76,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
     public async ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken)
     {
         var database = await DatabaseAsync().ConfigureAwait(false);
-        var fence = Guid.NewGuid().ToString("N");
+        var fence = Guid.NewGuid().ToString();
         var taken = await database.StringSetAsync(Keys(clientName).Lease, fence, duration, When.NotExists)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         return taken ? fence : null;
