@@ -374,6 +374,19 @@ public sealed class FleetTests(FleetFixture fleet)
         Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
     }
 
+    [Fact]
+    public async Task A_shared_store_that_times_out_on_its_own_counts_as_unreachable_not_as_the_callers_cancellation()
+    {
+        fleet.StartClean();
+        await using var replica = new Replica(fleet, FleetFixture.NewPrefix(), more: services => services.AddSingleton<ISharedTokenStore>(new TimesOutOnItsOwn()));
+
+        var status = await replica.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
+    }
+
     /// <summary>Starts every request on the thread pool behind one gate, so they reach the handlers together.</summary>
     private static async Task<HttpStatusCode[]> FireAtOnceAsync(IReadOnlyList<Replica> senders)
     {
@@ -386,6 +399,30 @@ public sealed class FleetTests(FleetFixture fleet)
 
         gate.SetResult();
         return await Task.WhenAll(requests);
+    }
+
+    /// <summary>A custom shared store whose every call ends in its own timeout, as an HTTP-based store's would.</summary>
+    private sealed class TimesOutOnItsOwn : ISharedTokenStore
+    {
+        public bool AllowLocalRefreshWhenUnavailable => false;
+
+        public ValueTask<SharedTokenState?> ReadAsync(string clientName, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The store's own request timed out.");
+
+        public ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The store's own request timed out.");
+
+        public ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The store's own request timed out.");
+
+        public ValueTask<bool> TryMarkRedeemingAsync(string clientName, string lease, bool redeeming, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The store's own request timed out.");
+
+        public ValueTask ReleaseLeaseAsync(string clientName, string lease, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The store's own request timed out.");
+
+        public ValueTask<SharedTokenState?> WaitForNewerAsync(string clientName, long version, TimeSpan timeout, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The store's own request timed out.");
     }
 
     /// <summary>Lets a token request reach the server, then never returns its answer: a replica that dies mid-refresh.</summary>

@@ -64,6 +64,14 @@ public sealed class RedisKeysAndConnectionTests(FleetFixture fleet)
         Assert.Equal(3, attempts);
     }
 
+    [Fact]
+    public async Task A_write_without_a_state_is_refused_before_it_reaches_redis()
+    {
+        await using var store = fleet.Store(FleetFixture.NewPrefix());
+
+        await Assert.ThrowsAsync<ArgumentNullException>(async () => await store.TryWriteAsync("inventory", "no-lease", null!, default));
+    }
+
     private static RedisSharedTokenStore Store(string prefix, TimeProvider time, Func<Task<IConnectionMultiplexer>> connect) => new(
         new RedisTokenStoreOptions { KeyPrefix = prefix }, connect, ownsConnection: true, time, TokenProtection.None);
 }

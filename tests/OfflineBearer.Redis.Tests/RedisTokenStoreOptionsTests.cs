@@ -54,7 +54,11 @@ public sealed class RedisTokenStoreOptionsTests(FleetFixture fleet)
 
         var error = Assert.Throws<OptionsValidationException>(services.GetRequiredService<IStartupValidator>().Validate);
 
-        Assert.Contains("Configuration is required", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "Configuration is required, a StackExchange.Redis configuration string such as redis.internal:6379,ssl=true,password=…, " +
+            "unless AddOfflineBearerRedis is given the application's connection.",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,19 +70,25 @@ public sealed class RedisTokenStoreOptionsTests(FleetFixture fleet)
 
         var error = Assert.Throws<OptionsValidationException>(services.GetRequiredService<IStartupValidator>().Validate);
 
-        Assert.Contains("KeyPrefix must not be empty", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "KeyPrefix must not be empty, so that the tokens' keys cannot collide with the application's own (the default is offlinebearer:).",
+            error.Message,
+            StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_Configuration_that_is_not_a_redis_configuration_string_fails_at_start_without_repeating_it()
+    [Theory]
+    [InlineData("127.0.0.1:6379,password=hunter2,notAnOption=1")]
+    [InlineData("ssl=true,password=hunter2")]
+    public void A_Configuration_that_is_not_a_redis_configuration_string_or_names_no_server_fails_at_start_without_repeating_it(string configuration)
     {
-        using var services = new ServiceCollection()
-            .AddOfflineBearerRedis("127.0.0.1:6379,password=hunter2,notAnOption=1")
-            .BuildServiceProvider();
+        using var services = new ServiceCollection().AddOfflineBearerRedis(configuration).BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(services.GetRequiredService<IStartupValidator>().Validate);
 
-        Assert.Contains("Configuration is not a StackExchange.Redis configuration string", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "Configuration is not a StackExchange.Redis configuration string (host:port, then comma-separated options such as ssl=true,password=…).",
+            error.Message,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
 
