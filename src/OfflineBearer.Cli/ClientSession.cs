@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using OfflineBearer.Diagnostics;
 using OfflineBearer.Internal;
 
 namespace OfflineBearer.Cli;
@@ -21,7 +22,8 @@ internal sealed class ClientSession : IAsyncDisposable
         ClientName = clientName;
         Options = options;
         Time = time;
-        Endpoint = TokenEndpointClient.Create(clientName, options, services.GetRequiredService<IHttpClientFactory>(), time, NullLogger.Instance);
+        Endpoint = TokenEndpointClient.Create(
+            clientName, options, services.GetRequiredService<IHttpClientFactory>(), time, NullLogger.Instance, new ClientTelemetry(clientName, metrics: null));
         FileStore = services.GetRequiredService<IRefreshTokenStore>() as FileRefreshTokenStore;
         SharedStore = services.GetService<ISharedTokenStore>();
     }

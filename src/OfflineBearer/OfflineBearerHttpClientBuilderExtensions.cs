@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -64,6 +65,7 @@ public static class OfflineBearerHttpClientBuilderExtensions
         services.AddOptionsWithValidateOnStart<OfflineBearerOptions, OfflineBearerOptionsValidator>(name);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenHolderRegistry>();
+        services.TryAddSingleton(sp => new OfflineBearerMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IRefreshTokenStore, InMemoryRefreshTokenStore>();
         services.AddSingleton(new OfflineBearerClientName(name));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OfflineBearerKeepAlive>());

@@ -45,9 +45,9 @@ public sealed class ConventionTests
 
         Assert.Equal(
             [
-                "ClientAuthenticationMethod", "IRefreshTokenStore", "ISharedTokenStore", "OfflineBearerException",
-                "OfflineBearerHttpClientBuilderExtensions", "OfflineBearerOptions", "OfflineBearerServiceCollectionExtensions",
-                "SharedTokenState",
+                "ClientAuthenticationMethod", "IRefreshTokenStore", "ISharedTokenStore", "OfflineBearerDiagnostics", "OfflineBearerException",
+                "OfflineBearerHealthCheckOptions", "OfflineBearerHealthChecksBuilderExtensions", "OfflineBearerHttpClientBuilderExtensions",
+                "OfflineBearerOptions", "OfflineBearerServiceCollectionExtensions", "SharedTokenState",
             ],
             names);
     }

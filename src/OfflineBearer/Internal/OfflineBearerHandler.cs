@@ -31,21 +31,33 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         request.Headers.Authorization = token.Header;
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
 
-        if (response.StatusCode != HttpStatusCode.Unauthorized
-            || !BearerChallenge.AsksForNewToken(response.Headers)
-            || (request.Options.TryGetValue(Resent, out var resent) && resent))
+        if (response.StatusCode != HttpStatusCode.Unauthorized)
         {
+            return response;
+        }
+
+        if (!BearerChallenge.AsksForNewToken(response.Headers))
+        {
+            _holder.Telemetry.NotResent("not_a_token_problem");
+            return response;
+        }
+
+        if (request.Options.TryGetValue(Resent, out var resent) && resent)
+        {
+            _holder.Telemetry.NotResent("second_401");
             return response;
         }
 
         if (!CanResendContent(request))
         {
             // The body cannot be sent again, but the next request must not meet the same refusal.
+            _holder.Telemetry.NotResent("streamed_body");
             await RenewQuietlyAsync(token, cancellationToken).ConfigureAwait(false);
             return response;
         }
 
         Log.ResendingAfterUnauthorized(_logger, _holder.ClientName, request.Method.Method);
+        _holder.Telemetry.Resent();
         var newer = await GetTokenAfterRejectionAsync(token, response, cancellationToken).ConfigureAwait(false);
         response.Dispose();
         request.Options.Set(Resent, true);

@@ -1,3 +1,5 @@
+using OfflineBearer.Diagnostics;
+
 namespace OfflineBearer.Internal;
 
 /// <summary>
@@ -11,13 +13,15 @@ internal sealed class RefreshTokenKeeper
     private readonly string _clientName;
     private readonly string? _configured;
     private readonly IRefreshTokenStore _store;
+    private readonly ClientTelemetry _telemetry;
     private volatile string? _current;
     private bool _loaded;
     private bool _unsaved;
 
-    public RefreshTokenKeeper(string clientName, string? configured, IRefreshTokenStore store)
+    public RefreshTokenKeeper(string clientName, string? configured, IRefreshTokenStore store, ClientTelemetry telemetry)
     {
         _clientName = clientName;
+        _telemetry = telemetry;
         _configured = string.IsNullOrEmpty(configured) ? null : configured;
         _store = store;
     }
@@ -50,6 +54,11 @@ internal sealed class RefreshTokenKeeper
             return;
         }
 
+        if (_current is not null)
+        {
+            _telemetry.Rotated();
+        }
+
         _current = newRefreshToken;
         _unsaved = true;
         await StoreAsync(newRefreshToken).ConfigureAwait(false);
@@ -66,9 +75,11 @@ internal sealed class RefreshTokenKeeper
             // leave only a spent one behind.
             await _store.SetAsync(_clientName, refreshToken, CancellationToken.None).ConfigureAwait(false);
             _unsaved = false;
+            _telemetry.StoreWrite(succeeded: true);
         }
         catch (Exception e)
         {
+            _telemetry.StoreWrite(succeeded: false);
             throw new OfflineBearerException(
                 $"OfflineBearer client '{_clientName}' got a new refresh token but could not store it ({e.GetType().Name}). " +
                 "It is kept in memory and stored again on the next attempt.",

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,8 @@ internal sealed class TokenEndpointClient
     private readonly TokenEndpointDiscovery _discovery;
     private readonly TokenServerConnection _connection;
     private readonly ILogger _logger;
+    private readonly ClientTelemetry _telemetry;
+    private readonly TimeProvider _time;
     private readonly AuthenticationHeaderValue? _basicCredentials;
 
     public TokenEndpointClient(
@@ -24,9 +27,13 @@ internal sealed class TokenEndpointClient
         OfflineBearerOptions options,
         TokenEndpointDiscovery discovery,
         TokenServerConnection connection,
-        ILogger logger)
+        ILogger logger,
+        ClientTelemetry? telemetry = null,
+        TimeProvider? time = null)
     {
         _clientName = clientName;
+        _telemetry = telemetry ?? new ClientTelemetry(clientName, metrics: null);
+        _time = time ?? TimeProvider.System;
         _options = options;
         _discovery = discovery;
         _connection = connection;
@@ -44,11 +51,11 @@ internal sealed class TokenEndpointClient
 
     /// <summary>The endpoint client of one named client, on the token endpoint's own <see cref="HttpClient"/>.</summary>
     public static TokenEndpointClient Create(
-        string clientName, OfflineBearerOptions options, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger)
+        string clientName, OfflineBearerOptions options, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger, ClientTelemetry telemetry)
     {
         var httpClientName = TokenEndpointHttpClient.Name(clientName);
-        var connection = new TokenServerConnection(clientName, options, () => httpClientFactory.CreateClient(httpClientName), time, logger);
-        return new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection, logger);
+        var connection = new TokenServerConnection(clientName, options, () => httpClientFactory.CreateClient(httpClientName), time, logger, telemetry);
+        return new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection, logger, telemetry, time);
     }
 
     /// <summary>
@@ -84,13 +91,33 @@ internal sealed class TokenEndpointClient
     public Task<TokenResponse> RequestAsync(string? refreshToken, CancellationToken cancellationToken) =>
         RequestAsync(refreshToken is null ? TokenGrant.ClientCredentials(_options.Scope) : TokenGrant.Refresh(refreshToken), cancellationToken);
 
-    /// <summary>Runs one grant at the token endpoint.</summary>
+    /// <summary>Runs one grant at the token endpoint, measured and traced as one token request.</summary>
     public async Task<TokenResponse> RequestAsync(TokenGrant grant, CancellationToken cancellationToken)
+    {
+        using var activity = _telemetry.StartTokenRequest(grant.Type);
+        var started = _time.GetTimestamp();
+        try
+        {
+            var response = await SendGrantAsync(grant, activity, cancellationToken).ConfigureAwait(false);
+            _telemetry.TokenRequest(grant.Type, TokenOutcome.Success, _time.GetElapsedTime(started));
+            return response;
+        }
+        catch (Exception e)
+        {
+            var outcome = TokenOutcome.Of(e);
+            _telemetry.TokenRequest(grant.Type, outcome, _time.GetElapsedTime(started));
+            activity?.SetStatus(ActivityStatusCode.Error).SetTag("error.type", outcome);
+            throw;
+        }
+    }
+
+    private async Task<TokenResponse> SendGrantAsync(TokenGrant grant, Activity? activity, CancellationToken cancellationToken)
     {
         var endpoint = await _discovery.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
         var what = $"the {grant.Type} request";
         var answer = await SendFormAsync(endpoint, [new("grant_type", grant.Type), .. grant.Fields], what, grant.IsRepeatable, cancellationToken)
             .ConfigureAwait(false);
+        activity?.SetTag("http.response.status_code", (int)answer.Status);
         var parsed = answer.Body is { } body ? TokenResponse.Parse(body, answer.IsSuccess) : null;
         if (parsed is { IsSuccess: true })
         {

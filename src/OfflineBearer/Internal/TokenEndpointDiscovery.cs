@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OfflineBearer.Diagnostics;
 
 namespace OfflineBearer.Internal;
 
@@ -64,6 +65,8 @@ internal sealed class TokenEndpointDiscovery
     private async Task<ServerMetadata> DiscoverAsync(CancellationToken cancellationToken)
     {
         var address = new Uri(_options.Authority!.TrimEnd('/') + "/.well-known/openid-configuration");
+        using var activity = OfflineBearerActivitySource.Instance.StartActivity("offlinebearer.discovery");
+        activity?.SetTag(OfflineBearerMetrics.ClientTag, _clientName).SetTag("server.address", address.Host);
 
         var answer = await _connection.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", repeatable: true, cancellationToken)
             .ConfigureAwait(false);

@@ -27,6 +27,7 @@ internal static class TokenEndpointResilience
         OfflineBearerOptions options,
         TimeProvider time,
         ILogger logger,
+        ClientTelemetry telemetry,
         bool repeatable)
     {
         var builder = new ResiliencePipelineBuilder<TokenEndpointAnswer> { TimeProvider = time };
@@ -44,7 +45,9 @@ internal static class TokenEndpointResilience
                     args.Outcome.Result?.RetryAfter is { } wait && wait < options.TokenRequestTimeout ? wait : null),
                 OnRetry = args =>
                 {
-                    Log.RetryingTokenRequest(logger, clientName, args.AttemptNumber + 2, args.RetryDelay.TotalSeconds, Reason(args.Outcome));
+                    var reason = Reason(args.Outcome);
+                    Log.RetryingTokenRequest(logger, clientName, args.AttemptNumber + 2, args.RetryDelay.TotalSeconds, reason);
+                    telemetry.Retry(reason);
                     return default;
                 },
             });

@@ -20,12 +20,14 @@ internal sealed class TokenHolder : IDisposable
     private readonly FailurePause _pause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ClientTelemetry _telemetry;
     private readonly double _refreshAtFraction;
     private readonly CancellationTokenSource _disposed = new();
     private readonly CancellationToken _stopping;
     private readonly Lock _gate = new();
 
     private volatile TokenSnapshot? _current;
+    private volatile TokenHealth _health = TokenHealth.Unknown;
 
     // Written under _gate; read without it only as a hint that the locked path confirms.
     private volatile Task<TokenSnapshot>? _refresh;
@@ -39,12 +41,14 @@ internal sealed class TokenHolder : IDisposable
         ISharedTokenStore? sharedStore,
         TimeProvider time,
         ILogger logger,
+        ClientTelemetry telemetry,
         double refreshAtFraction)
     {
         _clientName = clientName;
         _options = options;
         _endpoint = endpoint;
-        _refreshTokens = new RefreshTokenKeeper(clientName, options.RefreshToken, store);
+        _telemetry = telemetry;
+        _refreshTokens = new RefreshTokenKeeper(clientName, options.RefreshToken, store, telemetry);
         _shared = sharedStore is null
             ? null
             : new SharedRefresh(clientName, options, sharedStore, endpoint, _refreshTokens, refreshAtFraction, time, logger);
@@ -57,6 +61,16 @@ internal sealed class TokenHolder : IDisposable
     }
 
     public string ClientName => _clientName;
+
+    /// <summary>The token in hand, if any: for health checks and gauges, never for sending (use <see cref="GetTokenAsync"/>).</summary>
+    public TokenSnapshot? Current => _current;
+
+    /// <summary>How the last token requests went.</summary>
+    public TokenHealth Health => _health;
+
+    public bool IsPublicClient => _endpoint.IsPublicClient;
+
+    public ClientTelemetry Telemetry => _telemetry;
 
     /// <summary>Whether the API must be called over https; from the same options as the holder, so the two never disagree.</summary>
     public bool RequireHttps => _options.RequireHttps;
@@ -84,6 +98,7 @@ internal sealed class TokenHolder : IDisposable
             }
         }
 
+        _telemetry.Waited();
         return new ValueTask<TokenSnapshot>(WaitForTokenAsync(current, rejected: false, cancellationToken));
     }
 
@@ -168,6 +183,7 @@ internal sealed class TokenHolder : IDisposable
             // During the pause after a failure, callers get that failure again (the failed task, already observed).
             if (_refresh is { IsFaulted: true } failed && !_pause.AllowsRequest(_time.GetTimestamp(), holdsValidToken))
             {
+                _telemetry.Paused();
                 return failed;
             }
 
@@ -206,6 +222,7 @@ internal sealed class TokenHolder : IDisposable
             {
                 _current = snapshot;
                 _pause.Reset();
+                _health = _health with { LastSuccessAt = _time.GetTimestamp() };
                 Volatile.Write(ref _lastTokenAt, sentAt);
             }
 
@@ -226,6 +243,7 @@ internal sealed class TokenHolder : IDisposable
                     : $"OfflineBearer client '{_clientName}' could not get a token: {e.GetType().Name}.",
                 e);
             var (withToken, withoutToken) = _pause.Record(failure);
+            _health = _health with { LastFailure = failure, LastFailureAt = _time.GetTimestamp() };
             Log.TokenRequestFailed(_logger, _clientName, failure.Error, (int?)failure.StatusCode, failure);
             Log.Pausing(_logger, _clientName, withToken.TotalSeconds, withoutToken.TotalSeconds, FailurePause.IsRefusal(failure));
             if (!ReferenceEquals(failure, e))

@@ -19,6 +19,7 @@ internal sealed class TokenHolderRegistry : IDisposable
     private readonly ISharedTokenStore? _sharedStore;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly OfflineBearerMetrics? _metrics;
 
     public TokenHolderRegistry(
         IOptionsMonitor<OfflineBearerOptions> options,
@@ -26,8 +27,10 @@ internal sealed class TokenHolderRegistry : IDisposable
         IRefreshTokenStore store,
         TimeProvider time,
         ILoggerFactory? loggerFactory = null,
-        ISharedTokenStore? sharedStore = null)
+        ISharedTokenStore? sharedStore = null,
+        OfflineBearerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _options = options;
         _httpClientFactory = httpClientFactory;
         _store = store;
@@ -55,12 +58,13 @@ internal sealed class TokenHolderRegistry : IDisposable
     {
         var options = _options.Get(clientName);
         var logger = _loggerFactory.CreateLogger(Log.Category);
-        var tokenClientName = TokenEndpointHttpClient.Name(clientName);
-        var connection = new TokenServerConnection(clientName, options, () => _httpClientFactory.CreateClient(tokenClientName), _time, logger);
-        var endpoint = new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection, logger);
+        var telemetry = new ClientTelemetry(clientName, _metrics);
+        var endpoint = TokenEndpointClient.Create(clientName, options, _httpClientFactory, _time, logger, telemetry);
 
         // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
         var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
-        return new TokenHolder(clientName, options, endpoint, _store, _sharedStore, _time, logger, refreshAtFraction);
+        var holder = new TokenHolder(clientName, options, endpoint, _store, _sharedStore, _time, logger, telemetry, refreshAtFraction);
+        _metrics?.Track(holder);
+        return holder;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OfflineBearer.Diagnostics;
 using Polly;
 using Polly.Timeout;
 
@@ -22,13 +23,15 @@ internal sealed class TokenServerConnection
     private readonly ResiliencePipeline<TokenEndpointAnswer> _repeatable;
     private readonly ResiliencePipeline<TokenEndpointAnswer> _notRepeatable;
 
-    public TokenServerConnection(string clientName, OfflineBearerOptions options, Func<HttpClient> createHttpClient, TimeProvider time, ILogger logger)
+    public TokenServerConnection(
+        string clientName, OfflineBearerOptions options, Func<HttpClient> createHttpClient, TimeProvider time, ILogger logger, ClientTelemetry? telemetry = null)
     {
+        telemetry ??= new ClientTelemetry(clientName, metrics: null);
         _clientName = clientName;
         _createHttpClient = createHttpClient;
         _time = time;
-        _repeatable = TokenEndpointResilience.Create(clientName, options, time, logger, repeatable: true);
-        _notRepeatable = TokenEndpointResilience.Create(clientName, options, time, logger, repeatable: false);
+        _repeatable = TokenEndpointResilience.Create(clientName, options, time, logger, telemetry, repeatable: true);
+        _notRepeatable = TokenEndpointResilience.Create(clientName, options, time, logger, telemetry, repeatable: false);
     }
 
     /// <summary>
