@@ -62,7 +62,13 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         response.Dispose();
         request.Options.Set(Resent, true);
         request.Headers.Authorization = newer.Header;
-        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var second = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (second.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            _holder.Telemetry.NotResent("second_401");
+        }
+
+        return second;
     }
 
     /// <summary>

@@ -130,6 +130,9 @@ internal sealed class Harness : IDisposable
     /// <summary>A fresh opaque refresh token, remembered as a secret.</summary>
     public string IssueRefreshToken() => Secret($"refresh-{Interlocked.Increment(ref _issued)}-{Guid.NewGuid():N}");
 
+    /// <summary>Whether <paramref name="text"/> carries a token or secret this harness issued or configured.</summary>
+    public bool IsSecret(string text) => _secrets.Any(secret => text.Contains(secret, StringComparison.Ordinal));
+
     public string Secret(string value)
     {
         _secrets.Add(value);
