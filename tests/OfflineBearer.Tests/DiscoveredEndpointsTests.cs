@@ -108,4 +108,16 @@ public sealed class DiscoveredEndpointsTests
         Assert.Equal(EndpointServer.TokenEndpoint, second.TokenEndpoint);
         Assert.Equal(2, server.Requests.Count);
     }
+
+    [Fact]
+    public async Task A_cancelled_discovery_is_asked_again_by_the_next_request()
+    {
+        using var server = new EndpointServer();
+        var discovery = server.Client().Discovery;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => discovery.GetMetadataAsync(new CancellationToken(canceled: true)));
+        var metadata = await discovery.GetMetadataAsync(CancellationToken.None);
+
+        Assert.Equal(EndpointServer.TokenEndpoint, metadata.TokenEndpoint);
+    }
 }

@@ -79,6 +79,24 @@ public sealed class LoginGrantRefusalTests
     }
 
     [Fact]
+    public async Task A_gateway_page_instead_of_a_token_names_the_grant_it_answered()
+    {
+        using var server = new EndpointServer
+        {
+            OnRequest = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadGateway)
+            {
+                Content = new StringContent("<html>502</html>", System.Text.Encoding.UTF8, "text/html"),
+            }),
+        };
+        var client = server.Client(o => o.ClientSecret = null);
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(
+            () => client.RequestAsync(TokenGrant.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None));
+
+        Assert.Contains("answered the authorization_code request with HTTP 502 (text/html) and the body is not JSON.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_device_code_echoed_in_a_refusal_is_redacted()
     {
         using var server = new EndpointServer

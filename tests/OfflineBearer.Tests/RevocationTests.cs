@@ -66,7 +66,7 @@ public sealed class RevocationTests
 
         Assert.Null(error.Error);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
-        Assert.Contains("answered the revocation request with HTTP 503 (no content type)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("answered the revocation request with HTTP 503 (no content type) and no usable body.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
