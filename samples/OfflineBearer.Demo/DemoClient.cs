@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using TokenServer = OfflineBearer.DevServer.DevServer;
 
@@ -31,7 +32,18 @@ internal static class DemoClient
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.ClearProviders().AddProvider(console).AddFilter((category, _) => category == "OfflineBearer"));
         services.AddHttpClient(Name, c => c.BaseAddress = api).AddOfflineBearerHandler(configure);
+        services.AddHealthChecks().AddOfflineBearer();
         addMore?.Invoke(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+    }
+
+    /// <summary>What a health probe would see: the check reads the client's state and asks the token server nothing.</summary>
+    public static async Task ShowHealthAsync(IServiceProvider services, DemoConsole console)
+    {
+        var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        foreach (var (name, entry) in report.Entries)
+        {
+            console.Line("health", $"{name}: {entry.Status}. {entry.Description}");
+        }
     }
 }

@@ -66,6 +66,7 @@ static async Task<int> RunEmbeddedAsync(DemoConsole console)
     Console.WriteLine($"  client        {DevServer.BasicClientId} (client_secret_basic), scope 'offline_access api'");
     Console.WriteLine();
 
+    using var metrics = new DemoMetrics();
     using var services = DemoClient.Build(console, server.ApiUrl, o => DemoClient.ForDevServer(o, server));
     var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(DemoClient.Name);
 
@@ -82,14 +83,23 @@ static async Task<int> RunEmbeddedAsync(DemoConsole console)
         using var response = await client.GetAsync("ping");
         failures += response.IsSuccessStatusCode ? 0 : 1;
         console.Line("call", $"#{calls,-3} GET ping -> {(int)response.StatusCode} {response.ReasonPhrase}");
+        if (calls == 20)
+        {
+            await DemoClient.ShowHealthAsync(services, console);
+        }
+
         await Task.Delay(TimeSpan.FromSeconds(0.5));
     }
 
+    await DemoClient.ShowHealthAsync(services, console);
     Console.WriteLine();
     Console.WriteLine(
-        $"Summary: {calls} calls, {failures} failed; token requests: {server.Stats.TokenRequests("client_credentials")} client_credentials, " +
-        $"{server.Stats.TokenRequests("refresh_token")} refresh_token; {console.Resends} resent after 401; " +
-        $"expired tokens seen by the API: {server.Stats.ApiRejectedExpired}.");
+        $"Summary (from the OfflineBearer metrics): {calls} calls, {failures} failed; token requests: " +
+        $"{metrics.Sum("offlinebearer.token.requests", "client_credentials", "success")} client_credentials, " +
+        $"{metrics.Sum("offlinebearer.token.requests", "refresh_token", "success")} refresh_token, " +
+        $"{metrics.Sum("offlinebearer.token.requests") - metrics.Sum("offlinebearer.token.requests", outcome: "success")} failed; " +
+        $"{metrics.Sum("offlinebearer.refresh_token.rotations")} rotations; {metrics.Sum("offlinebearer.request.resends")} resent after 401; " +
+        $"{metrics.Sum("offlinebearer.token.waits")} calls waited for a token. Expired tokens seen by the API: {server.Stats.ApiRejectedExpired}.");
     return failures == 0 ? 0 : 1;
 }
 
