@@ -66,6 +66,23 @@ public sealed class DeviceAuthorizationResponseTests
     }
 
     [Fact]
+    public void The_standard_verification_uri_wins_over_googles_spelling()
+    {
+        var authorization = Parse("""{"device_code":"d","user_code":"u","verification_uri":"https://sso.test/device","verification_url":"https://other.test/device","expires_in":600}""");
+
+        Assert.Equal(new Uri("https://sso.test/device"), authorization!.VerificationUri);
+    }
+
+    [Fact]
+    public void A_complete_verification_address_that_is_not_a_string_is_left_out()
+    {
+        var authorization = Parse("""{"device_code":"d","user_code":"u","verification_uri":"https://sso.test/device","verification_uri_complete":42,"expires_in":600}""");
+
+        Assert.NotNull(authorization);
+        Assert.Null(authorization.VerificationUriComplete);
+    }
+
+    [Fact]
     public void A_plain_http_verification_address_on_a_development_server_is_read()
     {
         var authorization = Parse("""{"device_code":"d","user_code":"u","verification_uri":"http://127.0.0.1:5080/device","verification_uri_complete":"http://127.0.0.1:5080/device?user_code=u","expires_in":600}""");
