@@ -30,6 +30,7 @@ internal sealed class SharedRefresh
     private readonly double _refreshAtFraction;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ClientTelemetry _telemetry;
 
     // The newest state this replica has seen, and the newest refresh token, kept in memory in case the store loses its data.
     private long _version;
@@ -43,9 +44,11 @@ internal sealed class SharedRefresh
         RefreshTokenKeeper initial,
         double refreshAtFraction,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        ClientTelemetry telemetry)
     {
         _clientName = clientName;
+        _telemetry = telemetry;
         _options = options;
         _store = store;
         _endpoint = endpoint;
@@ -170,8 +173,25 @@ internal sealed class SharedRefresh
         // token there is. Only a successful write lets the access token be used.
         _refreshToken = newRefreshToken;
 
+        if (response.RefreshToken is not null && refreshToken is not null && response.RefreshToken != refreshToken)
+        {
+            _telemetry.Rotated();
+        }
+
         // Never cancelled: the server has already spent the old refresh token; the new one must reach the fleet.
-        if (!await _store.TryWriteAsync(_clientName, lease, written, CancellationToken.None).ConfigureAwait(false))
+        bool shared;
+        try
+        {
+            shared = await _store.TryWriteAsync(_clientName, lease, written, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            _telemetry.StoreWrite(succeeded: false);
+            throw;
+        }
+
+        _telemetry.StoreWrite(shared);
+        if (!shared)
         {
             throw LeaseLost();
         }

@@ -51,7 +51,7 @@ internal sealed class TokenHolder : IDisposable
         _refreshTokens = new RefreshTokenKeeper(clientName, options.RefreshToken, store, telemetry);
         _shared = sharedStore is null
             ? null
-            : new SharedRefresh(clientName, options, sharedStore, endpoint, _refreshTokens, refreshAtFraction, time, logger);
+            : new SharedRefresh(clientName, options, sharedStore, endpoint, _refreshTokens, refreshAtFraction, time, logger, telemetry);
         _pause = new FailurePause(time);
         _time = time;
         _logger = logger;
