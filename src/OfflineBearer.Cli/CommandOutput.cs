@@ -40,9 +40,10 @@ internal sealed class CommandOutput(CliEnvironment environment, bool json)
         }
         catch (OfflineBearerException e)
         {
-            // An OAuth error is the server's refusal; a status or a network cause is the server's failure; anything else
-            // (no refresh token stored, a store that cannot be read) is for the user to fix.
+            // An OAuth error is the server's refusal; a store that cannot be written or read is for the user to fix; a
+            // status or a network cause is the server's failure; anything else (no refresh token stored) is the user's.
             var code = e.Error is not null ? ExitCodes.Refused
+                : e.InnerException is UnauthorizedAccessException or (IOException and not HttpIOException) ? ExitCodes.UsageError
                 : e.StatusCode is not null || e.InnerException is not null ? ExitCodes.ServerFailure
                 : ExitCodes.UsageError;
             return Fail(code, e.Message, e.Error);

@@ -77,6 +77,19 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_refresh_token_the_store_cannot_keep_is_a_usage_error_not_a_server_failure()
+    {
+        var file = Path.Combine(_tool.StoreDirectory, "not-a-directory");
+        await File.WriteAllTextAsync(file, "a file where the store directory should be");
+
+        var run = await _tool.RunAsync("get", "--authority", _tool.Authority, "--client-id", TokenServer.BasicClientId,
+            "--scope", $"offline_access {TokenServer.ApiScope}", "--store", file, "--client", "inventory");
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains("could not store its new refresh token", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ctrl_c_during_a_device_login_exits_with_130()
     {
         using var interrupt = new CancellationTokenSource();

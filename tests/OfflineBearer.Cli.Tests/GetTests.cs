@@ -71,27 +71,6 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task A_token_server_that_cannot_be_reached_is_exit_code_3_after_the_default_retries()
-    {
-        int closed;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            closed = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        _tool.WithSecret(TokenServer.BasicClientSecret);
-
-        // The retries' backoff runs on the fake clock: move it until the tool gives up.
-        var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync("get", "--authority", $"http://127.0.0.1:{closed}/", "--client-id", TokenServer.BasicClientId),
-            TimeSpan.FromSeconds(1));
-
-        Assert.Equal(ExitCodes.ServerFailure, run.ExitCode);
-        Assert.Contains("could not reach the token server for discovery (ConnectionError)", run.Error, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task The_secret_can_come_from_standard_input()
     {
         _tool.Input = TokenServer.BasicClientSecret + "\n";
