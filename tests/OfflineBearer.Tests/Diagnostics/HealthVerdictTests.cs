@@ -185,6 +185,25 @@ public sealed class HealthVerdictTests
     }
 
     [Fact]
+    public async Task Named_clients_get_a_check_and_the_other_clients_none()
+    {
+        using var harness = new Harness(services: s =>
+        {
+            s.AddHealthChecks().AddOfflineBearer(o => o.ClientNames.Add("reports"));
+            s.AddHttpClient("reports").AddOfflineBearerHandler(o =>
+            {
+                o.TokenEndpoint = Harness.TokenEndpoint;
+                o.ClientId = "reports";
+                o.ClientSecret = "reports-secret";
+            });
+        });
+
+        var report = await harness.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.Equal(["offlinebearer:reports"], report.Entries.Keys);
+    }
+
+    [Fact]
     public void A_null_builder_is_refused_by_name()
     {
         var error = Assert.Throws<ArgumentNullException>(() => OfflineBearerHealthChecksBuilderExtensions.AddOfflineBearer(null!));
