@@ -33,7 +33,7 @@ internal sealed class ClientTelemetry
     public void TokenRequest(string grant, string outcome, TimeSpan duration)
     {
         _lastGrant = grant;
-        if (_metrics is null)
+        if (_metrics is null || !(_metrics.TokenRequests.Enabled || _metrics.TokenRequestDuration.Enabled))
         {
             return;
         }
