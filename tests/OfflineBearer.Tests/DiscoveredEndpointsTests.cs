@@ -39,6 +39,20 @@ public sealed class DiscoveredEndpointsTests
     }
 
     [Fact]
+    public async Task An_optional_endpoint_that_is_not_a_string_counts_as_not_named_and_discovery_still_works()
+    {
+        using var server = new EndpointServer();
+        server.Discovery["revocation_endpoint"] = 42;
+        var discovery = server.Client().Discovery;
+
+        var metadata = await discovery.GetMetadataAsync(CancellationToken.None);
+
+        Assert.Equal(EndpointServer.TokenEndpoint, metadata.TokenEndpoint);
+        Assert.Null(metadata.RevocationEndpoint);
+        Assert.Equal(EndpointServer.AuthorizationEndpoint, metadata.AuthorizationEndpoint);
+    }
+
+    [Fact]
     public async Task With_a_configured_token_endpoint_the_message_says_discovery_was_not_asked()
     {
         using var server = new EndpointServer();

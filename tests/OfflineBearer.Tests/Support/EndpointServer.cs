@@ -27,7 +27,7 @@ internal sealed class EndpointServer : IDisposable
 
     public EndpointServer()
     {
-        Discovery = new Dictionary<string, string>
+        Discovery = new Dictionary<string, object>
         {
             ["issuer"] = Authority,
             ["token_endpoint"] = TokenEndpoint.AbsoluteUri,
@@ -49,7 +49,7 @@ internal sealed class EndpointServer : IDisposable
     }
 
     /// <summary>The discovery document's fields; a test removes or changes them before the first request.</summary>
-    public Dictionary<string, string> Discovery { get; }
+    public Dictionary<string, object> Discovery { get; }
 
     /// <summary>Answers every request but discovery; the default is 200 with an empty body.</summary>
     public Func<RecordedRequest, Task<HttpResponseMessage>> OnRequest { get; set; } = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
