@@ -28,12 +28,12 @@ internal sealed class TokenEndpointClient
         TokenEndpointDiscovery discovery,
         TokenServerConnection connection,
         ILogger logger,
-        ClientTelemetry? telemetry = null,
-        TimeProvider? time = null)
+        ClientTelemetry telemetry,
+        TimeProvider time)
     {
         _clientName = clientName;
-        _telemetry = telemetry ?? new ClientTelemetry(clientName, metrics: null);
-        _time = time ?? TimeProvider.System;
+        _telemetry = telemetry;
+        _time = time;
         _options = options;
         _discovery = discovery;
         _connection = connection;

@@ -24,9 +24,8 @@ internal sealed class TokenServerConnection
     private readonly ResiliencePipeline<TokenEndpointAnswer> _notRepeatable;
 
     public TokenServerConnection(
-        string clientName, OfflineBearerOptions options, Func<HttpClient> createHttpClient, TimeProvider time, ILogger logger, ClientTelemetry? telemetry = null)
+        string clientName, OfflineBearerOptions options, Func<HttpClient> createHttpClient, TimeProvider time, ILogger logger, ClientTelemetry telemetry)
     {
-        telemetry ??= new ClientTelemetry(clientName, metrics: null);
         _clientName = clientName;
         _createHttpClient = createHttpClient;
         _time = time;

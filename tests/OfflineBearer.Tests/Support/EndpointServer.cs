@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using OfflineBearer.Diagnostics;
 using OfflineBearer.Internal;
 using RichardSzalay.MockHttp;
 
@@ -79,8 +80,10 @@ internal sealed class EndpointServer : IDisposable
     public TokenEndpointClient Client(Action<OfflineBearerOptions>? configure = null)
     {
         var options = Options(configure);
-        var connection = new TokenServerConnection(ClientName, options, () => new HttpClient(_server, disposeHandler: false), Time, NullLogger.Instance);
-        return new TokenEndpointClient(ClientName, options, new TokenEndpointDiscovery(ClientName, options, connection), connection, NullLogger.Instance);
+        var telemetry = new ClientTelemetry(ClientName, metrics: null);
+        var connection = new TokenServerConnection(ClientName, options, () => new HttpClient(_server, disposeHandler: false), Time, NullLogger.Instance, telemetry);
+        return new TokenEndpointClient(
+            ClientName, options, new TokenEndpointDiscovery(ClientName, options, connection), connection, NullLogger.Instance, telemetry, Time);
     }
 
     public void Dispose() => _server.Dispose();
