@@ -23,14 +23,36 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         _logger = logger;
     }
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         EnsureTransportAllowed(request);
+        var token = _holder.GetTokenAsync(cancellationToken);
+        return token.IsCompletedSuccessfully
+            ? SendWith(token.Result, request, cancellationToken)
+            : SendAfterWaitAsync(token, request, cancellationToken);
+    }
 
-        var token = await _holder.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// The hot path: no async state machine. An answer that is already complete and not a 401 is the caller's as it is;
+    /// anything else is awaited by <see cref="AnswerAsync"/>.
+    /// </summary>
+    private Task<HttpResponseMessage> SendWith(TokenSnapshot token, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         request.Headers.Authorization = token.Header;
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var sending = base.SendAsync(request, cancellationToken);
+        return sending.IsCompletedSuccessfully && sending.Result.StatusCode != HttpStatusCode.Unauthorized
+            ? sending
+            : AnswerAsync(token, sending, request, cancellationToken);
+    }
 
+    private async Task<HttpResponseMessage> SendAfterWaitAsync(
+        ValueTask<TokenSnapshot> token, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        await SendWith(await token.ConfigureAwait(false), request, cancellationToken).ConfigureAwait(false);
+
+    private async Task<HttpResponseMessage> AnswerAsync(
+        TokenSnapshot token, Task<HttpResponseMessage> sending, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await sending.ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
         {
             return response;

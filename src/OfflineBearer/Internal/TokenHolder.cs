@@ -9,9 +9,19 @@ namespace OfflineBearer.Internal;
 /// one token request is in flight at a time (single flight), and it runs on the holder's own cancellation, so a caller
 /// that gives up never cancels the refresh others wait for. A caller whose token is still valid never waits past half
 /// its remaining life: a down or slow token server never fails a call that started with a valid token.
+/// <para>
+/// The hot path reads no clock: until a token's refresh point it is handed out from <c>_fresh</c>, a field a timer
+/// clears at that point. Everything after it (background refresh, refresh window, expiry) is decided by the clock.
+/// </para>
 /// </summary>
 internal sealed class TokenHolder : IDisposable
 {
+    /// <summary>
+    /// A timer is never set further ahead than this (System.Threading.Timer's limit is 49.7 days); at the end it checks
+    /// the clock and sets itself again, so a token that lives a year stays on the hot path all year.
+    /// </summary>
+    internal static readonly TimeSpan LongestTimerWait = TimeSpan.FromDays(1);
+
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
     private readonly TokenEndpointClient _endpoint;
@@ -27,6 +37,10 @@ internal sealed class TokenHolder : IDisposable
     private readonly Lock _gate = new();
 
     private volatile TokenSnapshot? _current;
+
+    // The current token while it is before its refresh point, else null. Written under _gate; the hot path's one read.
+    private volatile TokenSnapshot? _fresh;
+    private readonly ITimer _freshTimer;
     private volatile TokenHealth _health = TokenHealth.Unknown;
 
     // Written under _gate; read without it only as a hint that the locked path confirms.
@@ -58,6 +72,7 @@ internal sealed class TokenHolder : IDisposable
         _refreshAtFraction = refreshAtFraction;
         _lastTokenAt = time.GetTimestamp();
         _stopping = _disposed.Token;
+        _freshTimer = CreateFreshTimer(time);
     }
 
     public string ClientName => _clientName;
@@ -75,8 +90,14 @@ internal sealed class TokenHolder : IDisposable
     /// <summary>Whether the API must be called over https; from the same options as the holder, so the two never disagree.</summary>
     public bool RequireHttps => _options.RequireHttps;
 
-    /// <summary>A token to send now. Completes synchronously while the cached token is outside its refresh window.</summary>
-    public ValueTask<TokenSnapshot> GetTokenAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A token to send now. Completes synchronously while the cached token is outside its refresh window; before its
+    /// refresh point without a lock or a clock read.
+    /// </summary>
+    public ValueTask<TokenSnapshot> GetTokenAsync(CancellationToken cancellationToken) =>
+        _fresh is { } fresh ? new ValueTask<TokenSnapshot>(fresh) : GetTokenByClock(cancellationToken);
+
+    private ValueTask<TokenSnapshot> GetTokenByClock(CancellationToken cancellationToken)
     {
         var current = _current;
         if (current is not null)
@@ -138,7 +159,14 @@ internal sealed class TokenHolder : IDisposable
     /// Stops a token request in flight. The source is cancelled, not disposed, so a client that outlives its provider
     /// gets an error, never an <see cref="ObjectDisposedException"/> from inside the holder.
     /// </summary>
-    public void Dispose() => _disposed.Cancel();
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        lock (_gate)
+        {
+            _freshTimer.Dispose();
+        }
+    }
 
     private async Task<TokenSnapshot> WaitForTokenAsync(TokenSnapshot? seen, bool rejected, CancellationToken cancellationToken)
     {
@@ -221,6 +249,8 @@ internal sealed class TokenHolder : IDisposable
             lock (_gate)
             {
                 _current = snapshot;
+                _fresh = snapshot;
+                KeepFreshUntilRefreshPoint();
                 _pause.Reset();
                 _health = _health with { LastSuccessAt = _time.GetTimestamp() };
                 Volatile.Write(ref _lastTokenAt, sentAt);
@@ -253,6 +283,57 @@ internal sealed class TokenHolder : IDisposable
 
             throw;
         }
+    }
+
+    private ITimer CreateFreshTimer(TimeProvider time)
+    {
+        // The callback only compares timestamps: it must not keep the creating caller's ExecutionContext (its Activity,
+        // its AsyncLocals) alive for the life of the client.
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            return Create();
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Create();
+        }
+
+        ITimer Create() => time.CreateTimer(
+            static state => ((TokenHolder)state!).OnFreshTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnFreshTimer()
+    {
+        lock (_gate)
+        {
+            KeepFreshUntilRefreshPoint();
+        }
+    }
+
+    /// <summary>
+    /// Under <see cref="_gate"/>: ends the fresh period of <see cref="_fresh"/> if its refresh point has come, else sets
+    /// the timer for it. A timer may run late, never early; a late one keeps a token on the hot path past its refresh point,
+    /// which is at least the refresh window before it expires, and the API's 401 still gets a new one.
+    /// </summary>
+    private void KeepFreshUntilRefreshPoint()
+    {
+        if (_fresh is not { } fresh || fresh.RefreshAt == long.MaxValue || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        if (now >= fresh.RefreshAt)
+        {
+            _fresh = null;
+            return;
+        }
+
+        // At least a millisecond: the system timer truncates to whole milliseconds, so a shorter wait would fire at once
+        // and set itself again until the point came.
+        var due = _time.GetElapsedTime(now, fresh.RefreshAt).Ticks;
+        _freshTimer.Change(TimeSpan.FromTicks(Math.Clamp(due, TimeSpan.TicksPerMillisecond, LongestTimerWait.Ticks)), Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>This replica alone: the grant, and a new refresh token kept before its access token is used.</summary>
