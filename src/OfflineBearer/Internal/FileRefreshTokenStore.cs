@@ -112,7 +112,7 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
         {
             [protection.IsOn ? ProtectedField : PlainField] = stored,
             ["sha256"] = Checksum(stored),
-        });
+        }, FileStoreJsonContext.Default.DictionaryStringString);
     }
 
     /// <summary>The stored value and whether it is protected, or null when the file is corrupt.</summary>
