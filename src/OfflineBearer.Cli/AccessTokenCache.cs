@@ -36,7 +36,8 @@ internal static class AccessTokenCache
         useUntil is { } until
             ? OwnerOnlyFile.WriteAsync(
                 path,
-                JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["access_token"] = accessToken, ["use_until"] = until.ToUnixTimeMilliseconds() }),
+                JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["access_token"] = accessToken, ["use_until"] = until.ToUnixTimeMilliseconds() },
+                    CliJsonContext.Default.DictionaryStringObject),
                 cancellationToken)
             : Task.CompletedTask;
 

@@ -42,6 +42,6 @@ internal sealed record ClientSettings(string Authority, string ClientId, string 
                 ["client_id"] = ClientId,
                 ["client_auth"] = ClientAuthentication,
                 ["scope"] = Scope,
-            }),
+            }, CliJsonContext.Default.DictionaryStringString),
             cancellationToken);
 }
