@@ -1,0 +1,92 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using OfflineBearer.Benchmarks.Peers;
+
+namespace OfflineBearer.Benchmarks.InMemory;
+
+/// <summary>
+/// The named clients the per-request benchmarks compare, built by one <see cref="ServiceCollection"/> and created by
+/// <see cref="IHttpClientFactory"/> as an application gets them: the same factory handler chain and the same
+/// <see cref="CachedOkApi"/> as primary handler for every row, so the rows differ only in the one handler under test.
+/// Each bearer client holds a fresh token before the first measured request.
+/// </summary>
+internal sealed class PerRequestClients : IDisposable
+{
+    public const string NoHandler = "no-handler";
+    public const string ConstantHeader = "constant-header";
+    public const string OfflineBearer = "offlinebearer";
+    public const string OidcClient = "oidcclient";
+
+    public static readonly Uri Api = new("https://api.test/items");
+
+    private readonly ServiceProvider _services;
+    private readonly Dictionary<string, HttpClient> _clients;
+
+    private PerRequestClients(ServiceProvider services)
+    {
+        _services = services;
+        var factory = services.GetRequiredService<IHttpClientFactory>();
+        _clients = new[] { NoHandler, ConstantHeader, OfflineBearer, OidcClient }.ToDictionary(name => name, factory.CreateClient, StringComparer.Ordinal);
+    }
+
+    public HttpClient this[string name] => _clients[name];
+
+    public static async Task<PerRequestClients> CreateAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient(NoHandler)
+            .ConfigurePrimaryHttpMessageHandler(() => new CachedOkApi());
+        services.AddHttpClient(ConstantHeader)
+            .AddHttpMessageHandler(() => new ConstantHeaderHandler())
+            .ConfigurePrimaryHttpMessageHandler(() => new CachedOkApi());
+        services.AddHttpClient(OfflineBearer)
+            .AddOfflineBearerHandler(o =>
+            {
+                o.TokenEndpoint = new Uri("https://sso.test/token");
+                o.ClientId = "bench";
+                o.ClientSecret = "secret";
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new CachedOkApi());
+        services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(OfflineBearer))
+            .ConfigurePrimaryHttpMessageHandler(() => new YearLongTokenEndpoint());
+        var oidcClient = new OidcClientPeer(new YearLongTokenEndpoint());
+        services.AddHttpClient(OidcClient)
+            .AddHttpMessageHandler(() => oidcClient.CreateHandler("opaque-year-long-token", "opaque-refresh-token"))
+            .ConfigurePrimaryHttpMessageHandler(() => new CachedOkApi());
+
+        var clients = new PerRequestClients(services.BuildServiceProvider());
+
+        // OfflineBearer gets its token here; every client's first request (JIT, lazy state) is out of the measurement.
+        foreach (var name in clients._clients.Keys)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, Api);
+            var response = await clients[name].SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                throw new InvalidOperationException($"The warm-up request of client '{name}' was answered {(int)response.StatusCode}.");
+            }
+        }
+
+        return clients;
+    }
+
+    /// <summary>
+    /// One request through <paramref name="client"/>. Headers-read: the shared answer has no body, and buffering it
+    /// would add the same cost to every row. The response is the API's shared one, never disposed.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Api);
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None);
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+
+        _services.Dispose();
+    }
+}
