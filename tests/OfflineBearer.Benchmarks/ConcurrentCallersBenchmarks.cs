@@ -1,0 +1,76 @@
+using BenchmarkDotNet.Attributes;
+using OfflineBearer.Benchmarks.InMemory;
+
+namespace OfflineBearer.Benchmarks;
+
+/// <summary>
+/// Per-request cost as callers grow, with a fresh token: each invocation starts <see cref="Callers"/> concurrent tasks
+/// that together send <see cref="RequestsPerInvocation"/> requests (each sends its share in a loop) through one named
+/// client of <see cref="PerRequestClients"/>, and the time is reported per request. A handler that takes a lock or
+/// writes shared state on the fresh path grows with the callers; one that reads an immutable snapshot stays flat. The
+/// constant header is the baseline; OidcClient's handler, which takes its semaphore twice per request, is the peer.
+/// </summary>
+/// <remarks>
+/// On a 2-core machine at most two callers run at once whatever <see cref="Callers"/> is; more callers add contention
+/// on any shared lock and the cost of starting their tasks (amortised over their requests: 16,384 per invocation).
+/// </remarks>
+[MemoryDiagnoser]
+public class ConcurrentCallersBenchmarks : IDisposable
+{
+    /// <summary>Requests per invocation, split evenly among the callers (a power of two, so 256 divides it).</summary>
+    public const int RequestsPerInvocation = 16_384;
+
+    private PerRequestClients _clients = null!;
+    private HttpClient _constantHeader = null!;
+    private HttpClient _offlineBearer = null!;
+    private HttpClient _oidcClient = null!;
+    private Task[] _callers = [];
+
+    [Params(1, 16, 256)]
+    public int Callers { get; set; }
+
+    [GlobalSetup]
+    public async Task SetUpAsync()
+    {
+        _clients = await PerRequestClients.CreateAsync();
+        _constantHeader = _clients[PerRequestClients.ConstantHeader];
+        _offlineBearer = _clients[PerRequestClients.OfflineBearer];
+        _oidcClient = _clients[PerRequestClients.OidcClient];
+        _callers = new Task[Callers];
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _clients?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = RequestsPerInvocation)]
+    public Task ConstantHeader() => RunCallersAsync(_constantHeader);
+
+    [Benchmark(OperationsPerInvoke = RequestsPerInvocation)]
+    public Task OfflineBearer() => RunCallersAsync(_offlineBearer);
+
+    [Benchmark(OperationsPerInvoke = RequestsPerInvocation)]
+    public Task OidcClientRefreshTokenHandler() => RunCallersAsync(_oidcClient);
+
+    private Task RunCallersAsync(HttpClient client)
+    {
+        var each = RequestsPerInvocation / Callers;
+        for (var i = 0; i < _callers.Length; i++)
+        {
+            _callers[i] = Task.Run(() => CallAsync(client, each));
+        }
+
+        return Task.WhenAll(_callers);
+    }
+
+    private static async Task CallAsync(HttpClient client, int requests)
+    {
+        for (var i = 0; i < requests; i++)
+        {
+            await PerRequestClients.SendAsync(client);
+        }
+    }
+}
