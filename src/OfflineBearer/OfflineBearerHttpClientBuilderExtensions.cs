@@ -39,7 +39,7 @@ public static class OfflineBearerHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(section);
 
-        builder.Services.AddOptions<OfflineBearerOptions>(builder.Name).Bind(section);
+        builder.Services.AddOptions<OfflineBearerOptions>(builder.Name).Bind(section).Configure(options => ClearEmptyValues(section, options));
         return AddHandler(builder);
     }
 
@@ -55,6 +55,23 @@ public static class OfflineBearerHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(clientName);
         return TokenEndpointHttpClient.Name(clientName);
+    }
+
+    /// <summary>
+    /// The binding source generator leaves an option as it was when its value is empty, where reflection-based binding
+    /// cleared it (dotnet/runtime#132968): <c>"KeepAliveInterval": ""</c> has always turned the keep-alive off, and still does.
+    /// </summary>
+    private static void ClearEmptyValues(IConfiguration section, OfflineBearerOptions options)
+    {
+        if (section[nameof(OfflineBearerOptions.TokenEndpoint)] is "")
+        {
+            options.TokenEndpoint = null;
+        }
+
+        if (section[nameof(OfflineBearerOptions.KeepAliveInterval)] is "")
+        {
+            options.KeepAliveInterval = null;
+        }
     }
 
     private static IHttpClientBuilder AddHandler(IHttpClientBuilder builder)

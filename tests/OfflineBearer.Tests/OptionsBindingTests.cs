@@ -1,0 +1,112 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace OfflineBearer.Tests;
+
+/// <summary>
+/// <c>AddOfflineBearerHandler(IConfiguration)</c> binds through the configuration binding source generator (#11), which
+/// binds what it saw at compile time and no reflection: every option must still arrive, whatever its type.
+/// </summary>
+public sealed class OptionsBindingTests
+{
+    /// <summary>Every option, each away from its default.</summary>
+    private static readonly Dictionary<string, string?> EveryOption = new()
+    {
+        ["Authority"] = "https://sso.example.org/realms/prod",
+        ["TokenEndpoint"] = "https://sso.example.org/token",
+        ["ClientId"] = "sensor-gateway",
+        ["ClientSecret"] = "secret",
+        ["ClientAuthentication"] = "ClientSecretPost",
+        ["Scope"] = "offline_access api",
+        ["RefreshToken"] = "offline-token",
+        ["RefreshBeforeExpiry"] = "00:02:00",
+        ["RequireHttps"] = "false",
+        ["TokenRequestAttemptTimeout"] = "00:00:04",
+        ["TokenRequestRetries"] = "5",
+        ["TokenRequestTimeout"] = "00:00:45",
+        ["KeepAliveInterval"] = "2.00:00:00",
+    };
+
+    [Fact]
+    public void Every_option_binds_from_a_configuration_section()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(EveryOption.Select(o => KeyValuePair.Create("Sensor:Auth:" + o.Key, o.Value)))
+            .Build();
+
+        var options = Bind(configuration.GetSection("Sensor:Auth"));
+
+        Assert.Equal("https://sso.example.org/realms/prod", options.Authority);
+        Assert.Equal(new Uri("https://sso.example.org/token"), options.TokenEndpoint);
+        Assert.Equal("sensor-gateway", options.ClientId);
+        Assert.Equal("secret", options.ClientSecret);
+        Assert.Equal(ClientAuthenticationMethod.ClientSecretPost, options.ClientAuthentication);
+        Assert.Equal("offline_access api", options.Scope);
+        Assert.Equal("offline-token", options.RefreshToken);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.RefreshBeforeExpiry);
+        Assert.False(options.RequireHttps);
+        Assert.Equal(TimeSpan.FromSeconds(4), options.TokenRequestAttemptTimeout);
+        Assert.Equal(5, options.TokenRequestRetries);
+        Assert.Equal(TimeSpan.FromSeconds(45), options.TokenRequestTimeout);
+        Assert.Equal(TimeSpan.FromDays(2), options.KeepAliveInterval);
+    }
+
+    [Fact]
+    public void No_option_is_left_out_of_the_binding_test()
+    {
+        var bound = Bind(new ConfigurationBuilder().AddInMemoryCollection(EveryOption).Build());
+        var defaults = new OfflineBearerOptions();
+
+        // A new option belongs in EveryOption and in the test above: the generator binds it, but nothing shows it does.
+        var unbound = typeof(OfflineBearerOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => Equals(p.GetValue(bound), p.GetValue(defaults)))
+            .Select(p => p.Name);
+
+        Assert.Empty(unbound);
+    }
+
+    [Fact]
+    public void An_empty_value_clears_an_option_set_in_code_as_reflection_binding_did()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Authority"] = "https://sso.example.org/realms/prod",
+            ["ClientId"] = "sensor-gateway",
+            ["ClientSecret"] = "secret",
+            ["TokenEndpoint"] = "",
+            ["KeepAliveInterval"] = "",
+        }).Build();
+        var services = new ServiceCollection();
+        services.Configure<OfflineBearerOptions>("sensor", o => o.TokenEndpoint = new Uri("https://sso.example.org/token"));
+        services.AddHttpClient("sensor").AddOfflineBearerHandler(configuration);
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get("sensor");
+
+        Assert.Null(options.TokenEndpoint);
+        Assert.Null(options.KeepAliveInterval);
+    }
+
+    [Fact]
+    public void A_value_that_does_not_parse_fails_naming_its_key()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sensor:Auth:TokenRequestRetries"] = "many",
+        }).Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => Bind(configuration.GetSection("Sensor:Auth")));
+
+        Assert.Contains("'Sensor:Auth:TokenRequestRetries'", error.Message, StringComparison.Ordinal);
+    }
+
+    private static OfflineBearerOptions Bind(IConfiguration section)
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("sensor").AddOfflineBearerHandler(section);
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get("sensor");
+    }
+}
