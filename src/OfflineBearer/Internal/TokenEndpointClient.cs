@@ -115,7 +115,7 @@ internal sealed class TokenEndpointClient
     {
         var endpoint = await _discovery.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
         var what = $"the {grant.Type} request";
-        var answer = await SendFormAsync(endpoint, [new("grant_type", grant.Type), .. grant.Fields], what, grant.IsRepeatable, cancellationToken)
+        using var answer = await SendFormAsync(endpoint, [new("grant_type", grant.Type), .. grant.Fields], what, grant.IsRepeatable, cancellationToken)
             .ConfigureAwait(false);
         activity?.SetTag("http.response.status_code", (int)answer.Status);
         var parsed = answer.Body is { } body ? TokenResponse.Parse(body, answer.IsSuccess) : null;
@@ -136,7 +136,7 @@ internal sealed class TokenEndpointClient
         const string what = "the device authorization request";
 
         // Nothing is spent by asking twice: a lost answer only leaves an unused device code behind.
-        var answer = await SendFormAsync(endpoint, form, what, repeatable: true, cancellationToken).ConfigureAwait(false);
+        using var answer = await SendFormAsync(endpoint, form, what, repeatable: true, cancellationToken).ConfigureAwait(false);
         if (answer is { IsSuccess: true, Body: { } body } && DeviceAuthorization.Parse(body) is { } authorization)
         {
             return authorization;
@@ -156,7 +156,7 @@ internal sealed class TokenEndpointClient
         const string what = "the revocation request";
 
         // Revoking twice is harmless, so a revocation that may have been lost is sent again.
-        var answer = await SendFormAsync(endpoint, [new("token", token), new("token_type_hint", tokenTypeHint)], what, repeatable: true, cancellationToken)
+        using var answer = await SendFormAsync(endpoint, [new("token", token), new("token_type_hint", tokenTypeHint)], what, repeatable: true, cancellationToken)
             .ConfigureAwait(false);
         if (!answer.IsSuccess)
         {

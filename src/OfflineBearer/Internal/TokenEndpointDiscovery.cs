@@ -68,7 +68,7 @@ internal sealed class TokenEndpointDiscovery
         using var activity = OfflineBearerActivitySource.Instance.StartActivity("offlinebearer.discovery");
         activity?.SetTag(OfflineBearerMetrics.ClientTag, _clientName).SetTag("server.address", address.Host);
 
-        var answer = await _connection.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", repeatable: true, cancellationToken)
+        using var answer = await _connection.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", repeatable: true, cancellationToken)
             .ConfigureAwait(false);
         var metadata = answer is { IsSuccess: true, Body: { } body } ? Read(body) : null;
         if (metadata is null)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using OfflineBearer.Diagnostics;
 using Polly;
@@ -52,9 +53,9 @@ internal sealed class TokenServerConnection
                     using var response = await state.self._createHttpClient()
                         .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
                     state.self.RefuseRedirect(response, request.RequestUri!, state.what);
-                    var body = await ReadBodyAsync(response, token).ConfigureAwait(false);
+                    var (body, length) = await ReadBodyAsync(response, token).ConfigureAwait(false);
                     return new TokenEndpointAnswer(
-                        response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, state.self.ReadRetryAfter(response));
+                        response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, length, state.self.ReadRetryAfter(response));
                 },
                 (self: this, createRequest, what),
                 cancellationToken).ConfigureAwait(false);
@@ -122,49 +123,64 @@ internal sealed class TokenServerConnection
         return retryAfter is { } wait && wait > TimeSpan.Zero ? wait : null;
     }
 
-    /// <summary>The body, or null when it is not JSON, empty, or larger than <see cref="MaxBodyBytes"/> (read no further).</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body in a pooled array, or null when it is not JSON, empty, or larger than <see cref="MaxBodyBytes"/> (read no
+    /// further). The caller owns the array; every array given back to the pool here is wiped first, as it may hold tokens.
+    /// </summary>
+    private static async Task<(byte[]? Pooled, int Length)> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         if ((mediaType is not null && !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
             || response.Content.Headers.ContentLength > MaxBodyBytes)
         {
-            return null;
+            return (null, 0);
         }
 
-        // A buffer that grows as the body arrives: most bodies are a few KB, and none is read one byte past the limit.
-        // Not pooled, so a token never lingers in an array that other code is handed later.
-        var buffer = new byte[FirstBufferBytes];
+        // Most bodies are a few KB; the array grows as the body arrives, and none is read one byte past the limit.
+        var buffer = ArrayPool<byte>.Shared.Rent(FirstBufferBytes);
         var length = 0;
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        try
         {
-            while (true)
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                if (length == buffer.Length)
+                while (true)
                 {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-
-                var read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, MaxBodyBytes + 1) - length), cancellationToken)
-                    .ConfigureAwait(false);
-                if (read == 0)
-                {
-                    // Not a conditional expression: null would convert to an empty ReadOnlyMemory through byte[].
-                    if (length == 0)
+                    if (length == buffer.Length)
                     {
-                        return null;
+                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+                        buffer = larger;
                     }
 
-                    return buffer.AsMemory(0, length);
-                }
+                    var read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, MaxBodyBytes + 1) - length), cancellationToken)
+                        .ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
 
-                length += read;
-                if (length > MaxBodyBytes)
-                {
-                    return null;
+                    length += read;
+                    if (length > MaxBodyBytes)
+                    {
+                        break;
+                    }
                 }
             }
         }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            throw;
+        }
+
+        if (length is 0 or > MaxBodyBytes)
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            return (null, 0);
+        }
+
+        return (buffer, length);
     }
 }
