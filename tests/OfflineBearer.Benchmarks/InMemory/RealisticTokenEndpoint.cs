@@ -34,7 +34,7 @@ internal sealed class RealisticTokenEndpoint : HttpMessageHandler
         var header = Base64Url("""{"alg":"RS256","typ":"JWT","kid":"Zq3aV1x9oV2cN7pQ0mLk4tYh8bEw6uRj5sDf2gHi1Jk"}""");
         var payload = Base64Url(string.Create(
             CultureInfo.InvariantCulture,
-            $$"""{"exp":{{issuedAt + 3600}},"iat":{{issuedAt}},"jti":"onrtcc:6d1f0c3e-8b8a-4f57-9c2a-4e0b7d9a1f23","iss":"https://sso.example.org/realms/prod","aud":["inventory-api","account"],"sub":"3b0f8a4e-2c71-4d9e-a6b5-0f1e2d3c4b5a","typ":"Bearer","azp":"inventory-gateway","sid":"5f8b7a52-3f0e-4a59-9a7e-2c1d4e6f8a90","scope":"openid profile email offline_access api","clientId":"inventory-gateway"}"""));
+            $$"""{"exp":{{issuedAt + 3600}},"iat":{{issuedAt}},"jti":"onrtcc:6d1f0c3e-8b8a-4f57-9c2a-4e0b7d9a1f23","iss":"https://sso.example.org/realms/prod","aud":["inventory-api","account"],"sub":"3b0f8a4e-2c71-4d9e-a6b5-0f1e2d3c4b5a","typ":"Bearer","azp":"inventory-gateway","sid":"5f8b7a52-3f0e-4a59-9a7e-2c1d4e6f8a90","scope":"openid profile email offline_access api"}"""));
 
         // An RS256 signature is 256 bytes: 342 base64url characters.
         var signature = Base64Url(new string('s', 256));
