@@ -18,7 +18,8 @@ namespace OfflineBearer.Benchmarks;
 /// <remarks>
 /// Each case runs in its own process with its own server (BenchmarkDotNet's default), started in the global setup;
 /// its RSA keys take seconds to make. The server stores every token it issues in its in-memory database, so both rows
-/// issue about as many as their iterations need.
+/// issue about as many as their iterations need. The server runs in the benchmark's process, so "Allocated" counts its
+/// allocations too: only the difference between the rows is the client's.
 /// </remarks>
 [MemoryDiagnoser]
 public class FirstTokenBenchmarks : IAsyncDisposable
