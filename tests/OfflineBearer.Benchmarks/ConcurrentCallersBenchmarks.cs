@@ -16,11 +16,13 @@ namespace OfflineBearer.Benchmarks;
 /// on any shared lock and the cost of starting their tasks (amortised over their requests: 8,192 per invocation).
 /// OidcClient's handler waits on its semaphore synchronously in its <c>AccessToken</c> getter, so with many callers
 /// the thread pool starves now and then and an invocation takes seconds: its mean and median differ widely, and the
-/// job is bounded (20 iterations) so that such a case cannot run for a quarter of an hour. A request its handler sent
+/// iterations are bounded (at most 8 warm-up and 20 measured, for whatever job runs) so that such a case cannot run
+/// for a quarter of an hour. A request its handler sent
 /// without a token (a semaphore wait that timed out after 5 s) still counts; the log line
 /// <c>// requests sent without a token</c> of each case says how many there were.
 /// </remarks>
-[SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 20)]
+[MaxWarmupCount(8)]
+[MaxIterationCount(20)]
 [MemoryDiagnoser]
 public class ConcurrentCallersBenchmarks : IDisposable
 {
