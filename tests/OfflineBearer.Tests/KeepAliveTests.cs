@@ -49,10 +49,18 @@ public sealed class KeepAliveTests
         var started = harness.Time.GetUtcNow();
         await StartHostedServicesAsync(harness);
 
-        // Hour by hour, as the timer ticks; the keep-alive may lag behind the clock, never run ahead of it.
-        await harness.AdvanceUntilDoneAsync(asked.Task, TimeSpan.FromHours(1), TimeSpan.FromDays(8));
+        // Hour by hour, as the timer ticks, up to the interval and no further; the keep-alive may lag behind the clock,
+        // never run ahead of it. The clock then stands still until the request arrives: moving it on meanwhile would time
+        // that request out (TokenRequestTimeout is on this clock) and pause the next check. Real time only as a watchdog.
+        for (var hour = 0; hour < 7 * 24; hour++)
+        {
+            harness.Time.Advance(TimeSpan.FromHours(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System);
+        }
 
-        Assert.True(await asked.Task - started >= TimeSpan.FromDays(7), $"refreshed after {await asked.Task - started}");
+        var refreshedAt = await asked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(refreshedAt - started >= TimeSpan.FromDays(7), $"refreshed after {refreshedAt - started}");
     }
 
     [Fact]
@@ -107,14 +115,17 @@ public sealed class KeepAliveTests
         (await client.GetAsync("items")).Dispose();
         await StartHostedServicesAsync(harness);
 
-        // A request at 23 h refreshes the 12-hour token; the keep-alive's checks (every 6 h) then find the client busy.
+        // A request at 23 h refreshes the 12-hour token; the keep-alive's checks (every hour) then find the client busy.
         await AdvanceHoursAsync(harness, 23);
         (await client.GetAsync("items")).Dispose();
         await AdvanceHoursAsync(harness, 23);
 
         Assert.Equal(2, harness.TokenRequests.Count);
 
-        await AdvanceHoursAsync(harness, 7);
+        // Exactly a day after the last token, then the clock stands still until the keep-alive's request arrives. Moving it
+        // on while that request is in flight times it out (TokenRequestTimeout is on this clock), and the failure pauses
+        // the next check: on a busy machine the keep-alive then never reaches the server while the clock moves.
+        await AdvanceHoursAsync(harness, 1);
         var keptAlive = await WaitForAsync(() => harness.TokenRequests.Count == 3);
 
         Assert.True(keptAlive, "the keep-alive did not refresh a day after the last token");

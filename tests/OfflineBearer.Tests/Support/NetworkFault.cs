@@ -15,9 +15,16 @@ internal sealed class NetworkFault(HttpMessageHandler inner) : DelegatingHandler
     public SemaphoreSlim Arrived { get; } = new(0);
 
     private int _attempts;
+    private int _answering;
 
     /// <summary>Every request that reached the network, whether it failed there or not.</summary>
     public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>
+    /// Requests the server is answering now (not hanging): while one is, moving the fake clock could time it out,
+    /// which on a busy machine is a test's race, not the behaviour under test.
+    /// </summary>
+    public bool IsAnswering => Volatile.Read(ref _answering) > 0;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -36,7 +43,15 @@ internal sealed class NetworkFault(HttpMessageHandler inner) : DelegatingHandler
             await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
         }
 
-        return await base.SendAsync(request, cancellationToken);
+        Interlocked.Increment(ref _answering);
+        try
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _answering);
+        }
     }
 
     protected override void Dispose(bool disposing)
