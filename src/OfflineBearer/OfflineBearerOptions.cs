@@ -1,3 +1,5 @@
+using Microsoft.IdentityModel.Tokens;
+
 namespace OfflineBearer;
 
 /// <summary>
@@ -25,9 +27,32 @@ public sealed class OfflineBearerOptions
     /// <value>The default is null.</value>
     public string? ClientSecret { get; set; }
 
-    /// <summary>Where a confidential client puts its id and secret.</summary>
+    /// <summary>How a confidential client proves who it is: its secret (Basic header or form body) or a signed JWT.</summary>
     /// <value>The default is <see cref="ClientAuthenticationMethod.ClientSecretBasic"/>.</value>
     public ClientAuthenticationMethod ClientAuthentication { get; set; } = ClientAuthenticationMethod.ClientSecretBasic;
+
+    /// <summary>
+    /// For <see cref="ClientAuthenticationMethod.PrivateKeyJwt"/>: a file holding the client's private key, PEM (PKCS#8,
+    /// or PKCS#1 RSA / SEC1 EC, unencrypted) or a JWK JSON object. Read once at start; keep it readable only by the service.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public string? SigningKeyPath { get; set; }
+
+    /// <summary>
+    /// For <see cref="ClientAuthenticationMethod.PrivateKeyJwt"/>, set in code: an RSA or EC private key
+    /// (<see cref="RsaSecurityKey"/>, <see cref="ECDsaSecurityKey"/>, <see cref="X509SecurityKey"/> of a certificate with
+    /// its key, or <see cref="JsonWebKey"/>). Wins over <see cref="SigningKeyPath"/>. The assertion's <c>kid</c> is a JWK's
+    /// own <c>kid</c> (or a key's <see cref="SecurityKey.KeyId"/>), else the key's RFC 7638 thumbprint.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public SecurityKey? SigningKey { get; set; }
+
+    /// <summary>
+    /// The JWS algorithm of the client assertion: RS256, RS384, RS512, PS256, PS384 or PS512 for an RSA key; ES256,
+    /// ES384 or ES512 as the EC key's curve says.
+    /// </summary>
+    /// <value>The default is null: RS256 for RSA, the curve's ES algorithm for EC.</value>
+    public string? SigningAlgorithm { get; set; }
 
     /// <summary>Space-separated scopes asked for with <c>client_credentials</c>, such as <c>offline_access</c>.</summary>
     /// <value>The default is null (the server's default scopes).</value>

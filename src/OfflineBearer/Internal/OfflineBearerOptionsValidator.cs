@@ -41,7 +41,8 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
 
         // A public client may start from an offline token that a tool put in a durable store; whether one is there is
         // known only at its first token request, which says how to get one if not.
-        if (string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken)
+        var withKey = options.ClientAuthentication == ClientAuthenticationMethod.PrivateKeyJwt;
+        if (!withKey && string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken)
             && store is InMemoryRefreshTokenStore && sharedStore is null)
         {
             failures.Add($"OfflineBearer client '{client}': set ClientSecret (confidential client) or RefreshToken (public client with an offline " +
@@ -73,10 +74,33 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
 
         if (!Enum.IsDefined(options.ClientAuthentication))
         {
-            failures.Add($"OfflineBearer client '{client}': ClientAuthentication must be ClientSecretBasic or ClientSecretPost.");
+            failures.Add($"OfflineBearer client '{client}': ClientAuthentication must be ClientSecretBasic, ClientSecretPost or PrivateKeyJwt.");
+        }
+
+        if (withKey)
+        {
+            CheckSigningKey(client, options, failures);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The key is read here, at start, so a missing file, a public key or a wrong algorithm stops the host.</summary>
+    private static void CheckSigningKey(string client, OfflineBearerOptions options, List<string> failures)
+    {
+        if (!string.IsNullOrEmpty(options.ClientSecret))
+        {
+            failures.Add($"OfflineBearer client '{client}': ClientSecret is set and ClientAuthentication is PrivateKeyJwt; a client proves itself one way, remove one.");
+        }
+
+        try
+        {
+            _ = ClientSigningKey.Load(client, options);
+        }
+        catch (InvalidOperationException e)
+        {
+            failures.Add(e.Message);
+        }
     }
 
     private static void CheckAddress(Uri address, string option, string client, bool requireHttps, List<string> failures)

@@ -13,6 +13,10 @@ namespace OfflineBearer.Internal;
 /// </summary>
 internal sealed class TokenEndpointClient
 {
+    private const string ClientAssertionTypeField = "client_assertion_type";
+    private const string ClientAssertionField = "client_assertion";
+    private const string JwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
     private readonly TokenEndpointDiscovery _discovery;
@@ -21,6 +25,7 @@ internal sealed class TokenEndpointClient
     private readonly ClientTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly AuthenticationHeaderValue? _basicCredentials;
+    private readonly ClientSigningKey? _signingKey;
 
     public TokenEndpointClient(
         string clientName,
@@ -38,13 +43,18 @@ internal sealed class TokenEndpointClient
         _discovery = discovery;
         _connection = connection;
         _logger = logger;
-        if (!IsPublicClient && options.ClientAuthentication == ClientAuthenticationMethod.ClientSecretBasic)
+        if (options.ClientAuthentication == ClientAuthenticationMethod.PrivateKeyJwt)
+        {
+            _signingKey = ClientSigningKey.Load(clientName, options);
+        }
+        else if (!IsPublicClient && options.ClientAuthentication == ClientAuthenticationMethod.ClientSecretBasic)
         {
             _basicCredentials = BasicCredentials(options.ClientId!, options.ClientSecret!);
         }
     }
 
-    public bool IsPublicClient => string.IsNullOrEmpty(_options.ClientSecret);
+    /// <summary>A client with neither a secret nor a key: it sends only its id and can only refresh.</summary>
+    public bool IsPublicClient => _signingKey is null && string.IsNullOrEmpty(_options.ClientSecret);
 
     /// <summary>Where this client's endpoints come from.</summary>
     public TokenEndpointDiscovery Discovery => _discovery;
@@ -171,30 +181,52 @@ internal sealed class TokenEndpointClient
         return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(pair)));
     }
 
-    /// <summary>Posts a form with this client's authentication: the Basic header, or the id (and secret) in the form.</summary>
-    private Task<TokenEndpointAnswer> SendFormAsync(
+    /// <summary>
+    /// Posts a form with this client's authentication: the Basic header, the id (and secret) in the form, or the id and a
+    /// client assertion signed for this try alone (a server may refuse an assertion's <c>jti</c> a second time).
+    /// </summary>
+    private async Task<TokenEndpointAnswer> SendFormAsync(
         Uri endpoint, List<KeyValuePair<string, string>> form, string what, bool repeatable, CancellationToken cancellationToken)
     {
         if (_basicCredentials is null)
         {
             form.Add(new("client_id", _options.ClientId!));
-            if (!IsPublicClient)
+            if (_signingKey is null && !IsPublicClient)
             {
                 form.Add(new("client_secret", _options.ClientSecret!));
             }
         }
 
-        return _connection.SendAsync(
+        var audience = _signingKey is null ? null : await AssertionAudienceAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return await _connection.SendAsync(
             () =>
             {
-                var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
+                var content = audience is null
+                    ? form
+                    : [.. form, new(ClientAssertionTypeField, JwtBearerAssertionType), new(ClientAssertionField, _signingKey!.CreateAssertion(_options.ClientId!, audience, _time.GetUtcNow()))];
+                var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(content) };
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
                 request.Headers.Authorization = _basicCredentials;
                 return request;
             },
             what,
             repeatable,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The assertion's <c>aud</c>: the issuer as discovery names it (what OpenIddict requires and Keycloak accepts), or
+    /// the token endpoint where the client knows no issuer (only TokenEndpoint set; Keycloak accepts it too).
+    /// </summary>
+    private async Task<string> AssertionAudienceAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(_options.Authority))
+        {
+            return endpoint.AbsoluteUri;
+        }
+
+        var metadata = await _discovery.GetMetadataAsync(cancellationToken).ConfigureAwait(false);
+        return metadata.Issuer ?? _options.Authority;
     }
 
     /// <summary>The OAuth error of an answer that is not a token response, if it carries one.</summary>
@@ -229,6 +261,8 @@ internal sealed class TokenEndpointClient
     {
         var advice = error switch
         {
+            "invalid_client" or "unauthorized_client" when _signingKey is { } key =>
+                $"The server does not accept this client's signed JWT: check ClientId, that the client is set to authenticate with a signed JWT and that the server holds the public key of SigningKey (kid {key.KeyId}, {key.Algorithm}).",
             "invalid_client" or "unauthorized_client" =>
                 "The server does not accept this client's credentials: check ClientId, ClientSecret and ClientAuthentication.",
             "invalid_grant" when request == GrantTypes.RefreshToken =>

@@ -106,7 +106,8 @@ internal sealed class TokenEndpointDiscovery
                 tokenEndpoint,
                 ReadEndpoint(root, "authorization_endpoint"),
                 ReadEndpoint(root, "device_authorization_endpoint"),
-                ReadEndpoint(root, "revocation_endpoint"));
+                ReadEndpoint(root, "revocation_endpoint"),
+                root.TryGetProperty("issuer", out var issuer) && issuer.ValueKind == JsonValueKind.String ? issuer.GetString() : null);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
