@@ -160,6 +160,11 @@ internal sealed class ClientSigningKey
             throw Problem(client, $"SigningKeyPath '{path}' holds an encrypted private key; give an unencrypted PKCS#8 PEM in a file only the service can read.");
         }
 
+        if (text.Contains("PUBLIC KEY-----", StringComparison.Ordinal))
+        {
+            throw Problem(client, $"SigningKeyPath '{path}' holds a public key; the client signs with the private key (the server gets the public one).");
+        }
+
         if (!text.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
         {
             throw Problem(client, $"SigningKeyPath '{path}' holds no PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) and no JWK.");
