@@ -17,9 +17,22 @@ public sealed class DiscoveredEndpointsTests
         await discovery.GetEndpointAsync(m => m.RevocationEndpoint, "revocation_endpoint", CancellationToken.None);
 
         Assert.Equal(
-            new ServerMetadata(EndpointServer.TokenEndpoint, EndpointServer.AuthorizationEndpoint, EndpointServer.DeviceEndpoint, EndpointServer.RevocationEndpoint),
+            new ServerMetadata(
+                EndpointServer.TokenEndpoint, EndpointServer.AuthorizationEndpoint, EndpointServer.DeviceEndpoint, EndpointServer.RevocationEndpoint, EndpointServer.Authority),
             metadata);
         Assert.Equal(new Uri(EndpointServer.Authority + "/.well-known/openid-configuration"), Assert.Single(server.Requests).Uri);
+    }
+
+    [Fact]
+    public async Task An_issuer_that_is_not_a_string_counts_as_not_named()
+    {
+        using var server = new EndpointServer();
+        server.Discovery["issuer"] = 42;
+
+        var metadata = await server.Client().Discovery.GetMetadataAsync(CancellationToken.None);
+
+        Assert.Null(metadata.Issuer);
+        Assert.Equal(EndpointServer.TokenEndpoint, metadata.TokenEndpoint);
     }
 
     [Theory]
