@@ -1,10 +1,12 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
+using Microsoft.IdentityModel.Tokens;
 using OfflineBearer.DevServer.Internal;
 using OpenIddict.Abstractions;
 
@@ -35,6 +37,13 @@ public sealed partial class DevServer : IAsyncDisposable
     /// </summary>
     public const string PublicClientId = "public-client";
 
+    /// <summary>
+    /// Confidential client without a secret: it authenticates with a JWT signed by its private key (<c>private_key_jwt</c>,
+    /// RFC 7523), checked against <see cref="DevServerOptions.SignedJwtClientPublicKey"/> or the key pair the server made
+    /// (<see cref="SignedJwtClientKeyPem"/>). The assertion's <c>aud</c> must be the issuer, <see cref="Authority"/>.
+    /// </summary>
+    public const string SignedJwtClientId = "jwt-client";
+
     /// <summary>The demo user of the public client's password grant.</summary>
     public const string UserName = "alice";
 
@@ -61,8 +70,9 @@ public sealed partial class DevServer : IAsyncDisposable
     private readonly TokenRevoker _revoker;
     private int _disposed;
 
-    private DevServer(WebApplication app, SqliteConnection keepAlive, Uri authority, DevServerStats stats)
+    private DevServer(WebApplication app, SqliteConnection keepAlive, Uri authority, DevServerStats stats, string? signedJwtClientKeyPem)
     {
+        SignedJwtClientKeyPem = signedJwtClientKeyPem;
         _app = app;
         _keepAlive = keepAlive;
         _revoker = app.Services.GetRequiredService<TokenRevoker>();
@@ -107,6 +117,13 @@ public sealed partial class DevServer : IAsyncDisposable
 
     /// <summary>The protected API's base, <c>{Authority}api/</c>; <c>GET ping</c> answers 200 with a valid access token.</summary>
     public Uri ApiUrl { get; }
+
+    /// <summary>
+    /// The private key of <see cref="SignedJwtClientId"/> as an unencrypted PKCS#8 PEM, when the server made the pair
+    /// (no <see cref="DevServerOptions.SignedJwtClientPublicKey"/> given); null otherwise. A development key: write it to
+    /// a file and point <c>SigningKeyPath</c> at it.
+    /// </summary>
+    public string? SignedJwtClientKeyPem { get; }
 
     /// <summary>What the server has seen: token requests and API calls.</summary>
     public DevServerStats Stats { get; }
@@ -161,10 +178,13 @@ public sealed partial class DevServer : IAsyncDisposable
             app.MapApi();
             app.MapAdmin();
 
-            await SeedAsync(app.Services, cancellationToken);
+            using var madeKey = options.SignedJwtClientPublicKey is null ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : null;
+            var signedJwtKey = options.SignedJwtClientPublicKey
+                ?? JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(madeKey!.ExportParameters(includePrivateParameters: false))));
+            await SeedAsync(app.Services, signedJwtKey, cancellationToken);
             await app.StartAsync(cancellationToken);
 
-            var server = new DevServer(app, keepAlive, ReadAuthority(app), stats);
+            var server = new DevServer(app, keepAlive, ReadAuthority(app), stats, madeKey?.ExportPkcs8PrivateKeyPem());
             await server.WarmUpAsync(cancellationToken);
             return server;
         }
@@ -366,7 +386,7 @@ public sealed partial class DevServer : IAsyncDisposable
             // It warns at every start that its in-memory key is not encrypted at rest; it is never at rest.
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
-    private static async Task SeedAsync(IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task SeedAsync(IServiceProvider services, JsonWebKey signedJwtKey, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DevServerDbContext>().Database.EnsureCreatedAsync(cancellationToken);
@@ -374,7 +394,7 @@ public sealed partial class DevServer : IAsyncDisposable
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         foreach (var client in DevClient.All)
         {
-            await applications.CreateAsync(client.ToDescriptor(), cancellationToken);
+            await applications.CreateAsync(client.ToDescriptor(signedJwtKey), cancellationToken);
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
 
 namespace OfflineBearer.DevServer;
 
@@ -46,6 +47,14 @@ public sealed class DevServerOptions
     /// </summary>
     /// <value>The default, <see langword="null"/>, announces <see cref="DevicePollingInterval"/>.</value>
     public TimeSpan? AnnouncedDevicePollingInterval { get; set; }
+
+    /// <summary>
+    /// The public key registered for <see cref="DevServer.SignedJwtClientId"/> (<c>private_key_jwt</c>), as a server's
+    /// client JWKS holds it: RSA or EC, without private members.
+    /// </summary>
+    /// <value>The default, <see langword="null"/>, has the server make an EC P-256 key pair at start and hand out its
+    /// private half as <see cref="DevServer.SignedJwtClientKeyPem"/>.</value>
+    public JsonWebKey? SignedJwtClientPublicKey { get; set; }
 
     /// <summary>The clock of the server and of the API's token validation, so tests can move time.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>

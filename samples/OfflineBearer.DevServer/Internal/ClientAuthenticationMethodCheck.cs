@@ -23,14 +23,14 @@ internal sealed class ClientAuthenticationMethodCheck : IOpenIddictServerHandler
         ArgumentNullException.ThrowIfNull(context);
 
         // Unknown clients and the public client are left to OpenIddict's own checks.
-        if (DevClient.Find(context.ClientId) is not { ClientSecret: not null } client)
+        if (DevClient.Find(context.ClientId) is not { IsConfidential: true } client)
         {
             return ValueTask.CompletedTask;
         }
 
         var authorization = context.Transaction.GetHttpRequest()?.Headers.Authorization.ToString() ?? string.Empty;
-        var used = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
-            ? ClientAuthenticationMethods.ClientSecretBasic
+        var used = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) ? ClientAuthenticationMethods.ClientSecretBasic
+            : !string.IsNullOrEmpty(context.Request.ClientAssertion) ? ClientAuthenticationMethods.PrivateKeyJwt
             : ClientAuthenticationMethods.ClientSecretPost;
 
         if (used != client.AuthenticationMethod)

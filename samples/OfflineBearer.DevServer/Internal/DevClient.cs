@@ -1,3 +1,4 @@
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -11,19 +12,30 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
         new(DevServer.BasicClientId, DevServer.BasicClientSecret, ClientAuthenticationMethods.ClientSecretBasic),
         new(DevServer.PostClientId, DevServer.PostClientSecret, ClientAuthenticationMethods.ClientSecretPost),
         new(DevServer.PublicClientId, null, ClientAuthenticationMethods.None),
+        new(DevServer.SignedJwtClientId, null, ClientAuthenticationMethods.PrivateKeyJwt),
     ];
 
     public static DevClient? Find(string? clientId) => All.FirstOrDefault(client => client.ClientId == clientId);
 
-    public OpenIddictApplicationDescriptor ToDescriptor()
+    /// <summary>A client with a secret or a key; the public client has neither.</summary>
+    public bool IsConfidential => AuthenticationMethod != ClientAuthenticationMethods.None;
+
+    /// <param name="signedJwtKey">The public key of the <c>private_key_jwt</c> client.</param>
+    public OpenIddictApplicationDescriptor ToDescriptor(JsonWebKey signedJwtKey)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
             ClientId = ClientId,
             ClientSecret = ClientSecret,
-            ClientType = ClientSecret is null ? ClientTypes.Public : ClientTypes.Confidential,
+            ClientType = IsConfidential ? ClientTypes.Confidential : ClientTypes.Public,
             DisplayName = ClientId,
         };
+
+        if (AuthenticationMethod == ClientAuthenticationMethods.PrivateKeyJwt)
+        {
+            // No secret: OpenIddict checks the client assertion's signature against this key set.
+            descriptor.JsonWebKeySet = new JsonWebKeySet { Keys = { signedJwtKey } };
+        }
 
         descriptor.Permissions.UnionWith(
         [
@@ -34,7 +46,7 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
             Permissions.Prefixes.Scope + DevServer.ApiScope,
         ]);
 
-        if (ClientSecret is not null)
+        if (IsConfidential)
         {
             // Confidential clients act for themselves.
             descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
