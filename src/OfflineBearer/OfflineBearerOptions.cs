@@ -54,6 +54,21 @@ public sealed class OfflineBearerOptions
     /// <value>The default is null: RS256 for RSA, the curve's ES algorithm for EC.</value>
     public string? SigningAlgorithm { get; set; }
 
+    /// <summary>
+    /// Whether to ask for access tokens bound to a key of this client (DPoP, RFC 9449): every token request and every API
+    /// request carries a proof signed with the key, so a token stolen from a log or a proxy is useless without it. A server
+    /// that does not bind (its <c>token_type</c> stays Bearer) gets plain bearer requests.
+    /// </summary>
+    /// <value>The default is false.</value>
+    public bool DPoP { get; set; }
+
+    /// <summary>
+    /// For <see cref="DPoP"/>: a file holding the key to bind tokens to (PEM or JWK, as for <see cref="SigningKeyPath"/>).
+    /// Needed when the server binds the refresh token too (Keycloak does for public clients), so the key outlives a restart.
+    /// </summary>
+    /// <value>The default is null: a P-256 key made at start, ES256.</value>
+    public string? DPoPKeyPath { get; set; }
+
     /// <summary>Space-separated scopes asked for with <c>client_credentials</c>, such as <c>offline_access</c>.</summary>
     /// <value>The default is null (the server's default scopes).</value>
     public string? Scope { get; set; }

@@ -30,6 +30,8 @@ public sealed class OptionsBindingTests
         ["KeepAliveInterval"] = "2.00:00:00",
         ["SigningKeyPath"] = "/run/secrets/sensor-gateway.key.pem",
         ["SigningAlgorithm"] = "PS256",
+        ["DPoP"] = "true",
+        ["DPoPKeyPath"] = "/run/secrets/sensor-gateway.dpop.pem",
     };
 
     [Fact]
@@ -56,6 +58,8 @@ public sealed class OptionsBindingTests
         Assert.Equal(TimeSpan.FromDays(2), options.KeepAliveInterval);
         Assert.Equal("/run/secrets/sensor-gateway.key.pem", options.SigningKeyPath);
         Assert.Equal("PS256", options.SigningAlgorithm);
+        Assert.True(options.DPoP);
+        Assert.Equal("/run/secrets/sensor-gateway.dpop.pem", options.DPoPKeyPath);
         Assert.Null(options.SigningKey);
     }
 

@@ -6,11 +6,13 @@ namespace OfflineBearer.Internal;
 internal static class BearerChallenge
 {
     /// <summary>
-    /// True for a Bearer challenge with <c>error="invalid_token"</c> or with no error, and for a bare 401 with no
-    /// challenge at all. False for <c>insufficient_scope</c> (a new token cannot widen scope), other errors, and
-    /// challenges of other schemes only (such as Basic or DPoP).
+    /// True for a challenge of the token's own <paramref name="scheme"/> (Bearer, or DPoP for a DPoP-bound token) with
+    /// <c>error="invalid_token"</c> or with no error, and for a bare 401 with no challenge at all. False for
+    /// <c>insufficient_scope</c> (a new token cannot widen scope), other errors (such as DPoP's <c>use_dpop_nonce</c>
+    /// and <c>invalid_dpop_proof</c>), and challenges of other schemes only (a DPoP challenge to a bearer token asks for
+    /// what no new bearer token has).
     /// </summary>
-    public static bool AsksForNewToken(HttpResponseHeaders headers)
+    public static bool AsksForNewToken(HttpResponseHeaders headers, string scheme = "Bearer")
     {
         if (!headers.NonValidated.Contains("WWW-Authenticate"))
         {
@@ -19,10 +21,25 @@ internal static class BearerChallenge
 
         foreach (var challenge in headers.WwwAuthenticate)
         {
-            if (challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            if (challenge.Scheme.Equals(scheme, StringComparison.OrdinalIgnoreCase))
             {
                 var error = ReadParameter(challenge.Parameter, "error");
                 return error is null || error.Equals("invalid_token", StringComparison.Ordinal);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A DPoP challenge with <c>error="use_dpop_nonce"</c> (RFC 9449 9): the proof must carry the server's nonce.</summary>
+    public static bool AsksForDPoPNonce(HttpResponseHeaders headers)
+    {
+        foreach (var challenge in headers.WwwAuthenticate)
+        {
+            if (challenge.Scheme.Equals(DPoPProofs.Scheme, StringComparison.OrdinalIgnoreCase)
+                && ReadParameter(challenge.Parameter, "error") == "use_dpop_nonce")
+            {
+                return true;
             }
         }
 

@@ -46,7 +46,7 @@ internal sealed class ClientSigningKey
         var (key, keyId) = options.SigningKey is { } inCode
             ? FromSecurityKey(client, inCode)
             : !string.IsNullOrWhiteSpace(options.SigningKeyPath)
-                ? FromFile(client, options.SigningKeyPath)
+                ? ReadKeyFile(client, nameof(OfflineBearerOptions.SigningKeyPath), options.SigningKeyPath)
                 : throw Problem(client, "ClientAuthentication is PrivateKeyJwt: set SigningKeyPath (a PEM or JWK file) or SigningKey.");
         var algorithm = options.SigningAlgorithm is { Length: > 0 } wanted ? wanted : DefaultAlgorithm(key);
         if (!Fits(algorithm, key))
@@ -76,22 +76,23 @@ internal sealed class ClientSigningKey
         });
 
     /// <summary>The RFC 7638 JWK thumbprint (SHA-256, base64url) of the key's public part.</summary>
-    internal static string Thumbprint(AsymmetricAlgorithm key)
+    internal static string Thumbprint(AsymmetricAlgorithm key) =>
+        Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(PublicJwk(key))));
+
+    /// <summary>
+    /// The key's public part as a JWK with only the required members, in lexicographic order and without white space:
+    /// the canonical form RFC 7638 hashes, and a valid JWK to send (DPoP's <c>jwk</c> header).
+    /// </summary>
+    internal static string PublicJwk(AsymmetricAlgorithm key)
     {
-        // The members in lexicographic order, no white space: the canonical form the RFC hashes.
-        string canonical;
         if (key is RSA rsa)
         {
             var p = rsa.ExportParameters(includePrivateParameters: false);
-            canonical = $$"""{"e":"{{Base64UrlEncoder.Encode(p.Exponent)}}","kty":"RSA","n":"{{Base64UrlEncoder.Encode(p.Modulus)}}"}""";
-        }
-        else
-        {
-            var p = ((ECDsa)key).ExportParameters(includePrivateParameters: false);
-            canonical = $$"""{"crv":"{{CurveName(p.Curve)}}","kty":"EC","x":"{{Base64UrlEncoder.Encode(p.Q.X)}}","y":"{{Base64UrlEncoder.Encode(p.Q.Y)}}"}""";
+            return $$"""{"e":"{{Base64UrlEncoder.Encode(p.Exponent)}}","kty":"RSA","n":"{{Base64UrlEncoder.Encode(p.Modulus)}}"}""";
         }
 
-        return Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        var q = ((ECDsa)key).ExportParameters(includePrivateParameters: false);
+        return $$"""{"crv":"{{CurveName(q.Curve)}}","kty":"EC","x":"{{Base64UrlEncoder.Encode(q.Q.X)}}","y":"{{Base64UrlEncoder.Encode(q.Q.Y)}}"}""";
     }
 
     /// <summary>Never prints the key.</summary>
@@ -123,7 +124,8 @@ internal sealed class ClientSigningKey
         return (algorithm, key is X509SecurityKey || string.IsNullOrEmpty(key.KeyId) ? null : key.KeyId);
     }
 
-    private static (AsymmetricAlgorithm Key, string? KeyId) FromFile(string client, string path)
+    /// <summary>A private key from a PEM or JWK file that the option <paramref name="option"/> names, and the JWK's kid.</summary>
+    internal static (AsymmetricAlgorithm Key, string? KeyId) ReadKeyFile(string client, string option, string path)
     {
         string text;
         try
@@ -132,7 +134,7 @@ internal sealed class ClientSigningKey
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw Problem(client, $"SigningKeyPath '{path}' cannot be read ({e.GetType().Name}).");
+            throw Problem(client, $"{option} '{path}' cannot be read ({e.GetType().Name}).");
         }
 
         if (text.TrimStart().StartsWith('{'))
@@ -143,31 +145,31 @@ internal sealed class ClientSigningKey
                 var root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)
                 {
-                    throw Problem(client, $"SigningKeyPath '{path}' is JSON but not a JWK object.");
+                    throw Problem(client, $"{option} '{path}' is JSON but not a JWK object.");
                 }
 
                 string? Member(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-                return FromJwk(client, $"SigningKeyPath '{path}'", Member("kty"), Member("kid"), Member);
+                return FromJwk(client, $"{option} '{path}'", Member("kty"), Member("kid"), Member);
             }
             catch (JsonException)
             {
-                throw Problem(client, $"SigningKeyPath '{path}' starts like JSON but is not valid JSON.");
+                throw Problem(client, $"{option} '{path}' starts like JSON but is not valid JSON.");
             }
         }
 
         if (text.Contains("ENCRYPTED", StringComparison.Ordinal))
         {
-            throw Problem(client, $"SigningKeyPath '{path}' holds an encrypted private key; give an unencrypted PKCS#8 PEM in a file only the service can read.");
+            throw Problem(client, $"{option} '{path}' holds an encrypted private key; give an unencrypted PKCS#8 PEM in a file only the service can read.");
         }
 
         if (text.Contains("PUBLIC KEY-----", StringComparison.Ordinal))
         {
-            throw Problem(client, $"SigningKeyPath '{path}' holds a public key; the client signs with the private key (the server gets the public one).");
+            throw Problem(client, $"{option} '{path}' holds a public key; the client signs with the private key (the server gets the public one).");
         }
 
         if (!text.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
         {
-            throw Problem(client, $"SigningKeyPath '{path}' holds no PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) and no JWK.");
+            throw Problem(client, $"{option} '{path}' holds no PEM private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) and no JWK.");
         }
 
         // PKCS#8 says which algorithm only inside; try RSA, then EC.
@@ -191,7 +193,7 @@ internal sealed class ClientSigningKey
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             ecdsa.Dispose();
-            throw Problem(client, $"SigningKeyPath '{path}' holds a PEM private key that is neither RSA nor EC (P-256, P-384, P-521), or it is damaged.");
+            throw Problem(client, $"{option} '{path}' holds a PEM private key that is neither RSA nor EC (P-256, P-384, P-521), or it is damaged.");
         }
     }
 
@@ -247,7 +249,7 @@ internal sealed class ClientSigningKey
         }
     }
 
-    private static string DefaultAlgorithm(AsymmetricAlgorithm key) => key switch
+    internal static string DefaultAlgorithm(AsymmetricAlgorithm key) => key switch
     {
         RSA => SecurityAlgorithms.RsaSha256,
         _ => key.KeySize switch

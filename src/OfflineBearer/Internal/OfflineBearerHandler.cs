@@ -38,11 +38,29 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
     /// </summary>
     private Task<HttpResponseMessage> SendWith(TokenSnapshot token, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        request.Headers.Authorization = token.Header;
+        Attach(token, request);
         var sending = base.SendAsync(request, cancellationToken);
-        return sending.IsCompletedSuccessfully && sending.Result.StatusCode != HttpStatusCode.Unauthorized
+        return token.Proofs is null && sending.IsCompletedSuccessfully && sending.Result.StatusCode != HttpStatusCode.Unauthorized
             ? sending
             : AnswerAsync(token, sending, request, cancellationToken);
+    }
+
+    /// <summary>The token, and for a DPoP-bound one a proof for this very request.</summary>
+    private static void Attach(TokenSnapshot token, HttpRequestMessage request)
+    {
+        request.Headers.Authorization = token.Header;
+        if (token.Proofs is { } proofs)
+        {
+            request.Headers.Remove(DPoPProofs.ProofHeader);
+            request.Headers.TryAddWithoutValidation(DPoPProofs.ProofHeader, proofs.Create(request.Method, request.RequestUri!, token.AccessTokenHash));
+        }
+    }
+
+    /// <summary>A resend: the proof of the first send is spent (its jti), and a bearer token needs none.</summary>
+    private static void Reattach(TokenSnapshot token, HttpRequestMessage request)
+    {
+        request.Headers.Remove(DPoPProofs.ProofHeader);
+        Attach(token, request);
     }
 
     private async Task<HttpResponseMessage> SendAfterWaitAsync(
@@ -53,12 +71,18 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         TokenSnapshot token, Task<HttpResponseMessage> sending, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await sending.ConfigureAwait(false);
+        var newNonce = token.Proofs?.RememberNonce(request.RequestUri!, response.Headers) == true;
         if (response.StatusCode != HttpStatusCode.Unauthorized)
         {
             return response;
         }
 
-        if (!BearerChallenge.AsksForNewToken(response.Headers))
+        if (newNonce && BearerChallenge.AsksForDPoPNonce(response.Headers))
+        {
+            return await ResendWithNonceAsync(token, response, request, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!BearerChallenge.AsksForNewToken(response.Headers, token.Header.Scheme))
         {
             _holder.Telemetry.NotResent("not_a_token_problem");
             return response;
@@ -83,13 +107,35 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         var newer = await GetTokenAfterRejectionAsync(token, response, cancellationToken).ConfigureAwait(false);
         response.Dispose();
         request.Options.Set(Resent, true);
-        request.Headers.Authorization = newer.Header;
+        Reattach(newer, request);
         var second = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        newer.Proofs?.RememberNonce(request.RequestUri!, second.Headers);
         if (second.StatusCode == HttpStatusCode.Unauthorized)
         {
             _holder.Telemetry.NotResent("second_401");
         }
 
+        return second;
+    }
+
+    /// <summary>
+    /// RFC 9449 9: the API wants its nonce in the proof; the same token goes again with a proof that carries it. This is
+    /// the request's one resend: a request already resent, or with a body that cannot be sent again, gets the 401.
+    /// </summary>
+    private async Task<HttpResponseMessage> ResendWithNonceAsync(
+        TokenSnapshot token, HttpResponseMessage response, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if ((request.Options.TryGetValue(Resent, out var resent) && resent) || !CanResendContent(request))
+        {
+            _holder.Telemetry.NotResent(resent ? "second_401" : "streamed_body");
+            return response;
+        }
+
+        response.Dispose();
+        request.Options.Set(Resent, true);
+        Reattach(token, request);
+        var second = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        token.Proofs!.RememberNonce(request.RequestUri!, second.Headers);
         return second;
     }
 

@@ -82,6 +82,11 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
             CheckSigningKey(client, options, failures);
         }
 
+        if (options.DPoP)
+        {
+            CheckDPoP(client, options, failures);
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -100,6 +105,28 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         catch (InvalidOperationException e)
         {
             failures.Add(e.Message);
+        }
+    }
+
+    private void CheckDPoP(string client, OfflineBearerOptions options, List<string> failures)
+    {
+        // A bound token is good only with the key that made it; replicas adopting each other's tokens would need one key
+        // shared by all, and the shared state does not say a token is bound.
+        if (sharedStore is not null)
+        {
+            failures.Add($"OfflineBearer client '{client}': DPoP cannot be used with a fleet's shared token store (AddOfflineBearerRedis) yet.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.DPoPKeyPath))
+        {
+            try
+            {
+                _ = ClientSigningKey.ReadKeyFile(client, nameof(options.DPoPKeyPath), options.DPoPKeyPath);
+            }
+            catch (InvalidOperationException e)
+            {
+                failures.Add(e.Message);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
@@ -26,6 +27,7 @@ internal sealed class TokenEndpointClient
     private readonly TimeProvider _time;
     private readonly AuthenticationHeaderValue? _basicCredentials;
     private readonly ClientSigningKey? _signingKey;
+    private readonly DPoPProofs? _dpop;
 
     public TokenEndpointClient(
         string clientName,
@@ -43,6 +45,11 @@ internal sealed class TokenEndpointClient
         _discovery = discovery;
         _connection = connection;
         _logger = logger;
+        if (options.DPoP)
+        {
+            _dpop = DPoPProofs.Create(clientName, options, time);
+        }
+
         if (options.ClientAuthentication == ClientAuthenticationMethod.PrivateKeyJwt)
         {
             _signingKey = ClientSigningKey.Load(clientName, options);
@@ -55,6 +62,9 @@ internal sealed class TokenEndpointClient
 
     /// <summary>A client with neither a secret nor a key: it sends only its id and can only refresh.</summary>
     public bool IsPublicClient => _signingKey is null && string.IsNullOrEmpty(_options.ClientSecret);
+
+    /// <summary>The client's DPoP key when <see cref="OfflineBearerOptions.DPoP"/> is on: token requests carry its proofs.</summary>
+    public DPoPProofs? DPoP => _dpop;
 
     /// <summary>Where this client's endpoints come from.</summary>
     public TokenEndpointDiscovery Discovery => _discovery;
@@ -129,6 +139,16 @@ internal sealed class TokenEndpointClient
             .ConfigureAwait(false);
         activity?.SetTag("http.response.status_code", (int)answer.Status);
         var parsed = answer.Body is { } body ? TokenResponse.Parse(body, answer.IsSuccess) : null;
+        if (parsed is { IsSuccess: true, IsDPoPBound: true } && _dpop is null)
+        {
+            throw new OfflineBearerException(
+                $"The token server answered the {grant.Type} request of OfflineBearer client '{_clientName}' with a token whose \"token_type\" is \"DPoP\": " +
+                "it is bound to a key this client does not have. Set DPoP to true, or have the server issue bearer tokens to this client.",
+                error: null,
+                errorDescription: null,
+                answer.Status);
+        }
+
         if (parsed is { IsSuccess: true })
         {
             return parsed;
@@ -198,7 +218,24 @@ internal sealed class TokenEndpointClient
         }
 
         var audience = _signingKey is null ? null : await AssertionAudienceAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        return await _connection.SendAsync(
+        var answer = await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
+        if (_dpop is null || !_dpop.RememberNonce(endpoint, answer.DPoPNonce) || !AsksForDPoPNonce(answer))
+        {
+            return answer;
+        }
+
+        // RFC 9449 8: the server wants its nonce in the proof. Once: a server that asks again has another problem.
+        answer.Dispose();
+        return await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool AsksForDPoPNonce(TokenEndpointAnswer answer) =>
+        answer.Status == HttpStatusCode.BadRequest && answer.Body is { } body && TokenResponse.Parse(body, success: false).Error == "use_dpop_nonce";
+
+    private Task<TokenEndpointAnswer> SendOnceAsync(
+        Uri endpoint, List<KeyValuePair<string, string>> form, string? audience, string what, bool repeatable, CancellationToken cancellationToken)
+    {
+        return _connection.SendAsync(
             () =>
             {
                 var content = audience is null
@@ -207,11 +244,16 @@ internal sealed class TokenEndpointClient
                 var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(content) };
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
                 request.Headers.Authorization = _basicCredentials;
+                if (_dpop is not null)
+                {
+                    request.Headers.TryAddWithoutValidation(DPoPProofs.ProofHeader, _dpop.Create(HttpMethod.Post, endpoint, accessTokenHash: null));
+                }
+
                 return request;
             },
             what,
             repeatable,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
     }
 
     /// <summary>

@@ -245,7 +245,8 @@ internal sealed class TokenHolder : IDisposable
             var result = _shared is null
                 ? await RequestLocallyAsync(sentAt, linked.Token).ConfigureAwait(false)
                 : await _shared.RequestAsync(linked.Token).ConfigureAwait(false);
-            var snapshot = TokenSnapshot.Create(result.AccessToken, result.Lifetime, result.SentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time);
+            var snapshot = TokenSnapshot.Create(
+                result.AccessToken, result.Lifetime, result.SentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time, result.DPoPBound ? _endpoint.DPoP : null);
             lock (_gate)
             {
                 _current = snapshot;

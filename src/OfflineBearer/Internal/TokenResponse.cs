@@ -22,6 +22,9 @@ internal sealed class TokenResponse
 
     public string? Scope { get; private init; }
 
+    /// <summary>Whether <c>token_type</c> is <c>DPoP</c>: the token is bound to the client's DPoP key.</summary>
+    public bool IsDPoPBound { get; private init; }
+
     /// <summary>The OAuth error code of an error response.</summary>
     public string? Error { get; private init; }
 
@@ -90,11 +93,13 @@ internal sealed class TokenResponse
                 return new TokenResponse { Problem = "\"access_token\" has characters that cannot be sent in an HTTP header" };
             }
 
-            // RFC 6749 7.1: only bearer tokens can be sent as "Authorization: Bearer"; servers vary the case.
+            // RFC 6749 7.1: a token is sent as its type says; Bearer, or DPoP when it is bound to the client's DPoP key
+            // (RFC 9449 5). Servers vary the case.
             var tokenType = ReadString(root, "token_type");
-            if (tokenType is not null && !tokenType.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            var dpopBound = tokenType is not null && tokenType.Equals(DPoPProofs.Scheme, StringComparison.OrdinalIgnoreCase);
+            if (tokenType is not null && !dpopBound && !tokenType.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
             {
-                return new TokenResponse { Problem = $"\"token_type\" is \"{Truncate(tokenType)}\", but only bearer tokens are supported" };
+                return new TokenResponse { Problem = $"\"token_type\" is \"{Truncate(tokenType)}\", but only Bearer and DPoP tokens are supported" };
             }
 
             return new TokenResponse
@@ -103,6 +108,7 @@ internal sealed class TokenResponse
                 RefreshToken = ReadString(root, "refresh_token") is { Length: > 0 } refresh ? refresh : null,
                 ExpiresIn = ReadSeconds(root, "expires_in"),
                 Scope = ReadString(root, "scope"),
+                IsDPoPBound = dpopBound,
             };
         }
     }

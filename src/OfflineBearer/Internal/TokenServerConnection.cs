@@ -55,7 +55,12 @@ internal sealed class TokenServerConnection
                     state.self.RefuseRedirect(response, request.RequestUri!, state.what);
                     var (body, length) = await ReadBodyAsync(response, token).ConfigureAwait(false);
                     return new TokenEndpointAnswer(
-                        response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, length, state.self.ReadRetryAfter(response));
+                        response.StatusCode,
+                        response.Content.Headers.ContentType?.MediaType,
+                        body,
+                        length,
+                        state.self.ReadRetryAfter(response),
+                        response.Headers.TryGetValues(DPoPProofs.NonceHeader, out var nonces) ? nonces.FirstOrDefault() : null);
                 },
                 (self: this, createRequest, what),
                 cancellationToken).ConfigureAwait(false);

@@ -8,9 +8,11 @@ namespace OfflineBearer.Internal;
 /// </summary>
 internal sealed class TokenSnapshot
 {
-    public TokenSnapshot(string accessToken, long refreshAt, long mustRefreshAt, long expiresAt)
+    public TokenSnapshot(string accessToken, long refreshAt, long mustRefreshAt, long expiresAt, DPoPProofs? proofs = null)
     {
-        Header = new AuthenticationHeaderValue("Bearer", accessToken);
+        Header = new AuthenticationHeaderValue(proofs is null ? "Bearer" : DPoPProofs.Scheme, accessToken);
+        Proofs = proofs;
+        AccessTokenHash = proofs is null ? null : DPoPProofs.HashOf(accessToken);
         RefreshAt = refreshAt;
         MustRefreshAt = mustRefreshAt;
         ExpiresAt = expiresAt;
@@ -21,6 +23,12 @@ internal sealed class TokenSnapshot
     /// <see cref="AuthenticationHeaderValue"/> is immutable.
     /// </summary>
     public AuthenticationHeaderValue Header { get; }
+
+    /// <summary>For a DPoP-bound token: the client's key, which signs a proof for every request. Null for a bearer token.</summary>
+    public DPoPProofs? Proofs { get; }
+
+    /// <summary>For a DPoP-bound token: the proofs' <c>ath</c>, computed once per token.</summary>
+    public string? AccessTokenHash { get; }
 
     /// <summary>From here one background refresh starts while callers keep this token.</summary>
     public long RefreshAt { get; }
@@ -43,18 +51,19 @@ internal sealed class TokenSnapshot
         long sentAt,
         TimeSpan refreshBeforeExpiry,
         double refreshAtFraction,
-        TimeProvider time)
+        TimeProvider time,
+        DPoPProofs? proofs = null)
     {
         if (lifetime is not { } life)
         {
-            return new TokenSnapshot(accessToken, long.MaxValue, long.MaxValue, long.MaxValue);
+            return new TokenSnapshot(accessToken, long.MaxValue, long.MaxValue, long.MaxValue, proofs);
         }
 
         var window = TimeSpan.FromTicks(Math.Min(refreshBeforeExpiry.Ticks, (life / 2).Ticks));
         var expiresAt = sentAt + time.ToTimestamp(life);
         var mustRefreshAt = sentAt + time.ToTimestamp(life - window);
         var refreshAt = Math.Min(sentAt + time.ToTimestamp(life * refreshAtFraction), mustRefreshAt);
-        return new TokenSnapshot(accessToken, refreshAt, mustRefreshAt, expiresAt);
+        return new TokenSnapshot(accessToken, refreshAt, mustRefreshAt, expiresAt, proofs);
     }
 
     public bool IsExpired(long now) => now >= ExpiresAt;

@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.Tokens;
+
+namespace OfflineBearer.Internal;
+
+/// <summary>
+/// One client's DPoP key (RFC 9449) and the proofs signed with it: one per token request and one per API request, each
+/// with its own <c>jti</c>. The header (type, algorithm, public JWK) is encoded once; a proof costs a small JSON payload
+/// and one signature. Servers' nonces are kept per origin, as each server hands out its own.
+/// </summary>
+internal sealed class DPoPProofs
+{
+    /// <summary>The request header that carries a proof, and the response header that carries a server's nonce.</summary>
+    public const string ProofHeader = "DPoP";
+    public const string NonceHeader = "DPoP-Nonce";
+
+    /// <summary>The token_type and Authorization scheme of a DPoP-bound access token.</summary>
+    public const string Scheme = "DPoP";
+
+    private readonly AsymmetricAlgorithm _key;
+    private readonly string _encodedHeader;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, string> _nonces = new(StringComparer.Ordinal);
+
+    private DPoPProofs(AsymmetricAlgorithm key, TimeProvider time)
+    {
+        _key = key;
+        _time = time;
+        Algorithm = key is RSA ? SecurityAlgorithms.RsaSha256 : ClientSigningKey.DefaultAlgorithm(key);
+        Thumbprint = ClientSigningKey.Thumbprint(key);
+        _encodedHeader = Base64UrlEncoder.Encode($$"""{"typ":"dpop+jwt","alg":"{{Algorithm}}","jwk":{{ClientSigningKey.PublicJwk(key)}}}""");
+    }
+
+    /// <summary>ES256 for the P-256 key made by default.</summary>
+    public string Algorithm { get; }
+
+    /// <summary>The RFC 7638 thumbprint of the public key: what a bound token's <c>cnf.jkt</c> carries.</summary>
+    public string Thumbprint { get; }
+
+    /// <summary>
+    /// The key from <see cref="OfflineBearerOptions.DPoPKeyPath"/>, or a new P-256 key that lives as long as the client.
+    /// Throws <see cref="InvalidOperationException"/> naming the option when the file is not a usable private key.
+    /// </summary>
+    public static DPoPProofs Create(string client, OfflineBearerOptions options, TimeProvider time) => new(
+        string.IsNullOrWhiteSpace(options.DPoPKeyPath)
+            ? ECDsa.Create(ECCurve.NamedCurves.nistP256)
+            : ClientSigningKey.ReadKeyFile(client, nameof(OfflineBearerOptions.DPoPKeyPath), options.DPoPKeyPath).Key,
+        time);
+
+    /// <summary>
+    /// A proof for one request: <c>htm</c>, <c>htu</c> (the URI without query and fragment), <c>iat</c>, a fresh
+    /// <c>jti</c>, the origin's nonce if it gave one, and <c>ath</c> (<see cref="HashOf"/>) on requests that carry a token.
+    /// </summary>
+    public string Create(HttpMethod method, Uri uri, string? accessTokenHash)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("jti", Guid.NewGuid().ToString("N"));
+            json.WriteString("htm", method.Method);
+            json.WriteString("htu", TargetOf(uri));
+            json.WriteNumber("iat", _time.GetUtcNow().ToUnixTimeSeconds());
+            if (accessTokenHash is not null)
+            {
+                json.WriteString("ath", accessTokenHash);
+            }
+
+            if (_nonces.TryGetValue(OriginOf(uri), out var nonce))
+            {
+                json.WriteString("nonce", nonce);
+            }
+
+            json.WriteEndObject();
+        }
+
+        var signingInput = $"{_encodedHeader}.{Base64UrlEncoder.Encode(buffer.WrittenSpan.ToArray())}";
+        var data = Encoding.ASCII.GetBytes(signingInput);
+        var signature = _key is RSA rsa
+            ? rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            : ((ECDsa)_key).SignData(data, HashNameOf(Algorithm), DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return $"{signingInput}.{Base64UrlEncoder.Encode(signature)}";
+    }
+
+    /// <summary>Keeps the nonce a response from <paramref name="uri"/>'s origin hands out, for that origin's next proofs.</summary>
+    /// <returns>Whether the response carried a nonce other than the one already kept.</returns>
+    public bool RememberNonce(Uri uri, HttpResponseHeaders headers) =>
+        RememberNonce(uri, headers.TryGetValues(NonceHeader, out var values) ? values.FirstOrDefault() : null);
+
+    /// <inheritdoc cref="RememberNonce(Uri, HttpResponseHeaders)"/>
+    public bool RememberNonce(Uri uri, string? nonce)
+    {
+        if (string.IsNullOrEmpty(nonce))
+        {
+            return false;
+        }
+
+        var origin = OriginOf(uri);
+        var changed = !_nonces.TryGetValue(origin, out var kept) || kept != nonce;
+        _nonces[origin] = nonce;
+        return changed;
+    }
+
+    /// <summary>The <c>ath</c> claim: base64url of the SHA-256 of the token's ASCII bytes (RFC 9449 section 4.2).</summary>
+    public static string HashOf(string accessToken) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
+
+    /// <summary>Never prints the key.</summary>
+    public override string ToString() => $"DPoPProofs (jkt {Thumbprint}, {Algorithm})";
+
+    /// <summary>RFC 9449 section 4.2: the target URI without query and fragment; Uri already lowercases scheme and host.</summary>
+    internal static string TargetOf(Uri uri) => uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+
+    private static string OriginOf(Uri uri) => uri.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
+
+    private static HashAlgorithmName HashNameOf(string algorithm) => algorithm switch
+    {
+        SecurityAlgorithms.EcdsaSha384 => HashAlgorithmName.SHA384,
+        SecurityAlgorithms.EcdsaSha512 => HashAlgorithmName.SHA512,
+        _ => HashAlgorithmName.SHA256,
+    };
+}
