@@ -12,6 +12,8 @@ namespace OfflineBearer.Tests;
 /// </summary>
 public sealed class OptionsBindingTests
 {
+    private static readonly string DPoPKeyFile = WriteDPoPKey();
+
     /// <summary>Every option, each away from its default.</summary>
     private static readonly Dictionary<string, string?> EveryOption = new()
     {
@@ -31,7 +33,8 @@ public sealed class OptionsBindingTests
         ["SigningKeyPath"] = "/run/secrets/sensor-gateway.key.pem",
         ["SigningAlgorithm"] = "PS256",
         ["DPoP"] = "true",
-        ["DPoPKeyPath"] = "/run/secrets/sensor-gateway.dpop.pem",
+        // Read at validation when DPoP is on, so it must be a key.
+        ["DPoPKeyPath"] = DPoPKeyFile,
     };
 
     [Fact]
@@ -59,7 +62,7 @@ public sealed class OptionsBindingTests
         Assert.Equal("/run/secrets/sensor-gateway.key.pem", options.SigningKeyPath);
         Assert.Equal("PS256", options.SigningAlgorithm);
         Assert.True(options.DPoP);
-        Assert.Equal("/run/secrets/sensor-gateway.dpop.pem", options.DPoPKeyPath);
+        Assert.Equal(DPoPKeyFile, options.DPoPKeyPath);
         Assert.Null(options.SigningKey);
     }
 
@@ -112,6 +115,14 @@ public sealed class OptionsBindingTests
         var error = Assert.Throws<InvalidOperationException>(() => Bind(configuration.GetSection("Sensor:Auth")));
 
         Assert.Contains("'Sensor:Auth:TokenRequestRetries'", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string WriteDPoPKey()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"offlinebearer-binding-{Environment.ProcessId}.dpop.pem");
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+        return path;
     }
 
     private static OfflineBearerOptions Bind(IConfiguration section)

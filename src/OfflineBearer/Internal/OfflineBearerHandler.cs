@@ -16,33 +16,36 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
 
     private readonly TokenHolder _holder;
     private readonly ILogger _logger;
+    private readonly bool _requireHttps;
 
     public OfflineBearerHandler(TokenHolder holder, ILogger logger)
     {
         _holder = holder;
         _logger = logger;
-    }
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        EnsureTransportAllowed(request);
-        var token = _holder.GetTokenAsync(cancellationToken);
-        return token.IsCompletedSuccessfully
-            ? SendWith(token.Result, request, cancellationToken)
-            : SendAfterWaitAsync(token, request, cancellationToken);
+        _requireHttps = holder.RequireHttps;
     }
 
     /// <summary>
-    /// The hot path: no async state machine. An answer that is already complete and not a 401 is the caller's as it is;
-    /// anything else is awaited by <see cref="AnswerAsync"/>.
+    /// The hot path is the first branch: a fresh bearer token is a field read, then a header set, and an answer that is
+    /// already complete and not a 401 is the caller's as it is (no async state machine, no allocation of ours).
     /// </summary>
-    private Task<HttpResponseMessage> SendWith(TokenSnapshot token, HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        Attach(token, request);
-        var sending = base.SendAsync(request, cancellationToken);
-        return token.Proofs is null && sending.IsCompletedSuccessfully && sending.Result.StatusCode != HttpStatusCode.Unauthorized
-            ? sending
-            : AnswerAsync(token, sending, request, cancellationToken);
+        if (_requireHttps)
+        {
+            EnsureTransportAllowed(request);
+        }
+
+        if (_holder.Fresh is { Proofs: null } fresh)
+        {
+            request.Headers.Authorization = fresh.Header;
+            var sending = base.SendAsync(request, cancellationToken);
+            return sending.IsCompletedSuccessfully && sending.Result.StatusCode != HttpStatusCode.Unauthorized
+                ? sending
+                : AnswerAsync(fresh, sending, request, cancellationToken);
+        }
+
+        return SendAfterWaitAsync(_holder.GetTokenAsync(cancellationToken), request, cancellationToken);
     }
 
     /// <summary>The token, and for a DPoP-bound one a proof for this very request.</summary>
@@ -63,9 +66,14 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         Attach(token, request);
     }
 
+    /// <summary>Anything but the hot path: a token that may need waiting for, or one bound to a DPoP key.</summary>
     private async Task<HttpResponseMessage> SendAfterWaitAsync(
-        ValueTask<TokenSnapshot> token, HttpRequestMessage request, CancellationToken cancellationToken) =>
-        await SendWith(await token.ConfigureAwait(false), request, cancellationToken).ConfigureAwait(false);
+        ValueTask<TokenSnapshot> pending, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var token = await pending.ConfigureAwait(false);
+        Attach(token, request);
+        return await AnswerAsync(token, base.SendAsync(request, cancellationToken), request, cancellationToken).ConfigureAwait(false);
+    }
 
     private async Task<HttpResponseMessage> AnswerAsync(
         TokenSnapshot token, Task<HttpResponseMessage> sending, HttpRequestMessage request, CancellationToken cancellationToken)
@@ -162,7 +170,7 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
 
     private void EnsureTransportAllowed(HttpRequestMessage request)
     {
-        if (_holder.RequireHttps && request.RequestUri is { IsAbsoluteUri: true } uri && !Transport.IsAllowed(uri))
+        if (request.RequestUri is { IsAbsoluteUri: true } uri && !Transport.IsAllowed(uri))
         {
             throw new OfflineBearerException(
                 $"OfflineBearer client '{_holder.ClientName}' refused to send a bearer token over plain http to {uri.Host}. " +

@@ -97,6 +97,9 @@ internal sealed class TokenHolder : IDisposable
     public ValueTask<TokenSnapshot> GetTokenAsync(CancellationToken cancellationToken) =>
         _fresh is { } fresh ? new ValueTask<TokenSnapshot>(fresh) : GetTokenByClock(cancellationToken);
 
+    /// <summary>The current token while it is before its refresh point, else null: the hot path's one read, no clock, no lock.</summary>
+    public TokenSnapshot? Fresh => _fresh;
+
     private ValueTask<TokenSnapshot> GetTokenByClock(CancellationToken cancellationToken)
     {
         var current = _current;

@@ -1,0 +1,292 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OfflineBearer.Internal;
+using OfflineBearer.Tests.Support;
+
+namespace OfflineBearer.Tests;
+
+/// <summary>
+/// DPoP (#12, RFC 9449) against MockHttp servers: proofs on token and API requests, the nonce dance on both sides, and
+/// never more than one resend of a request, whatever 401s come.
+/// </summary>
+public sealed class DPoPTests
+{
+    [Fact]
+    public async Task Token_and_api_requests_carry_proofs_of_one_key_and_a_bound_token_is_sent_as_DPoP()
+    {
+        using var harness = DPoPHarness();
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items?page=2#top")).Dispose();
+        (await client.GetAsync("items/7")).Dispose();
+
+        var tokenProof = await VerifyAsync(harness.TokenRequests.Single().Headers["DPoP"]);
+        Assert.Equal("POST", tokenProof.Claim("htm"));
+        Assert.Equal(Harness.TokenEndpoint.AbsoluteUri, tokenProof.Claim("htu"));
+        Assert.Null(tokenProof.Claim("ath"));
+
+        var api = harness.ApiRequests.ToArray();
+        var token = api[0].Authorization!.Parameter!;
+        Assert.All(api, r => Assert.Equal("DPoP", r.Authorization!.Scheme));
+        var proofs = await Task.WhenAll(api.Select(r => VerifyAsync(r.Headers["DPoP"])));
+        Assert.Equal(["GET", "GET"], proofs.Select(p => p.Claim("htm")));
+        Assert.Equal(["https://api.test/items", "https://api.test/items/7"], proofs.Select(p => p.Claim("htu")));
+        Assert.All(proofs, p => Assert.Equal(Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(token))), p.Claim("ath")));
+        Assert.All(proofs, p => Assert.Equal(harness.Time.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), p.Claim("iat")));
+        Assert.Equal(3, new[] { tokenProof }.Concat(proofs).Select(p => p.Id).Distinct().Count());
+        Assert.Single(new[] { tokenProof }.Concat(proofs).Select(p => p.Jkt).Distinct());
+    }
+
+    [Fact]
+    public async Task A_server_that_does_not_bind_gets_plain_bearer_requests()
+    {
+        using var harness = DPoPHarness(tokenType: "Bearer");
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.True(harness.TokenRequests.Single().Headers.ContainsKey("DPoP"));
+        Assert.Equal("Bearer", harness.ApiRequests.Single().Authorization!.Scheme);
+        Assert.False(harness.ApiRequests.Single().Headers.ContainsKey("DPoP"));
+    }
+
+    [Fact]
+    public async Task The_token_endpoints_nonce_is_used_after_one_retry_and_kept_for_later_token_requests()
+    {
+        using var harness = DPoPHarness();
+        var issued = 0;
+        harness.OnToken = request =>
+        {
+            var nonce = Decode(request.Headers["DPoP"]).Claim("nonce");
+            if (nonce != "n-1")
+            {
+                var refusal = EndpointServer.Error("use_dpop_nonce", "Authorization server requires nonce in DPoP proof");
+                refusal.Headers.Add("DPoP-Nonce", "n-1");
+                return Task.FromResult(refusal);
+            }
+
+            issued++;
+            return Task.FromResult(Harness.Json(BoundToken(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
+        };
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+        harness.Time.Advance(TimeSpan.FromMinutes(5));
+        (await client.GetAsync("items")).Dispose();
+
+        Assert.Equal(3, harness.TokenRequests.Count);
+        Assert.Equal([null, "n-1", "n-1"], harness.TokenRequests.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+        Assert.Equal(2, issued);
+    }
+
+    [Fact]
+    public async Task A_nonce_the_server_keeps_refusing_is_not_chased()
+    {
+        using var harness = DPoPHarness();
+        harness.OnToken = _ =>
+        {
+            var refusal = EndpointServer.Error("use_dpop_nonce", "again");
+            refusal.Headers.Add("DPoP-Nonce", "n-1");
+            return Task.FromResult(refusal);
+        };
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal("use_dpop_nonce", error.Error);
+        Assert.Equal(2, harness.TokenRequests.Count);
+    }
+
+    [Fact]
+    public async Task The_apis_nonce_challenge_resends_once_with_the_nonce_which_later_requests_carry_from_the_start()
+    {
+        using var harness = DPoPHarness();
+        harness.OnApi = request => Task.FromResult(Decode(request.Headers["DPoP"]).Claim("nonce") == "api-1"
+            ? new HttpResponseMessage(HttpStatusCode.OK)
+            : NonceChallenge("api-1"));
+        using var client = harness.CreateClient();
+
+        using var first = await client.PostAsync("items", new ByteArrayContent([1, 2, 3]));
+        using var second = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal([null, "api-1", "api-1"], harness.ApiRequests.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+        Assert.Equal("\u0001\u0002\u0003", harness.ApiRequests.ElementAt(1).Body);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    public static TheoryData<string, string> TwoRefusals => new()
+    {
+        { "nonce", "invalid_token" },
+        { "invalid_token", "nonce" },
+        { "nonce", "nonce" },
+        { "invalid_token", "invalid_token" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TwoRefusals))]
+    public async Task Whatever_401s_come_a_request_is_resent_at_most_once(string first, string then)
+    {
+        using var harness = DPoPHarness();
+        var nonces = 0;
+        harness.OnApi = _ => Task.FromResult((harness.ApiRequests.Count == 1 ? first : then) == "nonce"
+            ? NonceChallenge($"api-{++nonces}")
+            : Harness.Unauthorized("DPoP error=\"invalid_token\""));
+        using var client = harness.CreateClient();
+
+        using var response = await client.PostAsync("items", new ByteArrayContent([1]));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(2, harness.ApiRequests.Count);
+    }
+
+    [Fact]
+    public async Task A_streamed_body_is_not_resent_for_a_nonce()
+    {
+        using var harness = DPoPHarness();
+        harness.OnApi = _ => Task.FromResult(NonceChallenge("api-1"));
+        using var client = harness.CreateClient();
+
+        using var response = await client.PostAsync("items", new StreamContent(new MemoryStream([1, 2])));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Single(harness.ApiRequests);
+    }
+
+    [Fact]
+    public async Task A_key_file_gives_the_key_and_a_damaged_one_stops_the_host()
+    {
+        var directory = Directory.CreateTempSubdirectory("offlinebearer-dpop-").FullName;
+        try
+        {
+            using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var keyPath = Path.Combine(directory, "dpop.pem");
+            await File.WriteAllTextAsync(keyPath, ec.ExportPkcs8PrivateKeyPem());
+            using (var harness = DPoPHarness(o => o.DPoPKeyPath = keyPath))
+            {
+                using var client = harness.CreateClient();
+                (await client.GetAsync("items")).Dispose();
+                Assert.Equal(ClientSigningKey.Thumbprint(ec), (await VerifyAsync(harness.ApiRequests.Single().Headers["DPoP"])).Jkt);
+            }
+
+            var builder = Host.CreateApplicationBuilder();
+            builder.Services.AddHttpClient("gateway").AddOfflineBearerHandler(o =>
+            {
+                o.Authority = "https://sso.example.org/realms/prod";
+                o.ClientId = "gateway";
+                o.ClientSecret = "secret";
+                o.DPoP = true;
+                o.DPoPKeyPath = Path.Combine(directory, "absent.pem");
+            });
+            using var host = builder.Build();
+            var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+            Assert.Contains("DPoPKeyPath", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_fleets_shared_store_is_refused_with_DPoP()
+    {
+        var validator = new OfflineBearerOptionsValidator(new InMemoryRefreshTokenStore(), new NoSharedStore());
+
+        var result = validator.Validate("gateway", new OfflineBearerOptions
+        {
+            TokenEndpoint = new Uri("https://sso.test/token"), ClientId = "gateway", ClientSecret = "secret", DPoP = true,
+        });
+
+        Assert.Contains("DPoP cannot be used with a fleet's shared token store", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://API.test:443/a/b?q=1#f", "https://api.test/a/b")]
+    [InlineData("http://127.0.0.1:8080/x/", "http://127.0.0.1:8080/x/")]
+    [InlineData("https://api.test", "https://api.test/")]
+    public void The_target_uri_of_a_proof_has_no_query_or_fragment_and_no_default_port(string uri, string htu) =>
+        Assert.Equal(htu, DPoPProofs.TargetOf(new Uri(uri)));
+
+    private static Harness DPoPHarness(Action<OfflineBearerOptions>? configure = null, string tokenType = "DPoP")
+    {
+        var harness = new Harness(o =>
+        {
+            o.DPoP = true;
+            configure?.Invoke(o);
+        });
+        harness.OnToken = _ => Task.FromResult(Harness.Json(BoundToken(harness.IssueJwt(TimeSpan.FromMinutes(5)), tokenType)));
+        return harness;
+    }
+
+    private static string BoundToken(string accessToken, string tokenType = "DPoP") =>
+        TokenJson.Success(accessToken).Replace("\"token_type\":\"Bearer\"", $"\"token_type\":\"{tokenType}\"", StringComparison.Ordinal);
+
+    private static HttpResponseMessage NonceChallenge(string nonce)
+    {
+        var challenge = Harness.Unauthorized("DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in DPoP proof\"");
+        challenge.Headers.Add("DPoP-Nonce", nonce);
+        return challenge;
+    }
+
+    private static Proof Decode(string proof) => new(new JsonWebToken(proof));
+
+    /// <summary>Checks a proof as a server would: its type, and its signature against the key in its own header.</summary>
+    private static async Task<Proof> VerifyAsync(string proof)
+    {
+        var token = new JsonWebToken(proof);
+        Assert.Equal("dpop+jwt", token.Typ);
+        Assert.True(token.TryGetHeaderValue<JsonElement>("jwk", out var jwkJson));
+        var jwk = new JsonWebKey(jwkJson.GetRawText());
+        Assert.False(jwk.HasPrivateKey);
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(proof, new TokenValidationParameters
+        {
+            IssuerSigningKey = jwk,
+            ValidTypes = ["dpop+jwt"],
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
+        return new Proof(token) { Jkt = Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()) };
+    }
+
+    private sealed record Proof(JsonWebToken Token)
+    {
+        public string? Jkt { get; init; }
+
+        public string Id => Token.Id;
+
+        public string? Claim(string name) =>
+            Token.TryGetPayloadValue<object>(name, out var value) ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    private sealed class NoSharedStore : ISharedTokenStore
+    {
+        public bool AllowLocalRefreshWhenUnavailable => false;
+
+        public ValueTask<SharedTokenState?> ReadAsync(string clientName, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public ValueTask<bool> TryMarkRedeemingAsync(string clientName, string lease, bool redeeming, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public ValueTask ReleaseLeaseAsync(string clientName, string lease, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public ValueTask<SharedTokenState?> WaitForNewerAsync(string clientName, long version, TimeSpan timeout, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+    }
+}
