@@ -18,6 +18,7 @@ public class HotPathBenchmarks : IDisposable
     private HttpMessageInvoker _noHandler = null!;
     private HttpMessageInvoker _constantHeader = null!;
     private HttpMessageInvoker _offlineBearer = null!;
+    private HttpMessageInvoker _offlineBearerDPoP = null!;
     private HttpMessageInvoker _oidcClient = null!;
 
     [GlobalSetup]
@@ -27,6 +28,7 @@ public class HotPathBenchmarks : IDisposable
         _noHandler = _clients[PerRequestClients.NoHandler];
         _constantHeader = _clients[PerRequestClients.ConstantHeader];
         _offlineBearer = _clients[PerRequestClients.OfflineBearer];
+        _offlineBearerDPoP = _clients[PerRequestClients.OfflineBearerDPoP];
         _oidcClient = _clients[PerRequestClients.OidcClient];
     }
 
@@ -48,6 +50,10 @@ public class HotPathBenchmarks : IDisposable
     /// <summary>OfflineBearer with a fresh cached token.</summary>
     [Benchmark]
     public Task<HttpResponseMessage> OfflineBearer() => PerRequestClients.SendAsync(_offlineBearer);
+
+    /// <summary>OfflineBearer with a DPoP-bound token (#12): an ES256 proof signed for every request.</summary>
+    [Benchmark]
+    public Task<HttpResponseMessage> OfflineBearerDPoP() => PerRequestClients.SendAsync(_offlineBearerDPoP);
 
     /// <summary>Duende.IdentityModel.OidcClient's RefreshTokenDelegatingHandler holding a valid access token.</summary>
     [Benchmark]

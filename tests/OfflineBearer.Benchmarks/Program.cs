@@ -4,7 +4,7 @@ using OfflineBearer.Benchmarks.Modes;
 // Benchmarks of OfflineBearer (BenchmarkDotNet 0.15.8) and two measuring modes. Always -c Release. From the root
 // (rough times on a quiet 2-core machine, after BenchmarkDotNet's build of about 1.5 minutes):
 //
-//   Per-request cost, fresh token: NoHandler, ConstantHeader (baseline), OfflineBearer, OidcClient's handler (~3 min)
+//   Per-request cost, fresh token: NoHandler, ConstantHeader (baseline), OfflineBearer, OfflineBearerDPoP, OidcClient's handler (~4 min)
 //     dotnet run -c Release --project tests/OfflineBearer.Benchmarks -- --filter '*HotPathBenchmarks*'
 //   Per-request cost with 1, 16 and 256 concurrent callers, ConstantHeader (baseline), OfflineBearer, OidcClient
 //   (~5 to 10 min: OidcClient's cases with many callers starve the thread pool for seconds at a time)

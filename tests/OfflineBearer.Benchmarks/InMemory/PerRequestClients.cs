@@ -17,6 +17,7 @@ internal sealed class PerRequestClients : IDisposable
     public const string NoHandler = "no-handler";
     public const string ConstantHeader = "constant-header";
     public const string OfflineBearer = "offlinebearer";
+    public const string OfflineBearerDPoP = "offlinebearer-dpop";
     public const string OidcClient = "oidcclient";
 
     public static readonly Uri Api = new("https://api.test/items");
@@ -28,7 +29,7 @@ internal sealed class PerRequestClients : IDisposable
     {
         _services = services;
         var factory = services.GetRequiredService<IHttpMessageHandlerFactory>();
-        _clients = new[] { NoHandler, ConstantHeader, OfflineBearer, OidcClient }
+        _clients = new[] { NoHandler, ConstantHeader, OfflineBearer, OfflineBearerDPoP, OidcClient }
             .ToDictionary(name => name, name => new HttpMessageInvoker(factory.CreateHandler(name), disposeHandler: false), StringComparer.Ordinal);
     }
 
@@ -53,6 +54,17 @@ internal sealed class PerRequestClients : IDisposable
             .ConfigurePrimaryHttpMessageHandler(() => new CachedOkApi());
         services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(OfflineBearer))
             .ConfigurePrimaryHttpMessageHandler(() => new YearLongTokenEndpoint());
+        services.AddHttpClient(OfflineBearerDPoP)
+            .AddOfflineBearerHandler(o =>
+            {
+                o.TokenEndpoint = new Uri("https://sso.test/token");
+                o.ClientId = "bench";
+                o.ClientSecret = "secret";
+                o.DPoP = true;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new CachedOkApi());
+        services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(OfflineBearerDPoP))
+            .ConfigurePrimaryHttpMessageHandler(() => new YearLongTokenEndpoint("DPoP"));
         var oidcClient = new OidcClientPeer(new YearLongTokenEndpoint());
         services.AddHttpClient(OidcClient)
             .AddHttpMessageHandler(() => oidcClient.CreateHandler("opaque-year-long-token", "opaque-refresh-token"))
