@@ -14,8 +14,9 @@ namespace OfflineBearer.DevServer;
 
 /// <summary>
 /// A small OpenID Connect server (OpenIddict) with a protected API, for demos, integration tests and trials with curl.
-/// It issues plain JWT access tokens and offline refresh tokens to three fixed clients, keeps everything in an
-/// in-memory SQLite store, and lives until disposed. Not for production: ephemeral keys, plain HTTP, fixed secrets.
+/// It issues plain JWT access tokens and offline refresh tokens to its fixed clients, binds them to a key when the token
+/// request carries a DPoP proof (RFC 9449), keeps everything in an in-memory SQLite store, and lives until disposed.
+/// Not for production: ephemeral keys, plain HTTP, fixed secrets.
 /// </summary>
 public sealed partial class DevServer : IAsyncDisposable
 {
@@ -68,6 +69,7 @@ public sealed partial class DevServer : IAsyncDisposable
     private readonly SqliteConnection _keepAlive;
     private readonly HttpClient _http;
     private readonly TokenRevoker _revoker;
+    private readonly DPoPNonce _dpopNonce;
     private int _disposed;
 
     private DevServer(WebApplication app, SqliteConnection keepAlive, Uri authority, DevServerStats stats, string? signedJwtClientKeyPem)
@@ -76,6 +78,7 @@ public sealed partial class DevServer : IAsyncDisposable
         _app = app;
         _keepAlive = keepAlive;
         _revoker = app.Services.GetRequiredService<TokenRevoker>();
+        _dpopNonce = app.Services.GetRequiredService<DPoPNonce>();
         // Never follows a redirect: the login helpers hand the client's redirect back instead of requesting it.
         _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         Authority = authority;
@@ -316,6 +319,13 @@ public sealed partial class DevServer : IAsyncDisposable
     /// <returns>How many refresh tokens were revoked.</returns>
     public Task<int> RevokeRefreshTokensAsync(string clientId, CancellationToken cancellationToken = default) =>
         _revoker.RevokeRefreshTokensAsync(clientId, cancellationToken);
+
+    /// <summary>
+    /// Replaces the DPoP nonce the token endpoint and the API hand out, so the nonce every client holds is stale: with
+    /// <see cref="DevServerOptions.RequireDPoPNonce"/> on, each client's next proof is answered <c>use_dpop_nonce</c> with
+    /// the new nonce, as when a server switches nonces. Without that option nonces are not checked and this changes nothing.
+    /// </summary>
+    public void RotateDPoPNonce() => _dpopNonce.Rotate();
 
     /// <summary>
     /// The first discovery and token requests of a fresh process take seconds (JIT, EF Core model, secret hashing); a

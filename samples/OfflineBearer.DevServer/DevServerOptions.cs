@@ -56,6 +56,22 @@ public sealed class DevServerOptions
     /// private half as <see cref="DevServer.SignedJwtClientKeyPem"/>.</value>
     public JsonWebKey? SignedJwtClientPublicKey { get; set; }
 
+    /// <summary>
+    /// Whether the token endpoint refuses token requests without a DPoP proof (RFC 9449) with <c>invalid_dpop_proof</c>.
+    /// When off, a request without a proof gets bearer tokens as before and one with a valid proof gets DPoP-bound tokens.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool RequireDPoP { get; set; }
+
+    /// <summary>
+    /// Whether DPoP proofs must carry the server's nonce (RFC 9449 section 8 and 9). A proof without it, or with a stale
+    /// one, is answered <c>use_dpop_nonce</c> (400 at the token endpoint, 401 at the API) with the current nonce in a
+    /// <c>DPoP-Nonce</c> header, as do every token endpoint answer and the API's answers to DPoP requests. Token endpoint
+    /// and API share one nonce, which changes only when <see cref="DevServer.RotateDPoPNonce"/> is called.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool RequireDPoPNonce { get; set; }
+
     /// <summary>The clock of the server and of the API's token validation, so tests can move time.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
+using OfflineBearer.DevServer.Internal;
 
 namespace OfflineBearer.DevServer;
 
 /// <summary>
-/// What a <see cref="DevServer"/> has seen since it started or since <see cref="Reset"/>: token endpoint requests
-/// and calls to the protected API. All members are thread-safe.
+/// What a <see cref="DevServer"/> has seen since it started or since <see cref="Reset"/>: token endpoint requests,
+/// calls to the protected API, and the DPoP proofs (RFC 9449) both checked. All members are thread-safe.
 /// </summary>
 public sealed class DevServerStats
 {
@@ -16,6 +17,12 @@ public sealed class DevServerStats
     private int _apiRejected;
     private int _apiRejectedExpired;
     private int _requestsInFlight;
+    private int _tokenDPoPProofsAccepted;
+    private int _tokenDPoPProofsRefused;
+    private int _tokenDPoPNonceChallenges;
+    private int _apiDPoPProofsAccepted;
+    private int _apiDPoPProofsRefused;
+    private int _apiDPoPNonceChallenges;
 
     /// <summary>Token endpoint requests with this <c>grant_type</c>, successful or not, from any client.</summary>
     public int TokenRequests(string grantType) => _tokenRequestsByGrantType.GetValueOrDefault(grantType);
@@ -44,13 +51,37 @@ public sealed class DevServerStats
     /// <summary>API requests answered 401 because the (otherwise genuine) access token had expired.</summary>
     public int ApiRejectedExpired => Volatile.Read(ref _apiRejectedExpired);
 
-    /// <summary>Sets every counter back to zero.</summary>
     /// <summary>
     /// HTTP requests the server has received and not yet answered. Not cleared by <see cref="Reset"/>. A test that moves a
     /// fake clock while a client waits moves it only when this is zero, so no request in flight sees its timeout pass.
     /// </summary>
     public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
 
+    /// <summary>Token requests whose DPoP proof was valid (and, on a refresh of a bound refresh token, of its key).</summary>
+    public int TokenDPoPProofsAccepted => Volatile.Read(ref _tokenDPoPProofsAccepted);
+
+    /// <summary>
+    /// Token requests refused for DPoP with <c>invalid_dpop_proof</c> or <c>invalid_grant</c>: a proof that is invalid,
+    /// replayed or of another key than the refresh token's, or none where one is needed. Nonce challenges are not counted here.
+    /// </summary>
+    public int TokenDPoPProofsRefused => Volatile.Read(ref _tokenDPoPProofsRefused);
+
+    /// <summary>Token requests answered <c>use_dpop_nonce</c> with a <c>DPoP-Nonce</c> header: the proof lacked the current nonce.</summary>
+    public int TokenDPoPNonceChallenges => Volatile.Read(ref _tokenDPoPNonceChallenges);
+
+    /// <summary>API requests with a DPoP-bound access token and a valid proof of its key.</summary>
+    public int ApiDPoPProofsAccepted => Volatile.Read(ref _apiDPoPProofsAccepted);
+
+    /// <summary>
+    /// API requests answered 401 for DPoP: a bound token sent as Bearer or without a valid proof of its key, or an unbound
+    /// token sent with the DPoP scheme. Nonce challenges are not counted here; both are counted in <see cref="ApiRejected"/>.
+    /// </summary>
+    public int ApiDPoPProofsRefused => Volatile.Read(ref _apiDPoPProofsRefused);
+
+    /// <summary>API requests answered 401 <c>use_dpop_nonce</c> with a <c>DPoP-Nonce</c> header: the proof lacked the current nonce.</summary>
+    public int ApiDPoPNonceChallenges => Volatile.Read(ref _apiDPoPNonceChallenges);
+
+    /// <summary>Sets every counter back to zero, except <see cref="RequestsInFlight"/>.</summary>
     public void Reset()
     {
         _tokenRequestsByGrantType.Clear();
@@ -60,6 +91,12 @@ public sealed class DevServerStats
         Volatile.Write(ref _apiCalls, 0);
         Volatile.Write(ref _apiRejected, 0);
         Volatile.Write(ref _apiRejectedExpired, 0);
+        Volatile.Write(ref _tokenDPoPProofsAccepted, 0);
+        Volatile.Write(ref _tokenDPoPProofsRefused, 0);
+        Volatile.Write(ref _tokenDPoPNonceChallenges, 0);
+        Volatile.Write(ref _apiDPoPProofsAccepted, 0);
+        Volatile.Write(ref _apiDPoPProofsRefused, 0);
+        Volatile.Write(ref _apiDPoPNonceChallenges, 0);
     }
 
     internal void RecordTokenRequest(string grantType, bool failed, bool reusedRefreshToken)
@@ -91,7 +128,29 @@ public sealed class DevServerStats
         }
     }
 
+    internal void RecordTokenDPoP(DPoPOutcome outcome) =>
+        Count(outcome, ref _tokenDPoPProofsAccepted, ref _tokenDPoPProofsRefused, ref _tokenDPoPNonceChallenges);
+
+    internal void RecordApiDPoP(DPoPOutcome outcome) =>
+        Count(outcome, ref _apiDPoPProofsAccepted, ref _apiDPoPProofsRefused, ref _apiDPoPNonceChallenges);
+
     internal void RequestStarted() => Interlocked.Increment(ref _requestsInFlight);
 
     internal void RequestEnded() => Interlocked.Decrement(ref _requestsInFlight);
+
+    private static void Count(DPoPOutcome outcome, ref int accepted, ref int refused, ref int nonceChallenges)
+    {
+        switch (outcome)
+        {
+            case DPoPOutcome.Accepted:
+                Interlocked.Increment(ref accepted);
+                break;
+            case DPoPOutcome.Refused:
+                Interlocked.Increment(ref refused);
+                break;
+            default:
+                Interlocked.Increment(ref nonceChallenges);
+                break;
+        }
+    }
 }

@@ -60,6 +60,8 @@ internal static class Program
               {DevServer.BasicClientId} / {DevServer.BasicClientSecret}   client_secret_basic, client_credentials + refresh_token
               {DevServer.PostClientId} / {DevServer.PostClientSecret}     client_secret_post,  client_credentials + refresh_token
               {DevServer.PublicClientId}                 public, user {DevServer.UserName} / {DevServer.Password}: password, authorization_code, device_code + refresh_token
+            DPoP (RFC 9449): a token request with a DPoP proof header gets tokens bound to its key (token_type DPoP, cnf.jkt);
+              call the API with "Authorization: DPoP <token>" and a new proof each time. Without a proof, bearer tokens as usual.
             Try:
               curl -s -u {DevServer.BasicClientId}:{DevServer.BasicClientSecret} -d grant_type=client_credentials -d "scope={DevServer.ApiScope} offline_access" {token}
               curl -s -H "Authorization: Bearer $ACCESS_TOKEN" {server.ApiUrl}ping

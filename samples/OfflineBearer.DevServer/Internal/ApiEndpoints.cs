@@ -8,7 +8,7 @@ namespace OfflineBearer.DevServer.Internal;
 
 /// <summary>
 /// The protected API. It authenticates by hand rather than with <c>RequireAuthorization</c> so it can count
-/// every call and tell an expired token from a revoked one.
+/// every call, tell an expired token from a revoked one, and hold a DPoP-bound token to its proof (RFC 9449).
 /// </summary>
 internal static class ApiEndpoints
 {
@@ -20,7 +20,7 @@ internal static class ApiEndpoints
     public static void MapApi(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/api/ping", PingAsync);
 
-    private static async Task<IResult> PingAsync(HttpContext http, DevServerStats stats, TimeProvider time)
+    private static async Task<IResult> PingAsync(HttpContext http, DevServerStats stats, TimeProvider time, DPoPResourceCheck dpop)
     {
         stats.RecordApiCall();
 
@@ -29,8 +29,17 @@ internal static class ApiEndpoints
         {
             stats.RecordApiRejection(expired: HasExpired(result, time));
 
-            // OpenIddict's challenge writes the 401 and its WWW-Authenticate header from the failed authentication.
-            return Results.Challenge(authenticationSchemes: [Scheme]);
+            // OpenIddict's challenge writes the 401 and its WWW-Authenticate header from the failed authentication,
+            // in the Bearer scheme only: a request in the DPoP scheme gets a DPoP challenge.
+            return DPoPAccessTokenExtractor.AccessTokenOf(http.Request) is null
+                ? Results.Challenge(authenticationSchemes: [Scheme])
+                : dpop.InvalidToken(result.Properties?.GetString(".error_description") ?? "The access token is not valid.");
+        }
+
+        if (await dpop.CheckAsync(http.Request, result.Principal) is { } refused)
+        {
+            stats.RecordApiRejection(expired: false);
+            return refused;
         }
 
         return Results.Ok(new PingResponse(

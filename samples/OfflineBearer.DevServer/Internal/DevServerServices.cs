@@ -18,6 +18,11 @@ internal static class DevServerServices
         services.AddSingleton<TokenRevoker>();
         services.AddSingleton(new DevicePolls(time, options.DevicePollingInterval, options.DeviceCodeLifetime, options.AnnouncedDevicePollingInterval));
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        services.AddSingleton(new DPoPNonce(options.RequireDPoPNonce));
+        services.AddSingleton(new DPoPPolicy(options.RequireDPoP));
+        services.AddSingleton<DPoPReplayCache>();
+        services.AddSingleton<DPoPProofValidator>();
+        services.AddSingleton<DPoPResourceCheck>();
         services.AddAuthentication();
 
         services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryXmlRepository());
@@ -77,6 +82,12 @@ internal static class DevServerServices
                       .AddEventHandler(DeviceAuthorizationResponseRecorder.Descriptor)
                       .AddEventHandler(DevicePollingRateCheck.Descriptor);
 
+                // DPoP (RFC 9449), which OpenIddict 7.8 lacks: proofs at the token endpoint, bound tokens, discovery.
+                server.AddEventHandler(DPoPTokenRequestCheck.Descriptor)
+                      .AddEventHandler(DPoPTokenBinding.Descriptor)
+                      .AddEventHandler(DPoPTokenType.Descriptor)
+                      .AddEventHandler(DPoPDiscoveryMetadata.Descriptor);
+
                 server.Configure(settings => settings.TimeProvider = time);
 
                 server.UseAspNetCore()
@@ -95,6 +106,10 @@ internal static class DevServerServices
 
                 validation.Configure(settings => settings.TimeProvider = time);
                 validation.UseAspNetCore();
+
+                // The API takes "Authorization: DPoP" too and checks the proof itself (ApiEndpoints, DPoPResourceCheck).
+                validation.AddEventHandler(DPoPAccessTokenExtractor.Descriptor)
+                          .AddEventHandler(DPoPConfirmationGate.Descriptor);
             });
 
         return services;
