@@ -126,6 +126,31 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
         Assert.Equal(2, _server.Stats.TokenDPoPNonceChallenges);
     }
 
+    [Fact]
+    public async Task The_librarys_DPoP_client_retries_once_for_the_nonce_and_once_more_after_a_nonce_switch()
+    {
+        await using var harness = DevServerHarness.Create(new SharedDevServer(_server, _time, new DevServerOptions().AccessTokenLifetime));
+        harness.AddClient("dpop", o =>
+        {
+            o.ClientId = TokenServer.BasicClientId;
+            o.ClientSecret = TokenServer.BasicClientSecret;
+            o.DPoP = true;
+        });
+
+        using var first = await harness.SendPingAsync("dpop");
+        var challengesBeforeSwitch = (_server.Stats.TokenDPoPNonceChallenges, _server.Stats.ApiDPoPNonceChallenges);
+        _server.RotateDPoPNonce();
+        using var second = await harness.SendPingAsync("dpop");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal((1, 0), challengesBeforeSwitch);
+        Assert.Equal(1, _server.Stats.TokenDPoPNonceChallenges);
+        Assert.Equal(1, _server.Stats.ApiDPoPNonceChallenges);
+        Assert.Equal(2, _server.Stats.ApiDPoPProofsAccepted);
+        Assert.Equal(0, _server.Stats.TokenDPoPProofsRefused + _server.Stats.ApiDPoPProofsRefused);
+    }
+
     private string Proof(string? nonce = null) => _key.Proof(HttpMethod.Post, _server.TokenEndpoint, nonce: nonce);
 
     private string ApiProof(string token, string? nonce) => _key.Proof(HttpMethod.Get, _client.Ping, token, nonce: nonce);

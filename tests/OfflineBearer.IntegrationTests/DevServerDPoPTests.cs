@@ -268,6 +268,57 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(0, harness.Stats.ApiDPoPProofsAccepted + harness.Stats.ApiDPoPProofsRefused + harness.Stats.ApiDPoPNonceChallenges);
     }
 
+    [Fact]
+    public async Task The_librarys_DPoP_client_gets_bound_tokens_and_calls_the_API_with_a_proof_each_time()
+    {
+        await using var harness = DevServerHarness.Create(_shared);
+        harness.AddClient("dpop", o =>
+        {
+            o.ClientId = TokenServer.BasicClientId;
+            o.ClientSecret = TokenServer.BasicClientSecret;
+            o.Scope = DevServerHarness.OfflineScope;
+            o.DPoP = true;
+        });
+
+        using var first = await harness.SendPingAsync("dpop");
+        harness.AdvancePastExpiry();
+        using var second = await harness.SendPingAsync("dpop");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(2, harness.Stats.TokenDPoPProofsAccepted);
+        Assert.Equal(2, harness.Stats.ApiDPoPProofsAccepted);
+        Assert.Equal(0, harness.Stats.TokenDPoPProofsRefused + harness.Stats.ApiDPoPProofsRefused);
+        Assert.Equal(0, harness.Stats.ApiRejected);
+    }
+
+    [Fact]
+    public async Task The_librarys_DPoP_public_client_binds_its_offline_token_on_the_first_refresh_and_keeps_refreshing_with_its_key()
+    {
+        await using var harness = DevServerHarness.Create(_shared);
+        var offlineToken = await harness.GetPublicClientOfflineTokenAsync();
+        harness.AddClient("dpop", o =>
+        {
+            o.ClientId = TokenServer.PublicClientId;
+            o.ClientSecret = null;
+            o.RefreshToken = offlineToken;
+            o.DPoP = true;
+        });
+
+        using var first = await harness.SendPingAsync("dpop");
+        harness.AdvancePastExpiry();
+        using var second = await harness.SendPingAsync("dpop");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal((TokenServer.PublicClientId, TokenServer.UserName), await DevServerHarness.ReadCallerAsync(second));
+        Assert.Equal(2, harness.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal(2, harness.Stats.ApiDPoPProofsAccepted);
+    }
+
     public static TheoryData<string> TokenEndpointRefusals => new()
     {
         "a proof for GET", "a proof for another URL", "a proof typed JWT", "a proof whose jwk has the private key",
