@@ -66,8 +66,9 @@ public sealed class DevServerOptions
     /// <summary>
     /// Whether DPoP proofs must carry the server's nonce (RFC 9449 section 8 and 9). A proof without it, or with a stale
     /// one, is answered <c>use_dpop_nonce</c> (400 at the token endpoint, 401 at the API) with the current nonce in a
-    /// <c>DPoP-Nonce</c> header, as do every token endpoint answer and the API's answers to DPoP requests. Token endpoint
-    /// and API share one nonce, which changes only when <see cref="DevServer.RotateDPoPNonce"/> is called.
+    /// <c>DPoP-Nonce</c> header, as do the token endpoint's other answers to an authenticated client and the API's answers to
+    /// DPoP requests. Token endpoint and API share one nonce, which changes only when <see cref="DevServer.RotateDPoPNonce"/>
+    /// is called.
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool RequireDPoPNonce { get; set; }
