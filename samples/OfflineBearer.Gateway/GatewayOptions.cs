@@ -9,12 +9,6 @@ internal sealed class GatewayOptions
     /// <summary>How many readings to send before exiting; the first command-line argument wins.</summary>
     public int Readings { get; set; } = 10;
 
-    /// <summary>The protected API that takes the readings.</summary>
+    /// <summary>The protected API that takes the readings, each posted as a JSON body.</summary>
     public Uri? ReadingsUrl { get; set; }
-
-    /// <summary>
-    /// POST sends each reading as a JSON body. GET puts it in the query string: the development server's API is
-    /// <c>GET /api/ping</c>, which takes any query.
-    /// </summary>
-    public string Method { get; set; } = "POST";
 }

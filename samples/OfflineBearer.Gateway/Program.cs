@@ -23,9 +23,9 @@ try
         .Build();
     var gateway = configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
     count ??= gateway.Readings;
-    if (gateway.ReadingsUrl is not { IsAbsoluteUri: true } url || gateway.Method is not ("GET" or "POST"))
+    if (gateway.ReadingsUrl is not { IsAbsoluteUri: true } url)
     {
-        Console.Error.WriteLine("Configuration error: Gateway:ReadingsUrl must be an absolute URL and Gateway:Method GET or POST.");
+        Console.Error.WriteLine("Configuration error: Gateway:ReadingsUrl must be an absolute URL.");
         return 1;
     }
 
@@ -41,9 +41,7 @@ try
     for (var sequence = 1; sequence <= count; sequence++)
     {
         var reading = new Reading(gateway.Sensor, sequence, 18 + (sequence % 7 * 0.5), TimeProvider.System.GetUtcNow());
-        using var request = gateway.Method == "POST"
-            ? new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(reading, GatewayJsonContext.Default.Reading) }
-            : new HttpRequestMessage(HttpMethod.Get, new UriBuilder(url) { Query = Query(reading) }.Uri);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(reading, GatewayJsonContext.Default.Reading) };
         using var response = await client.SendAsync(request);
         if (response.IsSuccessStatusCode)
         {
@@ -88,7 +86,3 @@ catch (HttpRequestException e)
     Console.Error.WriteLine($"The API could not be reached: {e.Message}");
     return 2;
 }
-
-static string Query(Reading reading) => string.Create(
-    CultureInfo.InvariantCulture,
-    $"sensor={Uri.EscapeDataString(reading.Sensor)}&seq={reading.Sequence}&celsius={reading.Celsius:0.0}&taken_at={reading.TakenAt.ToUnixTimeMilliseconds()}");

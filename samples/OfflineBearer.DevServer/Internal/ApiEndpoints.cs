@@ -17,8 +17,12 @@ internal static class ApiEndpoints
     // OpenIddict validation answers both an expired and a revoked token with this error (after the signature passed).
     private const string NoLongerValidErrorId = "ID2019";
 
-    public static void MapApi(this IEndpointRouteBuilder endpoints) =>
+    /// <summary><c>GET /api/ping</c>, and <c>POST /api/readings</c> for the sensor gateway sample: both answer who called.</summary>
+    public static void MapApi(this IEndpointRouteBuilder endpoints)
+    {
         endpoints.MapGet("/api/ping", PingAsync);
+        endpoints.MapPost("/api/readings", PingAsync);
+    }
 
     private static async Task<IResult> PingAsync(HttpContext http, DevServerStats stats, TimeProvider time, DPoPResourceCheck dpop)
     {
