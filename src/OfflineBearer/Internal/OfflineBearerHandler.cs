@@ -6,8 +6,9 @@ using OfflineBearer.Diagnostics;
 namespace OfflineBearer.Internal;
 
 /// <summary>
-/// Attaches the client's bearer token to each request and, when the API answers 401 because of the token, sends the
-/// request once more with a new one. Everything about tokens is the holder's business.
+/// Attaches the client's token to each request (a bearer token, or a DPoP-bound one with a proof for the request) and,
+/// when the API answers 401 because of the token or asks for its DPoP nonce, sends the request once more. Everything
+/// about tokens is the holder's business.
 /// </summary>
 internal sealed class OfflineBearerHandler : DelegatingHandler
 {
