@@ -1,0 +1,96 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OfflineBearer.Internal;
+using OfflineBearer.Tests.Support;
+
+namespace OfflineBearer.Tests;
+
+/// <summary>
+/// Where mutation testing found the DPoP tests silent: keys other than the default P-256 (their algorithm, hash and
+/// JWK), and which nonces count as new.
+/// </summary>
+public sealed class DPoPProofsMutationTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("offlinebearer-dpop-mutation-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    public static TheoryData<string, string> Keys => new()
+    {
+        { "P-384", "ES384" },
+        { "P-521", "ES512" },
+        { "RSA", "RS256" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public async Task A_key_file_of_another_kind_signs_proofs_that_its_own_jwk_verifies(string kind, string algorithm)
+    {
+        using AsymmetricAlgorithm key = kind == "RSA" ? RSA.Create(2048) : ECDsa.Create(kind == "P-384" ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP521);
+        var keyPath = Path.Combine(_directory, $"{kind}.pem");
+        await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+        using var harness = new Harness(o =>
+        {
+            o.DPoP = true;
+            o.DPoPKeyPath = keyPath;
+        });
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))
+            .Replace("\"token_type\":\"Bearer\"", "\"token_type\":\"DPoP\"", StringComparison.Ordinal)));
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose();
+
+        foreach (var proof in new[] { harness.TokenRequests.Single().Headers["DPoP"], harness.ApiRequests.Single().Headers["DPoP"] })
+        {
+            var token = new JsonWebToken(proof);
+            Assert.Equal(algorithm, token.Alg);
+            Assert.True(token.TryGetHeaderValue<JsonElement>("jwk", out var jwkJson));
+            var jwk = new JsonWebKey(jwkJson.GetRawText());
+            if (kind != "RSA")
+            {
+                Assert.Equal(kind, jwk.Crv);
+            }
+
+            Assert.Equal(ClientSigningKey.Thumbprint(key), Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()));
+            var result = await new JsonWebTokenHandler().ValidateTokenAsync(proof, new TokenValidationParameters
+            {
+                IssuerSigningKey = jwk,
+                ValidTypes = ["dpop+jwt"],
+                ValidAlgorithms = [algorithm],
+                ValidateIssuer = false,
+                ValidateAudience = false,
+                ValidateLifetime = false,
+                RequireExpirationTime = false,
+            });
+            Assert.True(result.IsValid, result.Exception?.Message);
+        }
+    }
+
+    [Fact]
+    public void A_nonce_is_new_only_when_it_differs_from_the_one_its_origin_gave_before()
+    {
+        var proofs = DPoPProofs.Create("gateway", new OfflineBearerOptions { DPoP = true }, new FakeTimeProvider());
+        var api = new Uri("https://api.test/items?page=2");
+        var other = new Uri("https://other.test/items");
+
+        Assert.False(proofs.RememberNonce(api, (string?)null));
+        Assert.False(proofs.RememberNonce(api, ""));
+        Assert.True(proofs.RememberNonce(api, "n-1"));
+        Assert.False(proofs.RememberNonce(new Uri("https://api.test/elsewhere"), "n-1"));
+        Assert.True(proofs.RememberNonce(other, "n-1"));
+        Assert.True(proofs.RememberNonce(api, "n-2"));
+        Assert.False(proofs.RememberNonce(api, "n-2"));
+    }
+
+    [Fact]
+    public void Its_text_names_the_thumbprint_and_algorithm_and_never_the_key()
+    {
+        var proofs = DPoPProofs.Create("gateway", new OfflineBearerOptions { DPoP = true }, new FakeTimeProvider());
+
+        Assert.Equal($"DPoPProofs (jkt {proofs.Thumbprint}, ES256)", proofs.ToString());
+    }
+}
