@@ -218,11 +218,14 @@ public sealed class DPoPTests
 
     private static Harness DPoPHarness(Action<OfflineBearerOptions>? configure = null, string tokenType = "DPoP")
     {
-        var harness = new Harness(o =>
-        {
-            o.DPoP = true;
-            configure?.Invoke(o);
-        });
+        // The retries a user gets: a nonce refusal must not be mistaken for a transient failure and sent a third time.
+        var harness = new Harness(
+            o =>
+            {
+                o.DPoP = true;
+                configure?.Invoke(o);
+            },
+            userDefaults: true);
         harness.OnToken = _ => Task.FromResult(Harness.Json(BoundToken(harness.IssueJwt(TimeSpan.FromMinutes(5)), tokenType)));
         return harness;
     }

@@ -85,11 +85,13 @@ public sealed class PrivateKeyJwtTests : IDisposable
     public async Task A_refused_refresh_token_falls_back_to_client_credentials_as_for_any_confidential_client()
     {
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var harness = new Harness(o =>
-        {
-            KeyInCode(o, new ECDsaSecurityKey(ec));
-            o.RefreshToken = "spent-offline-token";
-        });
+        using var harness = new Harness(
+            o =>
+            {
+                KeyInCode(o, new ECDsaSecurityKey(ec));
+                o.RefreshToken = "spent-offline-token";
+            },
+            userDefaults: true);
         harness.OnToken = request => Task.FromResult(request.GrantType == GrantTypes.RefreshToken
             ? EndpointServer.Error("invalid_grant", "Token is not active")
             : Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
@@ -106,7 +108,7 @@ public sealed class PrivateKeyJwtTests : IDisposable
     public async Task A_refused_assertion_names_the_kid_and_algorithm_to_register_and_never_the_assertion()
     {
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP384);
-        using var harness = new Harness(o => KeyInCode(o, new ECDsaSecurityKey(ec)));
+        using var harness = new Harness(o => KeyInCode(o, new ECDsaSecurityKey(ec)), userDefaults: true);
         string? assertion = null;
         harness.OnToken = request =>
         {
