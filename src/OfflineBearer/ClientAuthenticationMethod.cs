@@ -3,7 +3,7 @@ namespace OfflineBearer;
 /// <summary>
 /// How a confidential client proves its identity to the token endpoint (RFC 6749 section 2.3.1, RFC 7523).
 /// A public client (no <see cref="OfflineBearerOptions.ClientSecret"/> and a secret method) sends only <c>client_id</c>
-/// in the form body.
+/// in the form body. A client that proves itself with a key or a certificate is confidential, although it has no secret.
 /// </summary>
 public enum ClientAuthenticationMethod
 {
@@ -19,4 +19,18 @@ public enum ClientAuthenticationMethod
     /// or <see cref="OfflineBearerOptions.SigningKey"/>. The server holds only the public key.
     /// </summary>
     PrivateKeyJwt = 2,
+
+    /// <summary>
+    /// No shared secret: the client proves itself with its certificate in the TLS handshake with the token endpoint
+    /// (<c>tls_client_auth</c>, RFC 8705 2.1; Keycloak's "X509 Certificate"). The server trusts the certificate's issuer
+    /// and checks its subject. The certificate comes from <see cref="OfflineBearerOptions.ClientCertificatePath"/> or
+    /// <see cref="OfflineBearerOptions.ClientCertificate"/>.
+    /// </summary>
+    TlsClientAuth = 3,
+
+    /// <summary>
+    /// As <see cref="TlsClientAuth"/>, with a self-signed certificate that the server holds for this client
+    /// (<c>self_signed_tls_client_auth</c>, RFC 8705 2.2).
+    /// </summary>
+    SelfSignedTlsClientAuth = 4,
 }

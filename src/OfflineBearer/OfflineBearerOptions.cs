@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.IdentityModel.Tokens;
 
 namespace OfflineBearer;
@@ -27,7 +28,7 @@ public sealed class OfflineBearerOptions
     /// <value>The default is null.</value>
     public string? ClientSecret { get; set; }
 
-    /// <summary>How a confidential client proves who it is: its secret (Basic header or form body) or a signed JWT.</summary>
+    /// <summary>How a confidential client proves who it is: its secret (Basic header or form body), a signed JWT or a TLS client certificate.</summary>
     /// <value>The default is <see cref="ClientAuthenticationMethod.ClientSecretBasic"/>.</value>
     public ClientAuthenticationMethod ClientAuthentication { get; set; } = ClientAuthenticationMethod.ClientSecretBasic;
 
@@ -53,6 +54,32 @@ public sealed class OfflineBearerOptions
     /// </summary>
     /// <value>The default is null: RS256 for RSA, the curve's ES algorithm for EC.</value>
     public string? SigningAlgorithm { get; set; }
+
+    /// <summary>
+    /// A client certificate for mutual TLS with the token server (RFC 8705): with
+    /// <see cref="ClientAuthenticationMethod.TlsClientAuth"/> or <see cref="ClientAuthenticationMethod.SelfSignedTlsClientAuth"/>
+    /// the client proves itself with it; with any method, a server that binds tokens to it (<c>cnf.x5t#S256</c>) does so.
+    /// A PEM file (the certificate, and its private key too unless <see cref="ClientCertificateKeyPath"/> names another
+    /// file) or a PKCS#12 file (<c>.pfx</c>, <c>.p12</c>). Read at start, and again when the file changes (a renewed
+    /// certificate is used from the token client's next connection on).
+    /// </summary>
+    /// <value>The default is null.</value>
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>The PEM private key of <see cref="ClientCertificatePath"/>, when it is in a file of its own (as <c>tls.key</c> beside <c>tls.crt</c>).</summary>
+    /// <value>The default is null: the key is in the certificate's file.</value>
+    public string? ClientCertificateKeyPath { get; set; }
+
+    /// <summary>The password of a PKCS#12 <see cref="ClientCertificatePath"/>, or of an encrypted PEM private key.</summary>
+    /// <value>The default is null.</value>
+    public string? ClientCertificatePassword { get; set; }
+
+    /// <summary>
+    /// The client certificate, with its private key, set in code; wins over <see cref="ClientCertificatePath"/>. The caller
+    /// owns it. Give the API's <see cref="HttpClient"/> the same certificate when the server binds access tokens to it.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public X509Certificate2? ClientCertificate { get; set; }
 
     /// <summary>
     /// Whether to ask for access tokens bound to a key of this client (DPoP, RFC 9449): every token request and every API

@@ -13,6 +13,7 @@ namespace OfflineBearer.Tests;
 public sealed class OptionsBindingTests
 {
     private static readonly string DPoPKeyFile = WriteDPoPKey();
+    private static readonly (string Certificate, string Key) CertificateFiles = WriteCertificate();
 
     /// <summary>Every option, each away from its default.</summary>
     private static readonly Dictionary<string, string?> EveryOption = new()
@@ -35,6 +36,10 @@ public sealed class OptionsBindingTests
         ["DPoP"] = "true",
         // Read at validation when DPoP is on, so it must be a key.
         ["DPoPKeyPath"] = DPoPKeyFile,
+        // Read at validation, so they must be a certificate and its encrypted key.
+        ["ClientCertificatePath"] = CertificateFiles.Certificate,
+        ["ClientCertificateKeyPath"] = CertificateFiles.Key,
+        ["ClientCertificatePassword"] = "binding-password",
     };
 
     [Fact]
@@ -64,6 +69,28 @@ public sealed class OptionsBindingTests
         Assert.True(options.DPoP);
         Assert.Equal(DPoPKeyFile, options.DPoPKeyPath);
         Assert.Null(options.SigningKey);
+        Assert.Equal(CertificateFiles.Certificate, options.ClientCertificatePath);
+        Assert.Equal(CertificateFiles.Key, options.ClientCertificateKeyPath);
+        Assert.Equal("binding-password", options.ClientCertificatePassword);
+        Assert.Null(options.ClientCertificate);
+    }
+
+    [Fact]
+    public void A_certificate_is_never_bound_from_configuration_only_its_files()
+    {
+        // The generator binds X509Certificate2 member by member (see OfflineBearer.csproj); keys under ClientCertificate
+        // must not make a certificate out of nothing.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ClientId"] = "sensor-gateway",
+            ["ClientSecret"] = "secret",
+            ["Authority"] = "https://sso.example.org/realms/prod",
+            ["ClientCertificate"] = CertificateFiles.Certificate,
+        }).Build();
+
+        var options = Bind(configuration);
+
+        Assert.Null(options.ClientCertificate);
     }
 
     [Fact]
@@ -123,6 +150,15 @@ public sealed class OptionsBindingTests
         using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
         File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
         return path;
+    }
+
+    private static (string Certificate, string Key) WriteCertificate()
+    {
+        using var certificate = Support.TestCertificates.Create();
+        var path = Path.Combine(Path.GetTempPath(), $"offlinebearer-binding-{Environment.ProcessId}.crt");
+        File.WriteAllText(path, Support.TestCertificates.CertificatePem(certificate));
+        File.WriteAllText(path + ".key", Support.TestCertificates.KeyPem(certificate, "binding-password"));
+        return (path, path + ".key");
     }
 
     private static OfflineBearerOptions Bind(IConfiguration section)

@@ -5,7 +5,8 @@ namespace OfflineBearer.Internal;
 /// <summary>Checks one named client's options; every message names the client and the option.</summary>
 /// <param name="store">Where refresh tokens are kept: a durable store may hold a public client's offline token.</param>
 /// <param name="sharedStore">The fleet's store, if any, which may hold it too.</param>
-internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, ISharedTokenStore? sharedStore = null)
+/// <param name="time">The clock a client certificate's expiry is checked against.</param>
+internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, ISharedTokenStore? sharedStore = null, TimeProvider? time = null)
     : IValidateOptions<OfflineBearerOptions>
 {
     public ValidateOptionsResult Validate(string? name, OfflineBearerOptions options)
@@ -42,7 +43,8 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         // A public client may start from an offline token that a tool put in a durable store; whether one is there is
         // known only at its first token request, which says how to get one if not.
         var withKey = options.ClientAuthentication == ClientAuthenticationMethod.PrivateKeyJwt;
-        if (!withKey && string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken)
+        var withCertificate = ClientCertificateFile.Authenticates(options);
+        if (!withKey && !withCertificate && string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken)
             && store is InMemoryRefreshTokenStore && sharedStore is null)
         {
             failures.Add($"OfflineBearer client '{client}': set ClientSecret (confidential client) or RefreshToken (public client with an offline " +
@@ -74,12 +76,17 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
 
         if (!Enum.IsDefined(options.ClientAuthentication))
         {
-            failures.Add($"OfflineBearer client '{client}': ClientAuthentication must be ClientSecretBasic, ClientSecretPost or PrivateKeyJwt.");
+            failures.Add($"OfflineBearer client '{client}': ClientAuthentication must be ClientSecretBasic, ClientSecretPost, PrivateKeyJwt, TlsClientAuth or SelfSignedTlsClientAuth.");
         }
 
         if (withKey)
         {
             CheckSigningKey(client, options, failures);
+        }
+
+        if (withCertificate || ClientCertificateFile.IsConfigured(options))
+        {
+            CheckCertificate(client, options, withCertificate, failures);
         }
 
         if (options.DPoP)
@@ -101,6 +108,36 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         try
         {
             _ = ClientSigningKey.Load(client, options);
+        }
+        catch (InvalidOperationException e)
+        {
+            failures.Add(e.Message);
+        }
+    }
+
+    /// <summary>The certificate is read here, at start, so a missing file, a missing key or an expired certificate stops the host.</summary>
+    private void CheckCertificate(string client, OfflineBearerOptions options, bool authenticates, List<string> failures)
+    {
+        if (authenticates && !string.IsNullOrEmpty(options.ClientSecret))
+        {
+            failures.Add($"OfflineBearer client '{client}': ClientSecret is set and ClientAuthentication is {options.ClientAuthentication}; a client proves itself one way, remove one.");
+        }
+
+        // Plain http has no handshake to carry the certificate; RequireHttps off allows it for loopback only.
+        var configured = options.TokenEndpoint ?? (Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) ? authority : null);
+        if (authenticates && configured is { IsAbsoluteUri: true } && configured.Scheme == Uri.UriSchemeHttp)
+        {
+            failures.Add($"OfflineBearer client '{client}': ClientAuthentication is {options.ClientAuthentication}, which needs TLS: " +
+                $"{(options.TokenEndpoint is null ? nameof(options.Authority) : nameof(options.TokenEndpoint))} must use https.");
+        }
+
+        try
+        {
+            var certificate = ClientCertificateFile.Load(client, options, (time ?? TimeProvider.System).GetUtcNow());
+            if (options.ClientCertificate is null)
+            {
+                certificate.Dispose();
+            }
         }
         catch (InvalidOperationException e)
         {

@@ -60,8 +60,8 @@ internal sealed class TokenEndpointClient
         }
     }
 
-    /// <summary>A client with neither a secret nor a key: it sends only its id and can only refresh.</summary>
-    public bool IsPublicClient => _signingKey is null && string.IsNullOrEmpty(_options.ClientSecret);
+    /// <summary>A client with neither a secret, a key nor a certificate to prove itself: it sends only its id and can only refresh.</summary>
+    public bool IsPublicClient => _signingKey is null && !ClientCertificateFile.Authenticates(_options) && string.IsNullOrEmpty(_options.ClientSecret);
 
     /// <summary>The client's DPoP key when <see cref="OfflineBearerOptions.DPoP"/> is on: token requests carry its proofs.</summary>
     public DPoPProofs? DPoP => _dpop;
@@ -202,8 +202,9 @@ internal sealed class TokenEndpointClient
     }
 
     /// <summary>
-    /// Posts a form with this client's authentication: the Basic header, the id (and secret) in the form, or the id and a
-    /// client assertion signed for this try alone (a server may refuse an assertion's <c>jti</c> a second time).
+    /// Posts a form with this client's authentication: the Basic header, the id (and secret) in the form, the id and a
+    /// client assertion signed for this try alone (a server may refuse an assertion's <c>jti</c> a second time), or the id
+    /// alone when the certificate in the TLS handshake proves the client.
     /// </summary>
     private async Task<TokenEndpointAnswer> SendFormAsync(
         Uri endpoint, List<KeyValuePair<string, string>> form, string what, bool repeatable, CancellationToken cancellationToken)
@@ -211,7 +212,7 @@ internal sealed class TokenEndpointClient
         if (_basicCredentials is null)
         {
             form.Add(new("client_id", _options.ClientId!));
-            if (_signingKey is null && !IsPublicClient)
+            if (_signingKey is null && !ClientCertificateFile.Authenticates(_options) && !IsPublicClient)
             {
                 form.Add(new("client_secret", _options.ClientSecret!));
             }
@@ -305,6 +306,8 @@ internal sealed class TokenEndpointClient
         {
             "invalid_client" or "unauthorized_client" when _signingKey is { } key =>
                 $"The server does not accept this client's signed JWT: check ClientId, that the client is set to authenticate with a signed JWT and that the server holds the public key of SigningKey (kid {key.KeyId}, {key.Algorithm}).",
+            "invalid_client" or "unauthorized_client" when ClientCertificateFile.Authenticates(_options) =>
+                $"The server does not accept this client's certificate: check ClientId, that the client is set to authenticate with {(_options.ClientAuthentication == ClientAuthenticationMethod.TlsClientAuth ? "a CA-issued certificate (tls_client_auth) and the subject it expects" : "its registered self-signed certificate (self_signed_tls_client_auth)")}, that the token endpoint is https and asks for client certificates, and that ClientCertificatePath or ClientCertificate is the certificate the server holds.",
             "invalid_client" or "unauthorized_client" =>
                 "The server does not accept this client's credentials: check ClientId, ClientSecret and ClientAuthentication.",
             "invalid_grant" when request == GrantTypes.RefreshToken =>
@@ -326,5 +329,5 @@ internal sealed class TokenEndpointClient
     /// </summary>
     private string? Clean(string? text, ReadOnlySpan<string?> credentials) => Redaction.Clean(
         text,
-        [.. credentials, _options.ClientSecret, _basicCredentials?.Parameter, IsPublicClient ? null : $"{_options.ClientId}:{_options.ClientSecret}"]);
+        [.. credentials, _options.ClientSecret, _basicCredentials?.Parameter, string.IsNullOrEmpty(_options.ClientSecret) ? null : $"{_options.ClientId}:{_options.ClientSecret}"]);
 }

@@ -5,8 +5,9 @@ namespace OfflineBearer.Internal;
 
 /// <summary>
 /// Finds a client's endpoints: the configured <see cref="OfflineBearerOptions.TokenEndpoint"/>, else those of
-/// <c>{Authority}/.well-known/openid-configuration</c>, asked once and cached. A failed discovery is forgotten, so the
-/// next token request asks again.
+/// <c>{Authority}/.well-known/openid-configuration</c>, asked once and cached; for a client with a certificate, the
+/// server's <c>mtls_endpoint_aliases</c> where it names them (RFC 8705 5). A failed discovery is forgotten, so the next
+/// token request asks again.
 /// </summary>
 internal sealed class TokenEndpointDiscovery
 {
@@ -70,7 +71,7 @@ internal sealed class TokenEndpointDiscovery
 
         using var answer = await _connection.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, address), "discovery", repeatable: true, cancellationToken)
             .ConfigureAwait(false);
-        var metadata = answer is { IsSuccess: true, Body: { } body } ? Read(body) : null;
+        var metadata = answer is { IsSuccess: true, Body: { } body } ? Read(body, ClientCertificateFile.IsConfigured(_options)) : null;
         if (metadata is null)
         {
             throw new OfflineBearerException(
@@ -90,23 +91,31 @@ internal sealed class TokenEndpointDiscovery
         return metadata;
     }
 
-    /// <summary>The endpoints, or null when the document is not an object with a usable <c>token_endpoint</c>.</summary>
-    private static ServerMetadata? Read(ReadOnlyMemory<byte> body)
+    /// <summary>
+    /// The endpoints, or null when the document is not an object with a usable <c>token_endpoint</c>. With
+    /// <paramref name="mutualTls"/>, an endpoint's alias wins: a server may ask for client certificates only there.
+    /// </summary>
+    private static ServerMetadata? Read(ReadOnlyMemory<byte> body, bool mutualTls)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || ReadEndpoint(root, "token_endpoint") is not { } tokenEndpoint)
+            if (root.ValueKind != JsonValueKind.Object || ReadEndpoint(root, "token_endpoint") is null)
             {
                 return null;
             }
 
+            var aliases = mutualTls && root.TryGetProperty("mtls_endpoint_aliases", out var found) && found.ValueKind == JsonValueKind.Object
+                ? found
+                : default;
+            Uri? Endpoint(string name) => (aliases.ValueKind == JsonValueKind.Object ? ReadEndpoint(aliases, name) : null) ?? ReadEndpoint(root, name);
+
             return new ServerMetadata(
-                tokenEndpoint,
+                Endpoint("token_endpoint")!,
                 ReadEndpoint(root, "authorization_endpoint"),
-                ReadEndpoint(root, "device_authorization_endpoint"),
-                ReadEndpoint(root, "revocation_endpoint"),
+                Endpoint("device_authorization_endpoint"),
+                Endpoint("revocation_endpoint"),
                 root.TryGetProperty("issuer", out var issuer) && issuer.ValueKind == JsonValueKind.String ? issuer.GetString() : null);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)

@@ -1,12 +1,15 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
 
 namespace OfflineBearer.Internal;
 
 /// <summary>
 /// The named <see cref="HttpClient"/> that carries a client's requests to its token server. It never passes through the
-/// bearer handler, writes no IHttpClientFactory request logs, and never follows a redirect, whatever primary handler a
-/// user configures for it (a proxy, a client certificate).
+/// bearer handler, writes no IHttpClientFactory request logs, never follows a redirect, and presents the client's
+/// certificate for mutual TLS, whatever primary handler a user configures for it (a proxy, a trusted root): a
+/// <see cref="SocketsHttpHandler"/> or an <see cref="HttpClientHandler"/>; a handler of another kind must bring the
+/// certificate itself.
 /// </summary>
 internal static class TokenEndpointHttpClient
 {
@@ -22,15 +25,30 @@ internal static class TokenEndpointHttpClient
 
         // A post-configuration runs after every user's ConfigurePrimaryHttpMessageHandler, so it sees the handler that
         // is really used: a followed redirect would re-post the form (secret, refresh token) to another host.
-        services.PostConfigure<HttpClientFactoryOptions>(name, options => options.HttpMessageHandlerBuilderActions.Add(static builder =>
+        services.TryAddSingleton<ClientCertificates>();
+        services.PostConfigure<HttpClientFactoryOptions>(name, options => options.HttpMessageHandlerBuilderActions.Add(builder =>
         {
+            var certificate = builder.Services.GetRequiredService<ClientCertificates>().Get(clientName);
             switch (builder.PrimaryHandler)
             {
                 case SocketsHttpHandler sockets:
                     sockets.AllowAutoRedirect = false;
+                    if (certificate is not null)
+                    {
+                        // The callback, not ClientCertificates: that list offers a certificate only when the server names
+                        // its issuer as acceptable, and a self-signed certificate's issuer is never named.
+                        sockets.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
+                    }
+
                     break;
                 case HttpClientHandler client:
                     client.AllowAutoRedirect = false;
+                    if (certificate is not null)
+                    {
+                        client.ClientCertificateOptions = ClientCertificateOption.Manual;
+                        client.ClientCertificates.Add(certificate);
+                    }
+
                     break;
             }
         }));
