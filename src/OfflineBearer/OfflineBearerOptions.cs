@@ -91,9 +91,11 @@ public sealed class OfflineBearerOptions
 
     /// <summary>
     /// For <see cref="DPoP"/>: a file holding the key to bind tokens to (PEM or JWK, as for <see cref="SigningKeyPath"/>).
-    /// Needed when the server binds the refresh token too (Keycloak does for public clients), so the key outlives a restart.
+    /// A server binds a public client's refresh token to the key too, so the key must outlive a restart: without this
+    /// option the file store (<c>AddOfflineBearerFileStore</c>) keeps the key it made beside the refresh token; with a
+    /// store of your own, set this.
     /// </summary>
-    /// <value>The default is null: a P-256 key made at start, ES256.</value>
+    /// <value>The default is null: a P-256 key (ES256) made at the first token request, kept in the file store if there is one.</value>
     public string? DPoPKeyPath { get; set; }
 
     /// <summary>Space-separated scopes asked for with <c>client_credentials</c>, such as <c>offline_access</c>.</summary>

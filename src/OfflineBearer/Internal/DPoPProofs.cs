@@ -53,6 +53,41 @@ internal sealed class DPoPProofs
         time);
 
     /// <summary>
+    /// The key kept in the file store beside the client's refresh token, or a new P-256 key stored there before any proof
+    /// is signed with it, so a refresh token the server binds to it outlives a restart.
+    /// </summary>
+    public static async Task<DPoPProofs> KeptInAsync(string client, FileRefreshTokenStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        try
+        {
+            if (await store.GetDPoPKeyAsync(client, cancellationToken).ConfigureAwait(false) is { } pem)
+            {
+                key.ImportFromPem(pem);
+            }
+            else
+            {
+                await store.SetDPoPKeyAsync(client, key.ExportPkcs8PrivateKeyPem(), cancellationToken).ConfigureAwait(false);
+            }
+
+            return new DPoPProofs(key, time);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            throw new OfflineBearerException(
+                $"The stored DPoP key of OfflineBearer client '{client}' is not an EC private key ({e.GetType().Name}). " +
+                "Restore the file from a backup, or delete it to start over with a new key (a refresh token bound to the old one is then refused).",
+                e);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// A proof for one request: <c>htm</c>, <c>htu</c> (the URI without query and fragment), <c>iat</c>, a fresh
     /// <c>jti</c>, the origin's nonce if it gave one, and <c>ath</c> (<see cref="HashOf"/>) on requests that carry a token.
     /// </summary>

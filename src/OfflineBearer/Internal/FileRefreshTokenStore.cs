@@ -23,9 +23,26 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
         _protection = protection;
     }
 
-    public async ValueTask<string?> GetAsync(string clientName, CancellationToken cancellationToken)
+    public ValueTask<string?> GetAsync(string clientName, CancellationToken cancellationToken) =>
+        ReadAsync(clientName, PathOf(clientName), RefreshTokenField, "refresh token", "with the configured credentials", cancellationToken);
+
+    public ValueTask SetAsync(string clientName, string refreshToken, CancellationToken cancellationToken) =>
+        WriteAsync(clientName, PathOf(clientName), RefreshTokenField, refreshToken, "new refresh token", cancellationToken);
+
+    /// <summary>
+    /// The client's DPoP key (RFC 9449) as a PKCS#8 PEM, kept beside its refresh token because a server may bind the
+    /// refresh token to it (as it must for a public client): a new key after a restart would make the token useless.
+    /// </summary>
+    internal ValueTask<string?> GetDPoPKeyAsync(string clientName, CancellationToken cancellationToken) =>
+        ReadAsync(clientName, PathBeside(clientName, DPoPKeyExtension), DPoPKeyField, "DPoP key",
+            "with a new key (a refresh token bound to the old one is then refused)", cancellationToken);
+
+    /// <inheritdoc cref="GetDPoPKeyAsync"/>
+    internal ValueTask SetDPoPKeyAsync(string clientName, string keyPem, CancellationToken cancellationToken) =>
+        WriteAsync(clientName, PathBeside(clientName, DPoPKeyExtension), DPoPKeyField, keyPem, "new DPoP key", cancellationToken);
+
+    private async ValueTask<string?> ReadAsync(string clientName, string path, string field, string what, string startOver, CancellationToken cancellationToken)
     {
-        var path = PathOf(clientName);
         byte[] content;
         try
         {
@@ -37,25 +54,24 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not read its stored refresh token at {path}: {e.Message}", e);
+            throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not read its stored {what} at {path}: {e.Message}", e);
         }
 
-        var (token, isProtected) = Parse(content) ?? throw new OfflineBearerException(
-            $"The stored refresh token of OfflineBearer client '{clientName}' at {path} is corrupt or half-written. " +
-            "It was not used: restore the file from a backup, or delete it to start over with the configured credentials.");
-        return isProtected ? _protection.Unprotect(token, $"for OfflineBearer client '{clientName}' at {path}") : token;
+        var (value, isProtected) = Parse(content, field) ?? throw new OfflineBearerException(
+            $"The stored {what} of OfflineBearer client '{clientName}' at {path} is corrupt or half-written. " +
+            $"It was not used: restore the file from a backup, or delete it to start over {startOver}.");
+        return isProtected ? _protection.Unprotect(value, $"for OfflineBearer client '{clientName}' at {path}") : value;
     }
 
-    public async ValueTask SetAsync(string clientName, string refreshToken, CancellationToken cancellationToken)
+    private async ValueTask WriteAsync(string clientName, string path, string field, string value, string what, CancellationToken cancellationToken)
     {
-        var path = PathOf(clientName);
         try
         {
-            await OwnerOnlyFile.WriteAsync(path, Serialize(refreshToken, _protection), cancellationToken).ConfigureAwait(false);
+            await OwnerOnlyFile.WriteAsync(path, Serialize(value, field, _protection), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not store its new refresh token at {path}: {e.Message}", e);
+            throw new OfflineBearerException($"OfflineBearer client '{clientName}' could not store its {what} at {path}: {e.Message}", e);
         }
     }
 
@@ -102,21 +118,23 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
 
     private string PathOf(string clientName) => Path.Combine(_directory, FileNameOf(clientName));
 
-    private const string PlainField = "refresh_token";
-    private const string ProtectedField = "protected_refresh_token";
+    private const string RefreshTokenField = "refresh_token";
+    private const string DPoPKeyField = "dpop_key";
+    private const string DPoPKeyExtension = ".dpop-key.json";
 
-    private static byte[] Serialize(string refreshToken, TokenProtection protection)
+    /// <summary>The value under <paramref name="field"/>, or under <c>protected_</c><paramref name="field"/> when protected.</summary>
+    private static byte[] Serialize(string value, string field, TokenProtection protection)
     {
-        var stored = protection.Protect(refreshToken);
+        var stored = protection.Protect(value);
         return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
         {
-            [protection.IsOn ? ProtectedField : PlainField] = stored,
+            [protection.IsOn ? "protected_" + field : field] = stored,
             ["sha256"] = Checksum(stored),
         }, FileStoreJsonContext.Default.DictionaryStringString);
     }
 
     /// <summary>The stored value and whether it is protected, or null when the file is corrupt.</summary>
-    private static (string Value, bool IsProtected)? Parse(byte[] content)
+    private static (string Value, bool IsProtected)? Parse(byte[] content, string field)
     {
         try
         {
@@ -127,8 +145,8 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
                 return null;
             }
 
-            var isProtected = root.TryGetProperty(ProtectedField, out var token);
-            if ((isProtected || root.TryGetProperty(PlainField, out token)) && token.ValueKind == JsonValueKind.String
+            var isProtected = root.TryGetProperty("protected_" + field, out var token);
+            if ((isProtected || root.TryGetProperty(field, out token)) && token.ValueKind == JsonValueKind.String
                 && root.TryGetProperty("sha256", out var checksum) && checksum.ValueKind == JsonValueKind.String
                 && token.GetString() is { Length: > 0 } value
                 && checksum.GetString() == Checksum(value))

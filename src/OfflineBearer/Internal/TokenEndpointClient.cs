@@ -27,7 +27,10 @@ internal sealed class TokenEndpointClient
     private readonly TimeProvider _time;
     private readonly AuthenticationHeaderValue? _basicCredentials;
     private readonly ClientSigningKey? _signingKey;
-    private readonly DPoPProofs? _dpop;
+    private readonly FileRefreshTokenStore? _dpopKeyStore;
+    private readonly Lock _dpopGate = new();
+    private DPoPProofs? _dpop;
+    private Task<DPoPProofs>? _dpopLoad;
 
     public TokenEndpointClient(
         string clientName,
@@ -36,7 +39,8 @@ internal sealed class TokenEndpointClient
         TokenServerConnection connection,
         ILogger logger,
         ClientTelemetry telemetry,
-        TimeProvider time)
+        TimeProvider time,
+        IRefreshTokenStore? store = null)
     {
         _clientName = clientName;
         _telemetry = telemetry;
@@ -45,7 +49,12 @@ internal sealed class TokenEndpointClient
         _discovery = discovery;
         _connection = connection;
         _logger = logger;
-        if (options.DPoP)
+        if (options.DPoP && string.IsNullOrWhiteSpace(options.DPoPKeyPath) && store is FileRefreshTokenStore fileStore)
+        {
+            // Read or made at the first token request: file access belongs on the async path.
+            _dpopKeyStore = fileStore;
+        }
+        else if (options.DPoP)
         {
             _dpop = DPoPProofs.Create(clientName, options, time);
         }
@@ -63,19 +72,31 @@ internal sealed class TokenEndpointClient
     /// <summary>A client with neither a secret, a key nor a certificate to prove itself: it sends only its id and can only refresh.</summary>
     public bool IsPublicClient => _signingKey is null && !ClientCertificateFile.Authenticates(_options) && string.IsNullOrEmpty(_options.ClientSecret);
 
-    /// <summary>The client's DPoP key when <see cref="OfflineBearerOptions.DPoP"/> is on: token requests carry its proofs.</summary>
+    /// <summary>
+    /// The client's DPoP key when <see cref="OfflineBearerOptions.DPoP"/> is on: token requests carry its proofs. A key kept
+    /// in the file store is there from the first token request on.
+    /// </summary>
     public DPoPProofs? DPoP => _dpop;
 
     /// <summary>Where this client's endpoints come from.</summary>
     public TokenEndpointDiscovery Discovery => _discovery;
 
-    /// <summary>The endpoint client of one named client, on the token endpoint's own <see cref="HttpClient"/>.</summary>
+    /// <summary>
+    /// The endpoint client of one named client, on the token endpoint's own <see cref="HttpClient"/>. A file
+    /// <paramref name="store"/> also keeps the client's DPoP key.
+    /// </summary>
     public static TokenEndpointClient Create(
-        string clientName, OfflineBearerOptions options, IHttpClientFactory httpClientFactory, TimeProvider time, ILogger logger, ClientTelemetry telemetry)
+        string clientName,
+        OfflineBearerOptions options,
+        IHttpClientFactory httpClientFactory,
+        TimeProvider time,
+        ILogger logger,
+        ClientTelemetry telemetry,
+        IRefreshTokenStore? store = null)
     {
         var httpClientName = TokenEndpointHttpClient.Name(clientName);
         var connection = new TokenServerConnection(clientName, options, () => httpClientFactory.CreateClient(httpClientName), time, logger, telemetry);
-        return new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection, logger, telemetry, time);
+        return new TokenEndpointClient(clientName, options, new TokenEndpointDiscovery(clientName, options, connection), connection, logger, telemetry, time, store);
     }
 
     /// <summary>
@@ -218,6 +239,11 @@ internal sealed class TokenEndpointClient
             }
         }
 
+        if (_dpop is null && _dpopKeyStore is not null)
+        {
+            await LoadDPoPKeyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var audience = _signingKey is null ? null : await AssertionAudienceAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var answer = await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
         if (_dpop is null || !_dpop.RememberNonce(endpoint, answer.DPoPNonce) || !AsksForDPoPNonce(answer))
@@ -228,6 +254,23 @@ internal sealed class TokenEndpointClient
         // RFC 9449 8: the server wants its nonce in the proof. Once: a server that asks again has another problem.
         answer.Dispose();
         return await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One load for concurrent first requests (the tool's and the holder's); a failed one is tried again next time.</summary>
+    private Task<DPoPProofs> LoadDPoPKeyAsync(CancellationToken cancellationToken)
+    {
+        lock (_dpopGate)
+        {
+            if (_dpopLoad is null || _dpopLoad.IsFaulted || _dpopLoad.IsCanceled)
+            {
+                _dpopLoad = LoadAsync();
+            }
+
+            return _dpopLoad;
+        }
+
+        async Task<DPoPProofs> LoadAsync() =>
+            _dpop = await DPoPProofs.KeptInAsync(_clientName, _dpopKeyStore!, _time, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool AsksForDPoPNonce(TokenEndpointAnswer answer) =>

@@ -59,7 +59,7 @@ internal sealed class TokenHolderRegistry : IDisposable
         var options = _options.Get(clientName);
         var logger = _loggerFactory.CreateLogger(Log.Category);
         var telemetry = new ClientTelemetry(clientName, _metrics);
-        var endpoint = TokenEndpointClient.Create(clientName, options, _httpClientFactory, _time, logger, telemetry);
+        var endpoint = TokenEndpointClient.Create(clientName, options, _httpClientFactory, _time, logger, telemetry, _store);
 
         // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
         var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
