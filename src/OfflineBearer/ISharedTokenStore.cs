@@ -30,7 +30,8 @@ public interface ISharedTokenStore
 
     /// <summary>
     /// Writes <paramref name="state"/> only while <paramref name="lease"/> is still held and its version is newer than
-    /// the stored one, in one atomic step, and tells waiting replicas.
+    /// the stored one, in one atomic step, and tells waiting replicas. Every member of the state is kept, including
+    /// <see cref="SharedTokenState.DPoPKeyThumbprint"/>, which <see cref="ReadAsync"/> gives back.
     /// </summary>
     /// <param name="clientName">The name of the client.</param>
     /// <param name="lease">The fencing value <see cref="TryAcquireLeaseAsync"/> returned.</param>

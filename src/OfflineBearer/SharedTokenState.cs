@@ -51,6 +51,12 @@ public sealed class SharedTokenState
     /// </summary>
     public bool RefreshTokenMayBeSpent { get; }
 
+    /// <summary>
+    /// The RFC 7638 thumbprint of the DPoP key the access token is bound to (its <c>cnf.jkt</c>), or null for a bearer
+    /// token. A replica adopts a bound token only when it signs with the same key.
+    /// </summary>
+    public string? DPoPKeyThumbprint { get; init; }
+
     /// <summary>The version only; never a token.</summary>
     /// <returns>A description without tokens.</returns>
     public override string ToString() => $"SharedTokenState version {Version} (tokens redacted)";

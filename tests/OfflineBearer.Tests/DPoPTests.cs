@@ -197,16 +197,29 @@ public sealed class DPoPTests
     }
 
     [Fact]
-    public void A_fleets_shared_store_is_refused_with_DPoP()
+    public void A_fleet_needs_one_key_file_for_every_replica()
     {
         var validator = new OfflineBearerOptionsValidator(new InMemoryRefreshTokenStore(), new NoSharedStore());
-
-        var result = validator.Validate("gateway", new OfflineBearerOptions
+        var keyPath = Path.Combine(Path.GetTempPath(), $"offlinebearer-fleet-{Guid.NewGuid():N}.pem");
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        try
         {
-            TokenEndpoint = new Uri("https://sso.test/token"), ClientId = "gateway", ClientSecret = "secret", DPoP = true,
-        });
+            OfflineBearerOptions Options(string? path) => new()
+            {
+                TokenEndpoint = new Uri("https://sso.test/token"), ClientId = "gateway", ClientSecret = "secret", DPoP = true, DPoPKeyPath = path,
+            };
 
-        Assert.Contains("DPoP cannot be used with a fleet's shared token store", result.FailureMessage, StringComparison.Ordinal);
+            var withoutKey = validator.Validate("gateway", Options(null));
+            var withKey = validator.Validate("gateway", Options(keyPath));
+
+            Assert.Contains("DPoP with a fleet's shared token store (AddOfflineBearerRedis) needs DPoPKeyPath", withoutKey.FailureMessage, StringComparison.Ordinal);
+            Assert.True(withKey.Succeeded, withKey.FailureMessage);
+        }
+        finally
+        {
+            File.Delete(keyPath);
+        }
     }
 
     [Theory]

@@ -13,7 +13,7 @@ namespace OfflineBearer.Redis.Internal;
 internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposable
 {
     // KEYS: state, lease, spending mark. ARGV: fence, version, refresh token, access token, lifetime ticks, expiry ms,
-    // channel, protected.
+    // channel, protected, DPoP key thumbprint.
     private const string WriteScript = """
         if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
         local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
@@ -22,6 +22,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
         redis.call('HSET', KEYS[1], 'v', ARGV[2], 'at', ARGV[4], 'p', ARGV[8])
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'rt', ARGV[3]) end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'lt', ARGV[5], 'exp', ARGV[6]) end
+        if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'jkt', ARGV[9]) end
         redis.call('PUBLISH', ARGV[7], ARGV[2])
         return 1
         """;
@@ -99,6 +100,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
                 state.AccessTokenExpiresAt?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) ?? "",
                 keys.Channel,
                 _protection.IsOn ? "1" : "0",
+                state.DPoPKeyThumbprint ?? "",
             ]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return (int)written == 1;
     }
@@ -192,7 +194,10 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
             Read(accessToken),
             lifetime,
             expiresAt,
-            spending);
+            spending)
+        {
+            DPoPKeyThumbprint = values.TryGetValue("jkt", out var thumbprint) ? thumbprint.ToString() : null,
+        };
     }
 
     private (string State, string Lease, string Spending, string Channel) Keys(string clientName)

@@ -147,11 +147,12 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
 
     private void CheckDPoP(string client, OfflineBearerOptions options, List<string> failures)
     {
-        // A bound token is good only with the key that made it; replicas adopting each other's tokens would need one key
-        // shared by all, and the shared state does not say a token is bound.
-        if (sharedStore is not null)
+        // A bound token is good only with the key that made it, and replicas adopt each other's tokens (and redeem a
+        // public client's bound refresh token): every replica must sign with one key, which only a file they all read gives.
+        if (sharedStore is not null && string.IsNullOrWhiteSpace(options.DPoPKeyPath))
         {
-            failures.Add($"OfflineBearer client '{client}': DPoP cannot be used with a fleet's shared token store (AddOfflineBearerRedis) yet.");
+            failures.Add($"OfflineBearer client '{client}': DPoP with a fleet's shared token store (AddOfflineBearerRedis) needs DPoPKeyPath, " +
+                "a key file every replica reads, so that each can use the tokens the others get.");
         }
 
         if (!string.IsNullOrWhiteSpace(options.DPoPKeyPath))

@@ -167,7 +167,10 @@ internal sealed class SharedRefresh
             newRefreshToken,
             result.AccessToken,
             result.Lifetime,
-            result.Lifetime is { } lifetime ? _time.GetUtcNow() + lifetime : null);
+            result.Lifetime is { } lifetime ? _time.GetUtcNow() + lifetime : null)
+        {
+            DPoPKeyThumbprint = result.DPoPBound ? _endpoint.DPoP?.Thumbprint : null,
+        };
 
         // Kept in memory first: if the write fails because Redis went away (and comes back empty), this is the newest
         // token there is. Only a successful write lets the access token be used.
@@ -218,6 +221,12 @@ internal sealed class SharedRefresh
             return null;
         }
 
+        // A token bound to another key (a replica with a key of its own) would be refused by the API: get one of our own.
+        if (state.DPoPKeyThumbprint is { } bound && bound != _endpoint.DPoP?.Thumbprint)
+        {
+            return null;
+        }
+
         var now = _time.GetTimestamp();
         var lifetime = state.AccessTokenLifetime;
         var sentAt = now;
@@ -238,7 +247,7 @@ internal sealed class SharedRefresh
 
         _version = state.Version;
         Log.AdoptedSharedToken(_logger, _clientName, state.Version);
-        return new TokenResult(state.AccessToken, lifetime, sentAt, Adopted, scope: null, refreshTokenIssued: false);
+        return new TokenResult(state.AccessToken, lifetime, sentAt, Adopted, scope: null, refreshTokenIssued: false, dpopBound: state.DPoPKeyThumbprint is not null);
     }
 
     private async Task<TokenResult> RequestWithoutStoreAsync(Exception cause, CancellationToken cancellationToken)
