@@ -211,6 +211,8 @@ public sealed partial class DevServer : IAsyncDisposable
             builder.WebHost.UseUrls(mutualTls is not null && options.Url == DefaultUrl ? DefaultHttpsUrl : options.Url);
             if (mutualTls is not null)
             {
+                // The slim builder leaves https addresses out until asked.
+                builder.WebHost.UseKestrelHttpsConfiguration();
                 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(mutualTls.Configure));
             }
 

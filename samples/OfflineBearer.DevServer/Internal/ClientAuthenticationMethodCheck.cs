@@ -42,6 +42,14 @@ internal sealed class ClientAuthenticationMethodCheck(DevClients clients) : IOpe
                 error: Errors.InvalidClient,
                 description: $"The client '{client.ClientId}' must authenticate with {client.AuthenticationMethod}, not {used}.");
         }
+        else if (client.UsesCertificate && context.Transaction.RemoteCertificate is null)
+        {
+            // OpenIddict would answer a client_credentials request without any credential invalid_request; a missing
+            // client authentication is invalid_client (RFC 6749 section 5.2), as a refresh without one gets from OpenIddict.
+            context.Reject(
+                error: Errors.InvalidClient,
+                description: $"The client '{client.ClientId}' must authenticate with {client.AuthenticationMethod}: present its TLS client certificate.");
+        }
 
         return ValueTask.CompletedTask;
     }
