@@ -12,8 +12,10 @@ namespace OfflineBearer.IntegrationTests;
 /// <summary>
 /// Mutual TLS (RFC 8705) in the development server, driven with raw HTTP over real TLS on loopback: the certificate
 /// clients authenticate with their certificates alone at the token endpoint's alias, their access tokens are bound to
-/// the certificate, the API holds a bound token to the connection's certificate, and secret clients see no change.
+/// the certificate, the API holds a bound token to the connection's certificate, and secret clients see no change. It has
+/// a server of its own, and joins the shared collection so it never competes for the CPU with another server's tests.
 /// </summary>
+[Collection(SharedDevServers.Name)]
 public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>, IDisposable
 {
     private const string Scope = "api offline_access";
