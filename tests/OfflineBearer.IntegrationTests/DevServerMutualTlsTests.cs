@@ -217,6 +217,34 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     }
 
     [Fact]
+    public async Task A_DPoP_proof_with_a_certificate_binds_the_token_to_both_and_the_API_wants_both()
+    {
+        var certificate = ClientCertificate();
+        using var key = new DPoPKey(TimeProvider.System);
+        var answer = await RequestAsync(certificate, _server.MtlsTokenEndpoint, new()
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = TokenServer.TlsClientId,
+            ["scope"] = Scope,
+        }, key.Proof(HttpMethod.Post, _server.MtlsTokenEndpoint));
+        var token = answer.AccessToken;
+
+        using var both = await PingAsync(certificate, token, "DPoP", key.Proof(HttpMethod.Get, Ping, token));
+        using var proofOnly = await PingAsync(certificate: null, token, "DPoP", key.Proof(HttpMethod.Get, Ping, token));
+        using var certificateOnly = await PingAsync(certificate, token);
+
+        var confirmation = DevServerDPoPClient.PayloadOf(token).GetProperty("cnf");
+        Assert.Equal("DPoP", answer.String("token_type"));
+        Assert.Equal(Thumbprint(certificate), confirmation.GetProperty("x5t#S256").GetString());
+        Assert.Equal(key.Thumbprint, confirmation.GetProperty("jkt").GetString());
+        Assert.Equal(HttpStatusCode.OK, both.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, proofOnly.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, certificateOnly.StatusCode);
+        Assert.Equal(1, _server.Stats.ApiCertificateBindingRefusals);
+        Assert.Equal(1, _server.Stats.ApiDPoPProofsRefused);
+    }
+
+    [Fact]
     public async Task A_secret_client_works_over_https_without_a_certificate_and_its_token_is_unbound()
     {
         using var http = Client(certificate: null);
@@ -295,6 +323,8 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
         return certificate;
     }
 
+    private Uri Ping => new(_server.ApiUrl, "ping");
+
     private HttpClient Client(X509Certificate2? certificate) => new(_server.CreateHttpHandler(certificate));
 
     private Task<Answer> ClientCredentialsAsync(X509Certificate2? certificate, string clientId) =>
@@ -305,19 +335,29 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
             ["scope"] = Scope,
         });
 
-    private async Task<Answer> RequestAsync(X509Certificate2? certificate, Uri endpoint, Dictionary<string, string> form)
+    private async Task<Answer> RequestAsync(X509Certificate2? certificate, Uri endpoint, Dictionary<string, string> form, string? proof = null)
     {
         using var http = Client(certificate);
-        using var content = new FormUrlEncodedContent(form);
-        using var response = await http.PostAsync(endpoint, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
+        if (proof is not null)
+        {
+            request.Headers.Add("DPoP", proof);
+        }
+
+        using var response = await http.SendAsync(request);
         return await AnswerOf(response);
     }
 
-    private async Task<HttpResponseMessage> PingAsync(X509Certificate2? certificate, string token)
+    private async Task<HttpResponseMessage> PingAsync(X509Certificate2? certificate, string token, string scheme = "Bearer", string? proof = null)
     {
         using var http = Client(certificate);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_server.ApiUrl, "ping"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Ping);
+        request.Headers.Authorization = new AuthenticationHeaderValue(scheme, token);
+        if (proof is not null)
+        {
+            request.Headers.Add("DPoP", proof);
+        }
+
         var response = await http.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
