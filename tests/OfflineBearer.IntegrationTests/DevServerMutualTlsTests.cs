@@ -97,6 +97,31 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     }
 
     [Fact]
+    public async Task The_tls_client_revokes_its_refresh_token_at_the_mtls_revocation_alias_with_its_certificate()
+    {
+        var certificate = ClientCertificate();
+        var refreshToken = (await ClientCredentialsAsync(certificate, TokenServer.TlsClientId)).RefreshToken;
+        using var http = Client(certificate);
+        using var revocation = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["client_id"] = TokenServer.TlsClientId,
+            ["token"] = refreshToken,
+            ["token_type_hint"] = "refresh_token",
+        });
+
+        using var revoked = await http.PostAsync(_server.MtlsRevocationEndpoint, revocation);
+        var refresh = await RequestAsync(certificate, _server.MtlsTokenEndpoint, new()
+        {
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = TokenServer.TlsClientId,
+            ["refresh_token"] = refreshToken,
+        });
+
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        Assert.Equal("invalid_grant", refresh.String("error"));
+    }
+
+    [Fact]
     public async Task The_tls_client_is_refused_without_a_certificate()
     {
         var answer = await ClientCredentialsAsync(certificate: null, TokenServer.TlsClientId);
