@@ -17,7 +17,8 @@ namespace OfflineBearer.DevServer;
 /// A small OpenID Connect server (OpenIddict) with a protected API, for demos, integration tests and trials with curl.
 /// It issues plain JWT access tokens and offline refresh tokens to its fixed clients, binds them to a key when the token
 /// request carries a DPoP proof (RFC 9449), keeps everything in an in-memory SQLite store, and lives until disposed.
-/// Not for production: ephemeral keys, plain HTTP, fixed secrets.
+/// Given a <see cref="DevServerOptions.ServerCertificate"/> it serves https with mutual TLS (RFC 8705): certificate clients
+/// and certificate-bound access tokens. Not for production: ephemeral keys, plain HTTP or throwaway certificates, fixed secrets.
 /// </summary>
 public sealed partial class DevServer : IAsyncDisposable
 {
