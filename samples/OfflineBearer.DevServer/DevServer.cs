@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +17,8 @@ namespace OfflineBearer.DevServer;
 /// A small OpenID Connect server (OpenIddict) with a protected API, for demos, integration tests and trials with curl.
 /// It issues plain JWT access tokens and offline refresh tokens to its fixed clients, binds them to a key when the token
 /// request carries a DPoP proof (RFC 9449), keeps everything in an in-memory SQLite store, and lives until disposed.
-/// Not for production: ephemeral keys, plain HTTP, fixed secrets.
+/// Given a <see cref="DevServerOptions.ServerCertificate"/> it serves https with mutual TLS (RFC 8705): certificate clients
+/// and certificate-bound access tokens. Not for production: ephemeral keys, plain HTTP or throwaway certificates, fixed secrets.
 /// </summary>
 public sealed partial class DevServer : IAsyncDisposable
 {
@@ -45,6 +47,26 @@ public sealed partial class DevServer : IAsyncDisposable
     /// </summary>
     public const string SignedJwtClientId = "jwt-client";
 
+    /// <summary>
+    /// Confidential client that authenticates with a certificate from a PKI (<c>tls_client_auth</c>, RFC 8705 section 2.1),
+    /// with no secret: over a TLS connection whose client certificate chains to
+    /// <see cref="DevServerOptions.TlsClientCertificateAuthority"/> and names <see cref="TlsClientCertificateName"/> in a DNS
+    /// subject alternative name. Its token requests send <c>client_id</c> in the form and no secret; its access tokens are
+    /// bound to the certificate. Registered only when that option (and <see cref="DevServerOptions.ServerCertificate"/>) is set.
+    /// </summary>
+    public const string TlsClientId = "tls-client";
+
+    /// <summary>The DNS name the certificate of <see cref="TlsClientId"/> must carry.</summary>
+    public const string TlsClientCertificateName = "tls-client.offlinebearer.test";
+
+    /// <summary>
+    /// Confidential client that authenticates with a self-signed certificate (<c>self_signed_tls_client_auth</c>, RFC 8705
+    /// section 2.2), with no secret: over a TLS connection whose client certificate is
+    /// <see cref="DevServerOptions.SelfSignedTlsClientCertificate"/>. Its token requests send <c>client_id</c> in the form and
+    /// no secret; its access tokens are bound to the certificate. Registered only when that option is set.
+    /// </summary>
+    public const string SelfSignedTlsClientId = "self-signed-tls-client";
+
     /// <summary>The demo user of the public client's password grant.</summary>
     public const string UserName = "alice";
 
@@ -64,24 +86,36 @@ public sealed partial class DevServer : IAsyncDisposable
     public const string LoopbackRedirectUri = "http://127.0.0.1" + LoopbackRedirectPath;
 
     private const string DefaultUrl = "http://127.0.0.1:0";
+    private const string DefaultHttpsUrl = "https://127.0.0.1:0";
 
     private readonly WebApplication _app;
     private readonly SqliteConnection _keepAlive;
     private readonly HttpClient _http;
     private readonly TokenRevoker _revoker;
     private readonly DPoPNonce _dpopNonce;
+    private readonly MutualTls? _mutualTls;
+    private readonly Uri? _mtlsTokenEndpoint;
+    private readonly Uri? _mtlsRevocationEndpoint;
     private int _disposed;
 
-    private DevServer(WebApplication app, SqliteConnection keepAlive, Uri authority, DevServerStats stats, string? signedJwtClientKeyPem)
+    private DevServer(
+        WebApplication app, SqliteConnection keepAlive, Uri authority, DevServerStats stats, string? signedJwtClientKeyPem, MutualTls? mutualTls)
     {
         SignedJwtClientKeyPem = signedJwtClientKeyPem;
         _app = app;
         _keepAlive = keepAlive;
         _revoker = app.Services.GetRequiredService<TokenRevoker>();
         _dpopNonce = app.Services.GetRequiredService<DPoPNonce>();
+        _mutualTls = mutualTls;
         // Never follows a redirect: the login helpers hand the client's redirect back instead of requesting it.
-        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        _http = new HttpClient(CreateSocketsHandler(mutualTls?.ServerCertificate, clientCertificate: null));
         Authority = authority;
+        if (mutualTls is not null)
+        {
+            _mtlsTokenEndpoint = new Uri(authority, MutualTls.TokenAliasPath);
+            _mtlsRevocationEndpoint = new Uri(authority, MutualTls.RevocationAliasPath);
+        }
+
         TokenEndpoint = new Uri(authority, "connect/token");
         RevocationEndpoint = new Uri(authority, "connect/revoke");
         AuthorizationEndpoint = new Uri(authority, Internal.AuthorizationEndpoint.Path);
@@ -91,7 +125,10 @@ public sealed partial class DevServer : IAsyncDisposable
         Stats = stats;
     }
 
-    /// <summary>The issuer and base address, with the real port and a trailing slash, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    /// <summary>
+    /// The issuer and base address, with the real port and a trailing slash, e.g. <c>http://127.0.0.1:41234/</c>, or
+    /// <c>https://127.0.0.1:41234/</c> with a <see cref="DevServerOptions.ServerCertificate"/>.
+    /// </summary>
     public Uri Authority { get; }
 
     /// <summary>The discovery document, <c>{Authority}.well-known/openid-configuration</c>.</summary>
@@ -102,6 +139,21 @@ public sealed partial class DevServer : IAsyncDisposable
 
     /// <summary>The RFC 7009 revocation endpoint, <c>{Authority}connect/revoke</c>.</summary>
     public Uri RevocationEndpoint { get; }
+
+    /// <summary>
+    /// The token endpoint's mutual TLS alias, <c>{Authority}connect/mtls/token</c>, advertised in discovery as
+    /// <c>mtls_endpoint_aliases.token_endpoint</c> (RFC 8705 section 5). The same token endpoint as <see cref="TokenEndpoint"/>
+    /// under another path; requests to it are counted in <see cref="DevServerStats.MtlsTokenRequests"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server was started without a <see cref="DevServerOptions.ServerCertificate"/>.</exception>
+    public Uri MtlsTokenEndpoint => _mtlsTokenEndpoint ?? throw NoMutualTls(nameof(MtlsTokenEndpoint));
+
+    /// <summary>
+    /// The revocation endpoint's mutual TLS alias, <c>{Authority}connect/mtls/revoke</c>, advertised as
+    /// <c>mtls_endpoint_aliases.revocation_endpoint</c>; the same endpoint as <see cref="RevocationEndpoint"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server was started without a <see cref="DevServerOptions.ServerCertificate"/>.</exception>
+    public Uri MtlsRevocationEndpoint => _mtlsRevocationEndpoint ?? throw NoMutualTls(nameof(MtlsRevocationEndpoint));
 
     /// <summary>
     /// The authorization endpoint, <c>{Authority}connect/authorize</c>: a login form for the authorization code flow
@@ -145,6 +197,7 @@ public sealed partial class DevServer : IAsyncDisposable
         var connectionString = $"Data Source=OfflineBearer.DevServer.{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
         var keepAlive = new SqliteConnection(connectionString);
         WebApplication? app = null;
+        MutualTls? ownedMutualTls = null;
         try
         {
             await keepAlive.OpenAsync(cancellationToken);
@@ -154,12 +207,21 @@ public sealed partial class DevServer : IAsyncDisposable
                 ApplicationName = typeof(DevServer).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
             });
-            builder.WebHost.UseUrls(options.Url);
+            var mutualTls = options.ServerCertificate is null ? null : new MutualTls(options);
+            ownedMutualTls = mutualTls;
+            builder.WebHost.UseUrls(mutualTls is not null && options.Url == DefaultUrl ? DefaultHttpsUrl : options.Url);
+            if (mutualTls is not null)
+            {
+                // The slim builder leaves https addresses out until asked.
+                builder.WebHost.UseKestrelHttpsConfiguration();
+                builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(mutualTls.Configure));
+            }
+
             builder.Logging.ClearProviders();
             (options.ConfigureLogging ?? DefaultLogging)(builder.Logging);
 
             var stats = new DevServerStats();
-            builder.Services.AddDevServer(options, connectionString, stats);
+            builder.Services.AddDevServer(options, connectionString, stats, mutualTls);
 
             app = builder.Build();
             app.Use(async (context, next) =>
@@ -175,7 +237,7 @@ public sealed partial class DevServer : IAsyncDisposable
                 }
             });
             app.UseAuthentication();
-            app.MapTokenEndpoint();
+            app.MapTokenEndpoint(mutualTls: mutualTls is not null);
             app.MapAuthorizationEndpoint();
             app.MapVerificationEndpoint();
             app.MapApi();
@@ -184,10 +246,16 @@ public sealed partial class DevServer : IAsyncDisposable
             using var madeKey = options.SignedJwtClientPublicKey is null ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : null;
             var signedJwtKey = options.SignedJwtClientPublicKey
                 ?? JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(madeKey!.ExportParameters(includePrivateParameters: false))));
-            await SeedAsync(app.Services, signedJwtKey, cancellationToken);
+            await SeedAsync(app.Services, signedJwtKey, mutualTls, cancellationToken);
             await app.StartAsync(cancellationToken);
 
-            var server = new DevServer(app, keepAlive, ReadAuthority(app), stats, madeKey?.ExportPkcs8PrivateKeyPem());
+            var authority = ReadAuthority(app);
+            if (mutualTls is not null)
+            {
+                mutualTls.Issuer = authority;
+            }
+
+            var server = new DevServer(app, keepAlive, authority, stats, madeKey?.ExportPkcs8PrivateKeyPem(), mutualTls);
             await server.WarmUpAsync(cancellationToken);
             return server;
         }
@@ -199,9 +267,21 @@ public sealed partial class DevServer : IAsyncDisposable
             }
 
             await keepAlive.DisposeAsync();
+            ownedMutualTls?.Dispose();
             throw;
         }
     }
+
+    /// <summary>
+    /// A handler for calling this server: over https it trusts exactly the server's certificate (nothing else, and not
+    /// the machine's store) and presents <paramref name="clientCertificate"/> when the server asks for one, as a mutual TLS
+    /// client does. Over http it is a plain handler. Each call makes a new handler with its own connections; the caller
+    /// disposes it, and keeps owning the certificate.
+    /// </summary>
+    /// <param name="clientCertificate">The client certificate with its private key, or <see langword="null"/> to present none.</param>
+    /// <returns>A <see cref="SocketsHttpHandler"/>.</returns>
+    public HttpMessageHandler CreateHttpHandler(X509Certificate2? clientCertificate = null) =>
+        CreateSocketsHandler(_mutualTls?.ServerCertificate, clientCertificate);
 
     /// <summary>
     /// Gets a fresh offline refresh token for <see cref="PublicClientId"/> with the password grant over HTTP, as a user
@@ -356,14 +436,40 @@ public sealed partial class DevServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _keepAlive.DisposeAsync();
+        _mutualTls?.Dispose();
     }
+
+    // Never follows a redirect, keeps no cookies: the login helpers hand the client's redirect back instead of requesting it.
+    private static SocketsHttpHandler CreateSocketsHandler(X509Certificate2? serverCertificate, X509Certificate2? clientCertificate)
+    {
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
+        if (serverCertificate is not null)
+        {
+            var expected = serverCertificate.RawData;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(expected);
+        }
+
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+        }
+
+        return handler;
+    }
+
+    private static InvalidOperationException NoMutualTls(string member) => new(
+        $"{member} exists only on a server with mutual TLS: set DevServerOptions.ServerCertificate (e.g. DevServerCertificates.CreateServerCertificate()).");
 
     private static void Validate(DevServerOptions options)
     {
-        if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp)
+        if (!Uri.TryCreate(options.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
             throw new ArgumentException($"Url must be an absolute http URL such as {DefaultUrl}; it was '{options.Url}'.", nameof(options));
         }
+
+        ValidateMutualTls(options, url);
 
         if (options.AccessTokenLifetime <= TimeSpan.Zero)
         {
@@ -391,21 +497,86 @@ public sealed partial class DevServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
     }
 
+    private static void ValidateMutualTls(DevServerOptions options, Uri url)
+    {
+        if (options.ServerCertificate is not { } server)
+        {
+            if (url.Scheme == Uri.UriSchemeHttps)
+            {
+                throw new ArgumentException(
+                    $"Url '{options.Url}' is https but ServerCertificate is not set: set ServerCertificate (e.g. DevServerCertificates.CreateServerCertificate()) or use an http URL.",
+                    nameof(options));
+            }
+
+            if (options.TlsClientCertificateAuthority is not null || options.SelfSignedTlsClientCertificate is not null)
+            {
+                throw new ArgumentException(
+                    "TlsClientCertificateAuthority and SelfSignedTlsClientCertificate need mutual TLS: set ServerCertificate too.", nameof(options));
+            }
+
+            return;
+        }
+
+        if (url.Scheme != Uri.UriSchemeHttps && options.Url != DefaultUrl)
+        {
+            throw new ArgumentException($"Url must be an https URL such as {DefaultHttpsUrl} when ServerCertificate is set; it was '{options.Url}'.", nameof(options));
+        }
+
+        if (!server.HasPrivateKey)
+        {
+            throw new ArgumentException($"ServerCertificate '{server.Subject}' has no private key; TLS needs it.", nameof(options));
+        }
+
+        if (options.TlsClientCertificateAuthority is { } authority
+            && (authority.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true }
+                || authority.SubjectName.RawData.AsSpan().SequenceEqual(authority.IssuerName.RawData) is false))
+        {
+            throw new ArgumentException(
+                $"TlsClientCertificateAuthority '{authority.Subject}' must be a self-signed root certificate authority (basic constraints CA, key usage keyCertSign), e.g. from DevServerCertificates.CreateAuthority().",
+                nameof(options));
+        }
+
+        if (options.SelfSignedTlsClientCertificate is { } selfSigned && selfSigned.GetRSAPublicKey() is null)
+        {
+            throw new ArgumentException(
+                $"SelfSignedTlsClientCertificate '{selfSigned.Subject}' must have an RSA key: OpenIddict takes only RSA certificates as client keys.",
+                nameof(options));
+        }
+    }
+
     private static void DefaultLogging(ILoggingBuilder logging) =>
         logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)
             // It warns at every start that its in-memory key is not encrypted at rest; it is never at rest.
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
-    private static async Task SeedAsync(IServiceProvider services, JsonWebKey signedJwtKey, CancellationToken cancellationToken)
+    private static async Task SeedAsync(IServiceProvider services, JsonWebKey signedJwtKey, MutualTls? mutualTls, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DevServerDbContext>().Database.EnsureCreatedAsync(cancellationToken);
 
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-        foreach (var client in DevClient.All)
+        foreach (var client in services.GetRequiredService<DevClients>().All)
         {
-            await applications.CreateAsync(client.ToDescriptor(signedJwtKey), cancellationToken);
+            await applications.CreateAsync(client.ToDescriptor(KeyOf(client, signedJwtKey, mutualTls)), cancellationToken);
         }
+    }
+
+    private static JsonWebKey? KeyOf(DevClient client, JsonWebKey signedJwtKey, MutualTls? mutualTls) => client.AuthenticationMethod switch
+    {
+        OpenIddictConstants.ClientAuthenticationMethods.PrivateKeyJwt => signedJwtKey,
+        // As a JWK with x5c, so OpenIddict finds the certificate in the key set (not a bare RSA key).
+        OpenIddictConstants.ClientAuthenticationMethods.SelfSignedTlsClientAuth => JsonWebKeyConverter.ConvertFromX509SecurityKey(
+            new X509SecurityKey(mutualTls!.SelfSignedClientCertificate!), representAsRsaKey: false),
+        // OpenIddict refuses a confidential client with neither a secret nor a signing key, though tls_client_auth needs
+        // neither. A public key whose private half is dropped here satisfies it and lets nobody sign anything.
+        OpenIddictConstants.ClientAuthenticationMethods.TlsClientAuth => UnusableSigningKey(),
+        _ => null,
+    };
+
+    private static JsonWebKey UnusableSigningKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(key.ExportParameters(includePrivateParameters: false))));
     }
 
     // With port 0 only the running server knows its port.

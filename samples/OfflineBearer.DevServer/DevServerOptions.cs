@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
@@ -9,9 +10,41 @@ namespace OfflineBearer.DevServer;
 /// </summary>
 public sealed class DevServerOptions
 {
-    /// <summary>The address to listen on; port 0 picks a free port.</summary>
+    /// <summary>
+    /// The address to listen on; port 0 picks a free port. An <c>https</c> address needs a <see cref="ServerCertificate"/>;
+    /// with one, the default address becomes <c>https://127.0.0.1:0</c>.
+    /// </summary>
     /// <value>The default is <c>http://127.0.0.1:0</c>.</value>
     public string Url { get; set; } = "http://127.0.0.1:0";
+
+    /// <summary>
+    /// The TLS certificate, with its private key, that turns on HTTPS and mutual TLS (RFC 8705). The server then listens on
+    /// https (<c>https://127.0.0.1:0</c> when <see cref="Url"/> is left at its default), asks every client for a certificate
+    /// without requiring one and takes any at the TLS layer (OpenIddict judges it), registers the certificate clients
+    /// <see cref="DevServer.TlsClientId"/> and <see cref="DevServer.SelfSignedTlsClientId"/> (each when its certificate
+    /// option is set), serves the token endpoint alias <see cref="DevServer.MtlsTokenEndpoint"/>, and binds the access tokens
+    /// of a client that presented a certificate to it (<c>cnf.x5t#S256</c>). <see cref="DevServerCertificates.CreateServerCertificate"/>
+    /// makes one; <see cref="DevServer.CreateHttpHandler"/> makes a client that trusts it.
+    /// </summary>
+    /// <value>The default, <see langword="null"/>, serves plain HTTP with no certificate clients, as before.</value>
+    public X509Certificate2? ServerCertificate { get; set; }
+
+    /// <summary>
+    /// The root certificate authority (its public part is enough) that the certificate of <see cref="DevServer.TlsClientId"/>
+    /// (<c>tls_client_auth</c>) must chain to; the certificate must also carry the DNS name
+    /// <see cref="DevServer.TlsClientCertificateName"/>. Needs <see cref="ServerCertificate"/>. Revocation is not checked.
+    /// </summary>
+    /// <value>The default, <see langword="null"/>, leaves <c>tls_client_auth</c> off and that client unregistered.</value>
+    public X509Certificate2? TlsClientCertificateAuthority { get; set; }
+
+    /// <summary>
+    /// The self-signed certificate (its public part is enough, RSA) registered for <see cref="DevServer.SelfSignedTlsClientId"/>
+    /// (<c>self_signed_tls_client_auth</c>): that client authenticates by presenting exactly this certificate. It needs the
+    /// clientAuth extended key usage and the digitalSignature key usage, as
+    /// <see cref="DevServerCertificates.CreateSelfSignedClientCertificate"/> makes them. Needs <see cref="ServerCertificate"/>.
+    /// </summary>
+    /// <value>The default, <see langword="null"/>, leaves that client unregistered.</value>
+    public X509Certificate2? SelfSignedTlsClientCertificate { get; set; }
 
     /// <summary>How long issued access tokens live (their <c>exp</c> minus <c>iat</c>).</summary>
     /// <value>The default is 10 seconds, short enough to exercise refreshes.</value>

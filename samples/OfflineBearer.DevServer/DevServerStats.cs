@@ -5,7 +5,7 @@ namespace OfflineBearer.DevServer;
 
 /// <summary>
 /// What a <see cref="DevServer"/> has seen since it started or since <see cref="Reset"/>: token endpoint requests,
-/// calls to the protected API, and the DPoP proofs (RFC 9449) both checked. All members are thread-safe.
+/// calls to the protected API, the DPoP proofs (RFC 9449) both checked, and mutual TLS (RFC 8705). All members are thread-safe.
 /// </summary>
 public sealed class DevServerStats
 {
@@ -23,6 +23,8 @@ public sealed class DevServerStats
     private int _apiDPoPProofsAccepted;
     private int _apiDPoPProofsRefused;
     private int _apiDPoPNonceChallenges;
+    private int _mtlsTokenRequests;
+    private int _apiCertificateBindingRefusals;
 
     /// <summary>Token endpoint requests with this <c>grant_type</c>, successful or not, from any client.</summary>
     public int TokenRequests(string grantType) => _tokenRequestsByGrantType.GetValueOrDefault(grantType);
@@ -81,6 +83,18 @@ public sealed class DevServerStats
     /// <summary>API requests answered 401 <c>use_dpop_nonce</c> with a <c>DPoP-Nonce</c> header: the proof lacked the current nonce.</summary>
     public int ApiDPoPNonceChallenges => Volatile.Read(ref _apiDPoPNonceChallenges);
 
+    /// <summary>
+    /// Token requests that arrived at the mutual TLS alias <see cref="DevServer.MtlsTokenEndpoint"/>, successful or not;
+    /// they are counted in <see cref="TokenRequests()"/> too.
+    /// </summary>
+    public int MtlsTokenRequests => Volatile.Read(ref _mtlsTokenRequests);
+
+    /// <summary>
+    /// API requests answered 401 because the access token is bound to a client certificate (<c>cnf.x5t#S256</c>, RFC 8705)
+    /// and the connection presented none or another one. Counted in <see cref="ApiRejected"/> too.
+    /// </summary>
+    public int ApiCertificateBindingRefusals => Volatile.Read(ref _apiCertificateBindingRefusals);
+
     /// <summary>Sets every counter back to zero, except <see cref="RequestsInFlight"/>.</summary>
     public void Reset()
     {
@@ -97,6 +111,8 @@ public sealed class DevServerStats
         Volatile.Write(ref _apiDPoPProofsAccepted, 0);
         Volatile.Write(ref _apiDPoPProofsRefused, 0);
         Volatile.Write(ref _apiDPoPNonceChallenges, 0);
+        Volatile.Write(ref _mtlsTokenRequests, 0);
+        Volatile.Write(ref _apiCertificateBindingRefusals, 0);
     }
 
     internal void RecordTokenRequest(string grantType, bool failed, bool reusedRefreshToken)
@@ -113,6 +129,10 @@ public sealed class DevServerStats
             Interlocked.Increment(ref _reusedRefreshTokens);
         }
     }
+
+    internal void RecordMtlsTokenRequest() => Interlocked.Increment(ref _mtlsTokenRequests);
+
+    internal void RecordApiCertificateBindingRefusal() => Interlocked.Increment(ref _apiCertificateBindingRefusals);
 
     internal void RecordDeviceAuthorizationRequest() => Interlocked.Increment(ref _deviceAuthorizationRequests);
 

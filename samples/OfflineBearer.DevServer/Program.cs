@@ -3,19 +3,27 @@ using System.Globalization;
 namespace OfflineBearer.DevServer;
 
 /// <summary>
-/// <c>dotnet run --project samples/OfflineBearer.DevServer [--urls http://127.0.0.1:5080] [--access-token-lifetime 60]</c>:
-/// runs the server until Ctrl+C and prints what a person needs to try it with curl.
+/// <c>dotnet run --project samples/OfflineBearer.DevServer [--urls http://127.0.0.1:5080] [--access-token-lifetime 60]
+/// [--mtls DIR]</c>: runs the server until Ctrl+C and prints what a person needs to try it with curl. With <c>--mtls</c> it
+/// serves https with mutual TLS (default <c>https://127.0.0.1:5443</c>) and writes throwaway certificates and keys as PEM
+/// files into DIR for curl.
 /// </summary>
 internal static class Program
 {
     private const string DefaultUrl = "http://127.0.0.1:5080";
+    private const string DefaultHttpsUrl = "https://127.0.0.1:5443";
 
     private static async Task Main(string[] args)
     {
         var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
+        var mtlsDirectory = settings["mtls"];
+        using var certificates = mtlsDirectory is null ? null : DevCertificateFiles.Write(mtlsDirectory);
         var options = new DevServerOptions
         {
-            Url = settings["urls"] ?? DefaultUrl,
+            Url = settings["urls"] ?? (certificates is null ? DefaultUrl : DefaultHttpsUrl),
+            ServerCertificate = certificates?.Server,
+            TlsClientCertificateAuthority = certificates?.Authority,
+            SelfSignedTlsClientCertificate = certificates?.SelfSignedClient,
         };
 
         if (settings["access-token-lifetime"] is { } seconds)
@@ -33,6 +41,10 @@ internal static class Program
         };
 
         PrintBanner(server, options);
+        if (certificates is not null)
+        {
+            PrintMutualTls(server, certificates);
+        }
 
         try
         {
@@ -68,6 +80,21 @@ internal static class Program
               curl -s -d client_id={DevServer.PublicClientId} -d "scope=offline_access {DevServer.ApiScope}" {server.DeviceAuthorizationEndpoint}
               curl -s -X POST {server.Authority}admin/revoke-access-tokens
             Ctrl+C stops the server.
+            """);
+    }
+
+    private static void PrintMutualTls(DevServer server, DevCertificateFiles files)
+    {
+        var form = $"-d grant_type=client_credentials -d \"scope={DevServer.ApiScope} offline_access\"";
+        Console.WriteLine($"""
+            Mutual TLS (RFC 8705), certificates in {files.Directory}:
+              mTLS token  {server.MtlsTokenEndpoint}  (mtls_endpoint_aliases.token_endpoint)
+              {DevServer.TlsClientId}              tls_client_auth: a certificate from {files.AuthorityPath}, DNS {DevServer.TlsClientCertificateName}
+              {DevServer.SelfSignedTlsClientId}  self_signed_tls_client_auth: exactly {files.SelfSignedClientPath}
+            Access tokens of a client that presents a certificate carry cnf.x5t#S256; the API then wants the same certificate.
+              curl -s --cacert {files.ServerPath} --cert {files.ClientPath} --key {files.ClientKeyPath} -d client_id={DevServer.TlsClientId} {form} {server.MtlsTokenEndpoint}
+              curl -s --cacert {files.ServerPath} --cert {files.ClientPath} --key {files.ClientKeyPath} -H "Authorization: Bearer $ACCESS_TOKEN" {server.ApiUrl}ping
+              curl -s --cacert {files.ServerPath} --cert {files.SelfSignedClientPath} --key {files.SelfSignedClientKeyPath} -d client_id={DevServer.SelfSignedTlsClientId} {form} {server.MtlsTokenEndpoint}
             """);
     }
 }

@@ -20,8 +20,8 @@ internal static class AdminEndpoints
             Results.Ok(new { revoked = await revoker.RevokeAccessTokensAsync(cancellationToken) }));
 
         admin.MapPost("/revoke-refresh-tokens", static async (
-            [FromQuery(Name = "client_id")] string clientId, TokenRevoker revoker, CancellationToken cancellationToken) =>
-            DevClient.Find(clientId) is null
+            [FromQuery(Name = "client_id")] string clientId, DevClients clients, TokenRevoker revoker, CancellationToken cancellationToken) =>
+            clients.Find(clientId) is null
                 ? Results.NotFound()
                 : Results.Ok(new { revoked = await revoker.RevokeRefreshTokensAsync(clientId, cancellationToken) }));
     }

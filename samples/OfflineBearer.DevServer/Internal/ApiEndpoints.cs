@@ -8,7 +8,8 @@ namespace OfflineBearer.DevServer.Internal;
 
 /// <summary>
 /// The protected API. It authenticates by hand rather than with <c>RequireAuthorization</c> so it can count
-/// every call, tell an expired token from a revoked one, and hold a DPoP-bound token to its proof (RFC 9449).
+/// every call, tell an expired token from a revoked one, and hold a DPoP-bound token to its proof (RFC 9449). OpenIddict
+/// itself holds a certificate-bound token to the connection's client certificate (RFC 8705); this counts its refusals.
 /// </summary>
 internal static class ApiEndpoints
 {
@@ -16,6 +17,11 @@ internal static class ApiEndpoints
 
     // OpenIddict validation answers both an expired and a revoked token with this error (after the signature passed).
     private const string NoLongerValidErrorId = "ID2019";
+
+    // OpenIddict validation's answers to a certificate-bound token (cnf.x5t#S256, RFC 8705 section 3) over a connection
+    // without a client certificate, and with another one.
+    private const string CertificateMissingErrorId = "ID2203";
+    private const string CertificateMismatchErrorId = "ID2204";
 
     /// <summary><c>GET /api/ping</c>, and <c>POST /api/readings</c> for the sensor gateway sample: both answer who called.</summary>
     public static void MapApi(this IEndpointRouteBuilder endpoints)
@@ -32,6 +38,10 @@ internal static class ApiEndpoints
         if (!result.Succeeded || result.Principal.Identity?.IsAuthenticated != true)
         {
             stats.RecordApiRejection(expired: HasExpired(result, time));
+            if (IsCertificateBindingRefusal(result))
+            {
+                stats.RecordApiCertificateBindingRefusal();
+            }
 
             // OpenIddict's challenge writes the 401 and its WWW-Authenticate header from the failed authentication,
             // in the Bearer scheme only: a request in the DPoP scheme gets a DPoP challenge.
@@ -51,6 +61,10 @@ internal static class ApiEndpoints
             Client: result.Principal.GetClaim(Claims.ClientId),
             Subject: result.Principal.GetClaim(Claims.Subject)));
     }
+
+    private static bool IsCertificateBindingRefusal(AuthenticateResult result) =>
+        result.Properties?.GetString(".error_uri") is { } errorUri
+        && (errorUri.EndsWith(CertificateMissingErrorId, StringComparison.Ordinal) || errorUri.EndsWith(CertificateMismatchErrorId, StringComparison.Ordinal));
 
     private static bool HasExpired(AuthenticateResult result, TimeProvider time)
     {

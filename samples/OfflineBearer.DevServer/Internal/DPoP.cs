@@ -35,7 +35,16 @@ internal static class DPoP
     /// <summary>The proof algorithms accepted and announced (<c>dpop_signing_alg_values_supported</c>, <c>algs</c>).</summary>
     public static readonly ImmutableArray<string> Algorithms = ["ES256", "ES384", "ES512", "RS256", "PS256"];
 
-    public static JsonObject Confirmation(string thumbprint) => new() { [ThumbprintMember] = thumbprint };
+    /// <summary>
+    /// The <c>cnf</c> of a DPoP-bound access token. A token OpenIddict has already bound to the client's TLS certificate
+    /// (<c>x5t#S256</c>, RFC 8705) keeps that binding, so the API then wants both the certificate and the proof.
+    /// </summary>
+    public static JsonObject Confirmation(string thumbprint, string? existing = null)
+    {
+        var confirmation = existing is { Length: > 0 } && JsonNode.Parse(existing) is JsonObject bound ? bound : [];
+        confirmation[ThumbprintMember] = thumbprint;
+        return confirmation;
+    }
 
     /// <summary>The <c>cnf</c> of a token's principal: its <c>jkt</c>, and whether it binds a certificate too.</summary>
     /// <returns>(null, false) when there is no <c>cnf</c> or it is not a JSON object.</returns>

@@ -28,7 +28,10 @@ internal sealed class DPoPTokenBinding : IOpenIddictServerHandler<ProcessSignInC
             return ValueTask.CompletedTask;
         }
 
-        context.AccessTokenPrincipal?.SetClaim(DPoP.ConfirmationClaim, DPoP.Confirmation(thumbprint));
+        if (context.AccessTokenPrincipal is { } access)
+        {
+            access.SetClaim(DPoP.ConfirmationClaim, DPoP.Confirmation(thumbprint, access.GetClaim(DPoP.ConfirmationClaim)));
+        }
 
         if (context.RefreshTokenPrincipal is { } refresh && DevClient.Find(context.Request?.ClientId) is { IsConfidential: false })
         {

@@ -15,13 +15,25 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
         new(DevServer.SignedJwtClientId, null, ClientAuthenticationMethods.PrivateKeyJwt),
     ];
 
+    /// <summary>The clients that authenticate with a TLS client certificate, registered only on a server with one.</summary>
+    public static readonly DevClient TlsClient = new(DevServer.TlsClientId, null, ClientAuthenticationMethods.TlsClientAuth);
+
+    /// <inheritdoc cref="TlsClient"/>
+    public static readonly DevClient SelfSignedTlsClient = new(DevServer.SelfSignedTlsClientId, null, ClientAuthenticationMethods.SelfSignedTlsClientAuth);
+
     public static DevClient? Find(string? clientId) => All.FirstOrDefault(client => client.ClientId == clientId);
 
-    /// <summary>A client with a secret or a key; the public client has neither.</summary>
+    /// <summary>A client with a secret, a key or a certificate; the public client has none.</summary>
     public bool IsConfidential => AuthenticationMethod != ClientAuthenticationMethods.None;
 
-    /// <param name="signedJwtKey">The public key of the <c>private_key_jwt</c> client.</param>
-    public OpenIddictApplicationDescriptor ToDescriptor(JsonWebKey signedJwtKey)
+    /// <summary>A client that authenticates with its TLS client certificate (RFC 8705 section 2).</summary>
+    public bool UsesCertificate => AuthenticationMethod is ClientAuthenticationMethods.TlsClientAuth or ClientAuthenticationMethods.SelfSignedTlsClientAuth;
+
+    /// <param name="key">
+    /// The client's public key, for a client without a secret: the <c>private_key_jwt</c> client's key, the self-signed
+    /// certificate of the <c>self_signed_tls_client_auth</c> client, or a key nobody holds for the <c>tls_client_auth</c> client.
+    /// </param>
+    public OpenIddictApplicationDescriptor ToDescriptor(JsonWebKey? key)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
@@ -31,10 +43,18 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
             DisplayName = ClientId,
         };
 
-        if (AuthenticationMethod == ClientAuthenticationMethods.PrivateKeyJwt)
+        if (key is not null)
         {
-            // No secret: OpenIddict checks the client assertion's signature against this key set.
-            descriptor.JsonWebKeySet = new JsonWebKeySet { Keys = { signedJwtKey } };
+            // No secret: OpenIddict checks a client assertion's signature against this key set, takes a self-signed client
+            // certificate found in it, and insists that a confidential client without a secret has a signing key in it.
+            descriptor.JsonWebKeySet = new JsonWebKeySet { Keys = { key } };
+        }
+
+        if (AuthenticationMethod == ClientAuthenticationMethods.TlsClientAuth)
+        {
+            // OpenIddict 7.8 ties a PKI certificate to its client by name: one of the certificate's subject alternative
+            // names must match the host of one of the client's redirect URIs. Nothing is ever redirected there.
+            descriptor.RedirectUris.Add(new Uri($"https://{DevServer.TlsClientCertificateName}/"));
         }
 
         descriptor.Permissions.UnionWith(

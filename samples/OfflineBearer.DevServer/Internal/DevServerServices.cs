@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
@@ -9,7 +10,7 @@ namespace OfflineBearer.DevServer.Internal;
 internal static class DevServerServices
 {
     public static IServiceCollection AddDevServer(
-        this IServiceCollection services, DevServerOptions options, string connectionString, DevServerStats stats)
+        this IServiceCollection services, DevServerOptions options, string connectionString, DevServerStats stats, MutualTls? mutualTls)
     {
         var time = options.TimeProvider;
 
@@ -23,6 +24,7 @@ internal static class DevServerServices
         services.AddSingleton<DPoPReplayCache>();
         services.AddSingleton<DPoPProofValidator>();
         services.AddSingleton<DPoPResourceCheck>();
+        services.AddSingleton(new DevClients(mutualTls));
         services.AddAuthentication();
 
         services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryXmlRepository());
@@ -90,6 +92,11 @@ internal static class DevServerServices
 
                 server.Configure(settings => settings.TimeProvider = time);
 
+                if (mutualTls is not null)
+                {
+                    AddMutualTls(server, mutualTls);
+                }
+
                 server.UseAspNetCore()
                       .EnableTokenEndpointPassthrough()
                       .EnableAuthorizationEndpointPassthrough()
@@ -113,5 +120,37 @@ internal static class DevServerServices
             });
 
         return services;
+    }
+
+    /// <summary>
+    /// Mutual TLS (RFC 8705): client authentication with certificates, certificate-bound access tokens, and the token and
+    /// revocation endpoints under a second path each, advertised as <c>mtls_endpoint_aliases</c>.
+    /// </summary>
+    private static void AddMutualTls(OpenIddictServerBuilder server, MutualTls mutualTls)
+    {
+        // The canonical URI stays first: discovery names it as token_endpoint and revocation_endpoint.
+        server.SetTokenEndpointUris("connect/token", MutualTls.TokenAliasPath)
+              .SetRevocationEndpointUris("connect/revoke", MutualTls.RevocationAliasPath);
+
+        // Registered self-signed certificates are looked up per client; a public client may bind its tokens to any
+        // self-signed certificate it presents (RFC 8705 section 2.2).
+        server.EnableSelfSignedTlsClientAuthentication();
+
+        if (mutualTls.Authority is { } authority)
+        {
+            // Throwaway certificates carry no CRL or OCSP address: there is nothing to check revocation against.
+            server.EnablePublicKeyInfrastructureTlsClientAuthentication([authority], policy => policy.RevocationMode = X509RevocationMode.NoCheck);
+        }
+
+        server.UseClientCertificateBoundAccessTokens();
+
+        // OpenIddict advertises only absolute https aliases and wants a fixed issuer with them. Both exist once Kestrel has
+        // bound its port; OpenIddict builds its options at the first request, which comes later.
+        server.Configure(settings =>
+        {
+            settings.Issuer = mutualTls.Issuer;
+            settings.MtlsTokenEndpointAliasUri = new Uri(mutualTls.Issuer, MutualTls.TokenAliasPath);
+            settings.MtlsRevocationEndpointAliasUri = new Uri(mutualTls.Issuer, MutualTls.RevocationAliasPath);
+        });
     }
 }

@@ -13,8 +13,16 @@ namespace OfflineBearer.DevServer.Internal;
 /// </summary>
 internal static class TokenEndpoint
 {
-    public static void MapTokenEndpoint(this IEndpointRouteBuilder endpoints) =>
+    /// <param name="endpoints">The application.</param>
+    /// <param name="mutualTls">Whether the mutual TLS alias of the token endpoint is served too.</param>
+    public static void MapTokenEndpoint(this IEndpointRouteBuilder endpoints, bool mutualTls)
+    {
         endpoints.MapPost("/connect/token", (Delegate)HandleAsync);
+        if (mutualTls)
+        {
+            endpoints.MapPost("/" + MutualTls.TokenAliasPath, (Delegate)HandleAsync);
+        }
+    }
 
     private static async Task<IResult> HandleAsync(HttpContext http)
     {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -32,6 +33,10 @@ internal sealed class TokenResponseRecorder(DevServerStats stats) : IOpenIddictS
             && context.Response.ErrorUri?.EndsWith(RedeemedRefreshTokenErrorId, StringComparison.Ordinal) == true;
 
         stats.RecordTokenRequest(grantType, failed, reused);
+        if (MutualTls.IsAliasRequest(context.Transaction.GetHttpRequest()))
+        {
+            stats.RecordMtlsTokenRequest();
+        }
 
         return ValueTask.CompletedTask;
     }
