@@ -20,7 +20,6 @@ internal sealed class ServerOptions
             "private-key-jwt (a JWT signed with --signing-key, RFC 7523), tls (--client-certificate, from a CA the server trusts, " +
             "RFC 8705) or self-signed-tls (--client-certificate, one the server holds for this client). By default basic, " +
             "private-key-jwt with --signing-key, tls with --client-certificate.",
-        DefaultValueFactory = _ => ClientAuthenticationNames.Basic,
     }.AcceptOnlyFromAmong(ClientAuthenticationNames.All);
 
     private readonly Option<bool> _secretFromStdin = new("--client-secret-stdin")
@@ -83,6 +82,8 @@ internal sealed class ServerOptions
         if (remembered)
         {
             _authority.Description += " Remembered in the store by login and get.";
+            _clientAuth.Description += " Remembered in the store by login and get with the key and certificate paths, which any of " +
+                "--client-auth, --signing-key, --client-certificate given here replaces.";
         }
 
         _scope = new Option<string>("--scope") { Description = "The scopes to ask for, separated by spaces." };
