@@ -12,6 +12,12 @@ internal sealed class CliEnvironment
     /// <summary>The variable the client secret is read from; the demo's name, so one secret serves both.</summary>
     public const string ClientSecretVariable = "OFFLINEBEARER_CLIENT_SECRET";
 
+    /// <summary>
+    /// The variable the password of a PKCS#12 client certificate or of an encrypted PEM key is read from; like the
+    /// secret, never an argument.
+    /// </summary>
+    public const string ClientCertificatePasswordVariable = "OFFLINEBEARER_CLIENT_CERTIFICATE_PASSWORD";
+
     /// <summary>Data a script reads: an access token, JSON.</summary>
     public required TextWriter Out { get; init; }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using OfflineBearer.Diagnostics;
 using OfflineBearer.Internal;
 
@@ -58,6 +59,10 @@ internal sealed class ClientSession : IAsyncDisposable
             o.ClientSecret = options.ClientSecret;
             o.Scope = options.Scope;
             o.ClientAuthentication = options.ClientAuthentication;
+            o.SigningKeyPath = options.SigningKeyPath;
+            o.ClientCertificatePath = options.ClientCertificatePath;
+            o.ClientCertificateKeyPath = options.ClientCertificateKeyPath;
+            o.ClientCertificatePassword = options.ClientCertificatePassword;
         });
 
         if (store.Directory is { } directory)
@@ -74,7 +79,18 @@ internal sealed class ClientSession : IAsyncDisposable
             });
         }
 
-        return new ClientSession(services.BuildServiceProvider(), clientName, options, environment.Time, store.Directory);
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            ValidateKeyAndCertificate(provider, clientName, options);
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+
+        return new ClientSession(provider, clientName, options, environment.Time, store.Directory);
     }
 
     /// <summary>
@@ -135,6 +151,28 @@ internal sealed class ClientSession : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
+
+    /// <summary>
+    /// A key or a certificate is checked as a service checks it at start, by the library's options validation, before
+    /// the token server is asked anything: a missing, public, keyless or damaged file is a usage error named by its
+    /// flag. A secret client is left as the tool always ran it (a login that only prints its token has no store).
+    /// </summary>
+    private static void ValidateKeyAndCertificate(ServiceProvider provider, string clientName, OfflineBearerOptions options)
+    {
+        if (ClientAuthenticationNames.UsesSecret(options.ClientAuthentication) && options.ClientCertificatePath is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = provider.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get(clientName);
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new CliException(ExitCodes.UsageError, ServerOptions.ToFlags(string.Join(" ", e.Failures)));
+        }
+    }
 
     /// <summary>A new version of the fleet's state, written under a lease as a replica writes it.</summary>
     private async Task WriteSharedAsync(TokenResponse response, TimeSpan? lifetime, CancellationToken cancellationToken)

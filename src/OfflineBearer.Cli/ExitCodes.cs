@@ -5,7 +5,10 @@ internal static class ExitCodes
 {
     public const int Success = 0;
 
-    /// <summary>Wrong or missing arguments, no secret for a grant that needs one, nothing in the store.</summary>
+    /// <summary>
+    /// Wrong or missing arguments, no secret for a grant that needs one, a key or certificate file that cannot be used,
+    /// nothing in the store.
+    /// </summary>
     public const int UsageError = 1;
 
     /// <summary>The server refused with an OAuth error: <c>invalid_grant</c>, <c>invalid_client</c>, <c>access_denied</c>, <c>expired_token</c>.</summary>
@@ -21,7 +24,7 @@ internal static class ExitCodes
     public const int Interrupted = 130;
 
     public const string Help =
-        "Exit codes: 0 success; 1 usage error (arguments, missing secret, empty store); 2 refused by the server " +
+        "Exit codes: 0 success; 1 usage error (arguments, missing secret, unusable key or certificate file, empty store); 2 refused by the server " +
         "(invalid_grant, invalid_client, access_denied, expired_token); 3 server or network failure; " +
         "4 login not completed (time limit, state mismatch); 130 interrupted.";
 }

@@ -32,6 +32,42 @@ public sealed class StoredFilesFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task Client_settings_written_before_keys_and_certificates_still_read()
+    {
+        Directory.CreateDirectory(_directory);
+        await File.WriteAllTextAsync(
+            ClientSettings.PathOf(_directory, "inventory"),
+            """{"authority":"http://127.0.0.1:5080/","client_id":"basic-client","client_auth":"post","scope":"offline_access api"}""");
+
+        var settings = await ClientSettings.ReadAsync(_directory, "inventory", default);
+
+        Assert.Equal(new ClientSettings("http://127.0.0.1:5080/", "basic-client", "post", "offline_access api"), settings);
+        Assert.Null(settings!.SigningKeyPath);
+        Assert.Null(settings.ClientCertificatePath);
+        Assert.Null(settings.ClientCertificateKeyPath);
+    }
+
+    [Fact]
+    public async Task Client_settings_with_a_key_or_certificate_add_their_paths_after_the_old_fields()
+    {
+        var settings = new ClientSettings(
+            "https://sso.example.org/", "svc", "tls", "api", SigningKeyPath: null, ClientCertificatePath: "/run/secrets/tls.crt", ClientCertificateKeyPath: "/run/secrets/tls.key");
+        var signed = new ClientSettings("https://sso.example.org/", "svc", "private-key-jwt", Scope: null, SigningKeyPath: "/run/secrets/jwt.key.pem");
+
+        await settings.WriteAsync(_directory, "mtls", default);
+        await signed.WriteAsync(_directory, "jwt", default);
+
+        Assert.Equal(
+            """{"authority":"https://sso.example.org/","client_id":"svc","client_auth":"tls","scope":"api","client_certificate_path":"/run/secrets/tls.crt","client_certificate_key_path":"/run/secrets/tls.key"}""",
+            await ReadAsync(ClientSettings.PathOf(_directory, "mtls")));
+        Assert.Equal(
+            """{"authority":"https://sso.example.org/","client_id":"svc","client_auth":"private-key-jwt","scope":null,"signing_key_path":"/run/secrets/jwt.key.pem"}""",
+            await ReadAsync(ClientSettings.PathOf(_directory, "jwt")));
+        Assert.Equal(settings, await ClientSettings.ReadAsync(_directory, "mtls", default));
+        Assert.Equal(signed, await ClientSettings.ReadAsync(_directory, "jwt", default));
+    }
+
+    [Fact]
     public async Task The_cached_access_token_is_written_as_before()
     {
         var path = Path.Combine(_directory, "sensor" + AccessTokenCache.Extension);

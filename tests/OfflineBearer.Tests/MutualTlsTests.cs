@@ -179,6 +179,19 @@ public sealed class MutualTlsTests : IDisposable
     }
 
     [Fact]
+    public void Options_that_fail_validation_give_a_handler_without_a_certificate_rather_than_an_exception()
+    {
+        // A public client without a store: invalid for a service, and what offline-token's login without --store runs as.
+        using var services = Services(o => o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretBasic);
+
+        var sockets = PrimaryHandler<SocketsHttpHandler>(services);
+
+        Assert.Null(sockets.SslOptions.LocalCertificateSelectionCallback);
+        Assert.False(sockets.AllowAutoRedirect);
+        Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get(Harness.ClientName));
+    }
+
+    [Fact]
     public void A_renewed_certificate_file_is_read_again_and_a_half_written_one_keeps_the_previous()
     {
         using var first = TestCertificates.Create("CN=first");

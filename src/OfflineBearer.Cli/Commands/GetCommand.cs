@@ -23,11 +23,12 @@ internal static class GetCommand
                 async () =>
                 {
                     var options = server.Read(parsed, environment);
-                    if (string.IsNullOrEmpty(options.ClientSecret))
+                    if (ClientAuthenticationNames.UsesSecret(options.ClientAuthentication) && string.IsNullOrEmpty(options.ClientSecret))
                     {
                         throw new CliException(
                             ExitCodes.UsageError,
-                            $"get runs client_credentials, which needs the client secret: set {CliEnvironment.ClientSecretVariable} or use --client-secret-stdin.");
+                            $"get runs client_credentials, which needs the client secret: set {CliEnvironment.ClientSecretVariable} or use --client-secret-stdin " +
+                            "(or prove the client with --signing-key or --client-certificate).");
                     }
 
                     var session = ClientSession.Open(options, store.Read(parsed, required: false), environment);

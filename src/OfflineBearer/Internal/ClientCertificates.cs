@@ -15,12 +15,24 @@ internal sealed class ClientCertificates(IOptionsMonitor<OfflineBearerOptions> o
 
     /// <summary>
     /// The certificate of <paramref name="clientName"/>, or null when it has none or its file has become unreadable since
-    /// the start-up check (the server's refusal then names the client). Never throws: IHttpClientFactory would keep a
+    /// the start-up check (the server's refusal then names the client), or when its options fail validation. Never throws: IHttpClientFactory would keep a
     /// failed handler build for good.
     /// </summary>
     public X509Certificate2? Get(string clientName)
     {
-        var clientOptions = options.Get(clientName);
+        OfflineBearerOptions clientOptions;
+        try
+        {
+            clientOptions = options.Get(clientName);
+        }
+        catch (OptionsValidationException)
+        {
+            // Options that fail validation are reported by the client's own first use of them (its token holder, a host's
+            // start); a throw here would only be kept by IHttpClientFactory for the handler's lifetime, and it broke the
+            // offline-token tool, whose login of a public client has no store and needs no certificate.
+            return null;
+        }
+
         if (clientOptions.ClientCertificate is not null || !ClientCertificateFile.IsConfigured(clientOptions))
         {
             return clientOptions.ClientCertificate;

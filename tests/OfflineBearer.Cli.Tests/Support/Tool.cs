@@ -28,9 +28,12 @@ public sealed class Tool(CliServerFixture fixture) : IDisposable
     private StringWriter _error = new();
     private TextWriter _syncError = TextWriter.Null;
 
-    public Tool WithSecret(string secret)
+    public Tool WithSecret(string secret) => WithVariable(CliEnvironment.ClientSecretVariable, secret);
+
+    /// <summary>An environment variable of the next runs.</summary>
+    public Tool WithVariable(string name, string value)
     {
-        _variables[CliEnvironment.ClientSecretVariable] = secret;
+        _variables[name] = value;
         return this;
     }
 
