@@ -40,7 +40,7 @@ internal static class Program
             stop.Cancel();
         };
 
-        PrintBanner(server, options);
+        PrintBanner(server, options, WriteSignedJwtClientKey(server));
         if (certificates is not null)
         {
             PrintMutualTls(server, certificates);
@@ -56,7 +56,32 @@ internal static class Program
         }
     }
 
-    private static void PrintBanner(DevServer server, DevServerOptions options)
+    /// <summary>The development key of jwt-client, for <c>SigningKeyPath</c> and <c>offline-token --signing-key</c>.</summary>
+    private static string WriteSignedJwtClientKey(DevServer server)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "offlinebearer-dev");
+        var path = Path.Combine(directory, $"{DevServer.SignedJwtClientId}.key.pem");
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(path, server.SignedJwtClientKeyPem);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.Delete(path);
+            using var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            using var writer = new StreamWriter(file);
+            writer.Write(server.SignedJwtClientKeyPem);
+        }
+
+        return path;
+    }
+
+    private static void PrintBanner(DevServer server, DevServerOptions options, string signedJwtClientKeyPath)
     {
         var token = server.TokenEndpoint;
         Console.WriteLine($"""
@@ -72,6 +97,7 @@ internal static class Program
               {DevServer.BasicClientId} / {DevServer.BasicClientSecret}   client_secret_basic, client_credentials + refresh_token
               {DevServer.PostClientId} / {DevServer.PostClientSecret}     client_secret_post,  client_credentials + refresh_token
               {DevServer.PublicClientId}                 public, user {DevServer.UserName} / {DevServer.Password}: password, authorization_code, device_code + refresh_token
+              {DevServer.SignedJwtClientId}                    private_key_jwt with the key in {signedJwtClientKeyPath}, client_credentials + refresh_token
             DPoP (RFC 9449): a token request with a DPoP proof header gets tokens bound to its key (token_type DPoP, cnf.jkt);
               call the API with "Authorization: DPoP <token>" and a new proof each time. Without a proof, bearer tokens as usual.
             Try:
