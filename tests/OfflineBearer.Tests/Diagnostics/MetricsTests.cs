@@ -176,10 +176,13 @@ public sealed class MetricsTests
             ? Harness.Json(TokenJson.Error("invalid_grant", $"Token {request.Form["refresh_token"]} is not active"), HttpStatusCode.BadRequest)
             : Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)), refreshToken: harness.IssueRefreshToken())));
         var collected = new List<string>();
+        var factory = harness.Services.GetRequiredService<IMeterFactory>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == OfflineBearerDiagnostics.MeterName)
+            // This harness's meter only: observing every meter of the name would run other tests' gauges, which read
+            // their clocks (HotPathTests counts those reads).
+            if (instrument.Meter.Name == OfflineBearerDiagnostics.MeterName && instrument.Meter.Scope == factory)
             {
                 l.EnableMeasurementEvents(instrument);
             }
