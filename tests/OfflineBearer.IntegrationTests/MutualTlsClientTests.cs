@@ -81,7 +81,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task A_self_signed_client_from_a_pkcs12_file_works_and_its_token_stolen_from_the_wire_is_refused_without_the_certificate()
+    public async Task A_self_signed_client_from_a_pkcs12_file_refreshes_and_its_token_stolen_from_the_wire_is_refused_without_the_certificate()
     {
         var path = Path.Combine(_directory, "self-signed.p12");
         await File.WriteAllBytesAsync(path, _selfSigned.Export(X509ContentType.Pkcs12, "p12-password"));
@@ -96,15 +96,19 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         }).ConfigurePrimaryHttpMessageHandler(() => _server.CreateHttpHandler(_selfSigned));
         TrustTheServer(harness, "gateway");
 
+        using var first = await harness.SendPingAsync("gateway");
+        harness.AdvancePastExpiry();
         using var response = await harness.SendPingAsync("gateway");
-        var token = harness.BearerTokensSent("gateway").Single();
+        var token = harness.BearerTokensSent("gateway")[^1];
         using var thief = new HttpClient(_server.CreateHttpHandler());
         using var stolen = new HttpRequestMessage(HttpMethod.Get, new Uri(_server.ApiUrl, "ping"));
         stolen.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var replayed = await thief.SendAsync(stolen);
 
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal((TokenServer.SelfSignedTlsClientId, TokenServer.SelfSignedTlsClientId), await DevServerHarness.ReadCallerAsync(response));
+        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
         Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
         Assert.Equal(1, harness.Stats.ApiCertificateBindingRefusals);
     }

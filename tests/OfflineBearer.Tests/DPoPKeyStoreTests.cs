@@ -138,6 +138,18 @@ public sealed class DPoPKeyStoreTests : IDisposable
         Assert.Equal(OfflineBearer.Internal.ClientSigningKey.Thumbprint(ec), KeyOf(harness.TokenRequests.Single()));
     }
 
+    [Fact]
+    public async Task A_refused_refresh_token_of_a_DPoP_client_names_a_lost_key_as_a_cause()
+    {
+        using var harness = PublicClient(_ => { });
+        harness.OnToken = _ => Task.FromResult(EndpointServer.Error("invalid_grant", "DPoP proof does not match the refresh token's key"));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Contains("or it is bound to a DPoP key this client no longer has (keep the key with DPoPKeyPath or the file store)", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A public client with an offline token and DPoP, with the retries a user gets.</summary>
     private static Harness PublicClient(Action<IServiceCollection> services, Action<OfflineBearerOptions>? configure = null) => new(
         o =>

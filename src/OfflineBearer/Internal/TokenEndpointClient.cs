@@ -353,6 +353,8 @@ internal sealed class TokenEndpointClient
                 $"The server does not accept this client's certificate: check ClientId, that the client is set to authenticate with {(_options.ClientAuthentication == ClientAuthenticationMethod.TlsClientAuth ? "a CA-issued certificate (tls_client_auth) and the subject it expects" : "its registered self-signed certificate (self_signed_tls_client_auth)")}, that the token endpoint is https and asks for client certificates, and that ClientCertificatePath or ClientCertificate is the certificate the server holds.",
             "invalid_client" or "unauthorized_client" =>
                 "The server does not accept this client's credentials: check ClientId, ClientSecret and ClientAuthentication.",
+            "invalid_grant" when request == GrantTypes.RefreshToken && _options.DPoP =>
+                "The offline token is no longer valid (revoked, idle too long, or rotated away), or it is bound to a DPoP key this client no longer has (keep the key with DPoPKeyPath or the file store); obtain a new one.",
             "invalid_grant" when request == GrantTypes.RefreshToken =>
                 "The offline token is no longer valid (revoked, idle too long, or rotated away); obtain a new one.",
             "invalid_grant" when request == GrantTypes.AuthorizationCode =>
