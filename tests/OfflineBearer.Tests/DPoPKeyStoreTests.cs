@@ -103,6 +103,22 @@ public sealed class DPoPKeyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_half_written_key_file_is_reported_as_such_and_kept()
+    {
+        await File.WriteAllTextAsync(KeyFile, """{"dpop_key":"-----BEGIN PRIVATE KEY-----","sha256":"00"}""");
+        using var harness = PublicClient(services => services.AddOfflineBearerFileStore(_directory));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal(
+            $"The stored DPoP key of OfflineBearer client 'inventory' at {KeyFile} is corrupt or half-written. It was not used: restore " +
+            "the file from a backup, or delete it to start over with a new key (a refresh token bound to the old one is then refused).",
+            error.Message);
+        Assert.Empty(harness.TokenRequests);
+    }
+
+    [Fact]
     public async Task A_key_that_cannot_be_stored_signs_nothing_and_the_next_request_tries_again()
     {
         var blocked = Path.Combine(_directory, "blocked");

@@ -213,7 +213,10 @@ public sealed class DPoPTests
             var withoutKey = validator.Validate("gateway", Options(null));
             var withKey = validator.Validate("gateway", Options(keyPath));
 
-            Assert.Contains("DPoP with a fleet's shared token store (AddOfflineBearerRedis) needs DPoPKeyPath", withoutKey.FailureMessage, StringComparison.Ordinal);
+            Assert.Contains(
+                "DPoP with a fleet's shared token store (AddOfflineBearerRedis) needs DPoPKeyPath, a key file every replica reads, so that each can use the tokens the others get.",
+                withoutKey.FailureMessage,
+                StringComparison.Ordinal);
             Assert.True(withKey.Succeeded, withKey.FailureMessage);
         }
         finally

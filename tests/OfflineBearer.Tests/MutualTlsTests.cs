@@ -217,6 +217,39 @@ public sealed class MutualTlsTests : IDisposable
     }
 
     [Fact]
+    public void A_renewal_that_leaves_the_certificate_file_older_than_its_new_key_is_read_again_and_disposal_ends_what_was_read()
+    {
+        using var first = TestCertificates.Create("CN=first");
+        using var renewed = TestCertificates.Create("CN=renewed");
+        var path = Path.Combine(_directory, "tls.crt");
+        var keyPath = Path.Combine(_directory, "tls.key");
+        File.WriteAllText(path, TestCertificates.CertificatePem(first));
+        File.WriteAllText(keyPath, TestCertificates.KeyPem(first));
+        var written = File.GetLastWriteTimeUtc(path);
+        File.SetLastWriteTimeUtc(keyPath, written);
+        var services = Services(o =>
+        {
+            o.ClientCertificatePath = path;
+            o.ClientCertificateKeyPath = keyPath;
+        });
+        var certificates = services.GetRequiredService<ClientCertificates>();
+        var atStart = certificates.Get(Harness.ClientName)!;
+
+        // The certificate file keeps its old time (a copy that preserves it); only the key's time moves.
+        File.WriteAllText(path, TestCertificates.CertificatePem(renewed));
+        File.SetLastWriteTimeUtc(path, written);
+        File.WriteAllText(keyPath, TestCertificates.KeyPem(renewed));
+        File.SetLastWriteTimeUtc(keyPath, written.AddMinutes(1));
+        var afterRenewal = certificates.Get(Harness.ClientName)!;
+        var (startThumbprint, renewedThumbprint) = (atStart.Thumbprint, afterRenewal.Thumbprint);
+        services.Dispose();
+
+        Assert.Equal(first.Thumbprint, startThumbprint);
+        Assert.Equal(renewed.Thumbprint, renewedThumbprint);
+        Assert.Equal(IntPtr.Zero, afterRenewal.Handle);
+    }
+
+    [Fact]
     public void A_file_gone_before_the_first_connection_gives_no_certificate_rather_than_a_broken_client()
     {
         using var certificate = TestCertificates.Create();
@@ -350,6 +383,70 @@ public sealed class MutualTlsTests : IDisposable
         Assert.DoesNotContain(secretPart[..20], error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("right-password", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-password", error.Message, StringComparison.Ordinal);
+        if (kind == "expired")
+        {
+            Assert.Contains(
+                $"ClientCertificatePath '{path}' (subject 'CN=inventory-sync', SHA-256 thumbprint {expired.GetCertHashString(HashAlgorithmName.SHA256)}) expired on",
+                error.Message,
+                StringComparison.Ordinal);
+        }
+
+        // A certificate set in code stays the user's: refusing it does not dispose it.
+        Assert.NotEqual(IntPtr.Zero, publicOnly.Handle);
+    }
+
+    [Fact]
+    public void A_certificate_has_expired_at_its_not_after_to_the_second()
+    {
+        using var certificate = TestCertificates.Create();
+        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        var options = new OfflineBearerOptions { ClientCertificate = certificate };
+
+        _ = ClientCertificateFile.Load("gateway", options, notAfter.AddSeconds(-1));
+        var error = Assert.Throws<InvalidOperationException>(() => ClientCertificateFile.Load("gateway", options, notAfter));
+
+        Assert.Contains("ClientCertificate (subject 'CN=inventory-sync'", error.Message, StringComparison.Ordinal);
+        Assert.NotEqual(IntPtr.Zero, certificate.Handle);
+    }
+
+    [Fact]
+    public async Task Expiry_is_judged_on_the_registered_clock_and_a_certificate_set_in_code_survives_the_start_up_check()
+    {
+        // Expired by the wall clock, not by the host's clock.
+        using var certificate = TestCertificates.Create(notAfter: new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero));
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero)));
+        builder.Services.AddHttpClient("gateway").AddOfflineBearerHandler(o =>
+        {
+            o.Authority = "https://sso.example.org/realms/prod";
+            o.ClientId = "gateway-client";
+            o.ClientAuthentication = ClientAuthenticationMethod.TlsClientAuth;
+            o.ClientCertificate = certificate;
+        });
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.NotEqual(IntPtr.Zero, certificate.Handle);
+    }
+
+    [Fact]
+    public void A_certificate_for_bound_tokens_only_may_go_to_a_plain_http_loopback_endpoint()
+    {
+        using var certificate = TestCertificates.Create();
+        var validator = new OfflineBearerOptionsValidator(new InMemoryRefreshTokenStore());
+
+        var result = validator.Validate("gateway", new OfflineBearerOptions
+        {
+            TokenEndpoint = new Uri("http://127.0.0.1:8080/token"),
+            RequireHttps = false,
+            ClientId = "gateway-client",
+            ClientSecret = "secret",
+            ClientCertificate = certificate,
+        });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
     }
 
     [Fact]

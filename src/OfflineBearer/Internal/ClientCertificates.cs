@@ -57,7 +57,8 @@ internal sealed class ClientCertificates(IOptionsMonitor<OfflineBearerOptions> o
             }
             catch (InvalidOperationException)
             {
-                return found ? previous.Certificate : null;
+                // The one read before, if any (none before: null).
+                return previous.Certificate;
             }
         }
     }
@@ -70,8 +71,6 @@ internal sealed class ClientCertificates(IOptionsMonitor<OfflineBearerOptions> o
             {
                 certificate.Dispose();
             }
-
-            _read.Clear();
         }
     }
 }
