@@ -105,6 +105,75 @@ public sealed class DPoPTests
     }
 
     [Fact]
+    public async Task A_new_nonce_on_another_refusal_is_kept_but_the_request_is_not_sent_again()
+    {
+        using var harness = DPoPHarness();
+        harness.OnToken = _ =>
+        {
+            var refusal = EndpointServer.Error("invalid_client", "Unknown client");
+            refusal.Headers.Add("DPoP-Nonce", "n-1");
+            return Task.FromResult(refusal);
+        };
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal("invalid_client", error.Error);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_nonce_asked_for_with_a_status_other_than_400_is_still_given_once()
+    {
+        using var harness = DPoPHarness();
+        harness.OnToken = request =>
+        {
+            if (Decode(request.Headers["DPoP"]).Claim("nonce") == "n-1")
+            {
+                return Task.FromResult(Harness.Json(BoundToken(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
+            }
+
+            var refusal = EndpointServer.Error("use_dpop_nonce", "nonce required", HttpStatusCode.Unauthorized);
+            refusal.Headers.Add("DPoP-Nonce", "n-1");
+            return Task.FromResult(refusal);
+        };
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+    }
+
+    [Fact]
+    public async Task A_DPoP_token_for_a_client_without_DPoP_is_refused_saying_what_to_set()
+    {
+        using var harness = new Harness(userDefaults: true);
+        harness.OnToken = _ => Task.FromResult(Harness.Json(BoundToken(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.Equal(
+            "The token server answered the client_credentials request of OfflineBearer client 'inventory' with a token whose \"token_type\" is \"DPoP\": " +
+            "it is bound to a key this client does not have. Set DPoP to true, or have the server issue bearer tokens to this client.",
+            error.Message);
+        Assert.Empty(harness.ApiRequests);
+    }
+
+    [Fact]
+    public async Task An_invalid_grant_to_a_grant_other_than_refresh_gets_no_advice_about_offline_tokens_or_keys()
+    {
+        using var harness = DPoPHarness();
+        harness.OnToken = _ => Task.FromResult(EndpointServer.Error("invalid_grant", "no"));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+
+        Assert.EndsWith("'invalid_grant'. See ErrorDescription for the server's reason.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_apis_nonce_challenge_resends_once_with_the_nonce_which_later_requests_carry_from_the_start()
     {
         using var harness = DPoPHarness();

@@ -69,11 +69,13 @@ public sealed class MutualTlsTests : IDisposable
         Assert.Equal([GrantTypes.RefreshToken, GrantTypes.ClientCredentials], harness.TokenRequests.Select(r => r.GrantType));
     }
 
-    [Fact]
-    public async Task A_refused_certificate_says_what_to_check_with_user_defaults()
+    [Theory]
+    [InlineData(ClientAuthenticationMethod.SelfSignedTlsClientAuth, "registered self-signed certificate (self_signed_tls_client_auth)")]
+    [InlineData(ClientAuthenticationMethod.TlsClientAuth, "a CA-issued certificate (tls_client_auth) and the subject it expects")]
+    public async Task A_refused_certificate_says_what_to_check_with_user_defaults(ClientAuthenticationMethod method, string advice)
     {
         using var certificate = TestCertificates.Create();
-        using var harness = new Harness(o => CertificateInCode(o, certificate, ClientAuthenticationMethod.SelfSignedTlsClientAuth), userDefaults: true);
+        using var harness = new Harness(o => CertificateInCode(o, certificate, method), userDefaults: true);
         harness.OnToken = _ => Task.FromResult(EndpointServer.Error("invalid_client", "Invalid client certificate", HttpStatusCode.Unauthorized));
         using var client = harness.CreateClient();
 
@@ -81,7 +83,7 @@ public sealed class MutualTlsTests : IDisposable
 
         Assert.Equal("invalid_client", error.Error);
         Assert.Contains("does not accept this client's certificate", error.Message, StringComparison.Ordinal);
-        Assert.Contains("registered self-signed certificate (self_signed_tls_client_auth)", error.Message, StringComparison.Ordinal);
+        Assert.Contains(advice, error.Message, StringComparison.Ordinal);
         Assert.Single(harness.TokenRequests);
     }
 

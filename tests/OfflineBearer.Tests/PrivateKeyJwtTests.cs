@@ -77,6 +77,8 @@ public sealed class PrivateKeyJwtTests : IDisposable
 
         var grant = harness.TokenRequests.Single(r => r.GrantType is not null);
         var assertion = await VerifyAsync(grant.Form["client_assertion"], new RsaSecurityKey(rsa.ExportParameters(false)), issuer);
+        // The issuer exactly as discovery names it, not Authority with its trailing slash (validation ignores that slash).
+        Assert.Equal([issuer], assertion.Audiences);
         Assert.Equal("RS256", assertion.Alg);
         Assert.Equal("registered-kid", assertion.Kid);
     }

@@ -31,7 +31,7 @@ internal sealed class DPoPProofs
     {
         _key = key;
         _time = time;
-        Algorithm = key is RSA ? SecurityAlgorithms.RsaSha256 : ClientSigningKey.DefaultAlgorithm(key);
+        Algorithm = ClientSigningKey.DefaultAlgorithm(key);
         Thumbprint = ClientSigningKey.Thumbprint(key);
         _encodedHeader = Base64UrlEncoder.Encode($$"""{"typ":"dpop+jwt","alg":"{{Algorithm}}","jwk":{{ClientSigningKey.PublicJwk(key)}}}""");
     }

@@ -273,8 +273,9 @@ internal sealed class TokenEndpointClient
             _dpop = await DPoPProofs.KeptInAsync(_clientName, _dpopKeyStore!, _time, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>RFC 9449 8 says 400; whatever the status, a server naming this error wants its nonce, and it gets one retry.</summary>
     private static bool AsksForDPoPNonce(TokenEndpointAnswer answer) =>
-        answer.Status == HttpStatusCode.BadRequest && answer.Body is { } body && TokenResponse.Parse(body, success: false).Error == "use_dpop_nonce";
+        answer.Body is { } body && TokenResponse.Parse(body, success: false).Error == "use_dpop_nonce";
 
     private Task<TokenEndpointAnswer> SendOnceAsync(
         Uri endpoint, List<KeyValuePair<string, string>> form, string? audience, string what, bool repeatable, CancellationToken cancellationToken)
