@@ -146,6 +146,21 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         Assert.NotNull(await ReadStoreAsync()); // the offline token is kept for when the key is back
     }
 
+    [Fact]
+    public async Task With_redis_an_unusable_key_is_still_a_usage_error_naming_the_flag()
+    {
+        // The refused session is disposed with the Redis store in it, which only disposes asynchronously; a synchronous
+        // dispose threw over the refusal and the user saw a stack trace instead of the flag. Nothing listens on port 1:
+        // the store connects only when used, and a refused key never gets that far.
+        var missing = Path.Combine(_keys, "no-such.key.pem");
+
+        var run = await _tool.RunAsync(
+            "get", "--authority", _tool.Authority, "--client-id", TokenServer.SignedJwtClientId, "--redis", "127.0.0.1:1", "--client", "inventory", "--signing-key", missing);
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains($"--signing-key '{missing}' cannot be read", run.Error, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _tool.Dispose();
