@@ -147,6 +147,15 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Get_without_a_secret_says_that_a_signing_key_or_a_certificate_would_do()
+    {
+        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory"));
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains("(or prove the client with --signing-key or --client-certificate).", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_redis_an_unusable_key_is_still_a_usage_error_naming_the_flag()
     {
         // The refused session is disposed with the Redis store in it, which only disposes asynchronously; a synchronous
@@ -159,6 +168,22 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains($"--signing-key '{missing}' cannot be read", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_with_settings_that_lost_the_key_path_is_a_usage_error_naming_the_flags()
+    {
+        await GetAsync();
+        var remembered = (await ClientSettings.ReadAsync(_tool.StoreDirectory, "inventory", default))!;
+        await (remembered with { SigningKeyPath = null }).WriteAsync(_tool.StoreDirectory, "inventory", default); // edited by hand
+        _tool.Time.Advance(TimeSpan.FromSeconds(10));
+        _tool.Server.Stats.Reset();
+
+        var run = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "inventory");
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains("--client-auth private-key-jwt: set --signing-key", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
     }
 
     public void Dispose()
