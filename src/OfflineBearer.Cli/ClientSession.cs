@@ -47,7 +47,11 @@ internal sealed class ClientSession : IAsyncDisposable
     /// <summary>The library's token holder of this client: refresh, rotation and the store, as in a service.</summary>
     public TokenHolder Holder => _services.GetRequiredService<TokenHolderRegistry>().Get(ClientName);
 
-    public static ClientSession Open(OfflineBearerOptions options, StoreArguments store, CliEnvironment environment)
+    /// <summary>
+    /// The session of one command. Async because a refused key or certificate disposes what was built, and the Redis
+    /// store of <c>--redis</c> can only be disposed asynchronously (a synchronous dispose throws over the refusal).
+    /// </summary>
+    public static async Task<ClientSession> OpenAsync(OfflineBearerOptions options, StoreArguments store, CliEnvironment environment)
     {
         var clientName = store.ClientName ?? options.ClientId!;
         var services = new ServiceCollection();
@@ -86,7 +90,7 @@ internal sealed class ClientSession : IAsyncDisposable
         }
         catch
         {
-            provider.Dispose();
+            await provider.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 

@@ -122,6 +122,7 @@ public sealed class ClientAuthenticationFlagsTests
     [InlineData("--signing-key is the key of --client-auth private-key-jwt; --client-auth tls does not sign with it.", "--signing-key", JwtKey, "--client-auth", "tls", "--client-certificate", Crt)]
     [InlineData("--signing-key is the key of --client-auth private-key-jwt; --client-auth post does not sign with it.", "--client-auth", "post", "--signing-key", JwtKey)]
     [InlineData("--signing-key and --client-certificate were both given: say with --client-auth", "--signing-key", JwtKey, "--client-certificate", Crt)]
+    [InlineData("say with --client-auth which one proves the client (private-key-jwt, tls or self-signed-tls).", "--client-certificate", Crt, "--signing-key", JwtKey)]
     [InlineData("--client-secret-stdin is for basic and post", "--signing-key", JwtKey, "--client-secret-stdin")]
     [InlineData("--signing-key needs the path of a file; ' ' is not one.", "--signing-key", " ")]
     public void A_key_or_certificate_flag_that_does_not_fit_is_a_usage_error(string message, params string[] flags)
@@ -130,6 +131,17 @@ public sealed class ClientAuthenticationFlagsTests
 
         Assert.Equal(ExitCodes.UsageError, error.ExitCode);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_path_the_system_refuses_is_the_same_usage_error_as_an_empty_one()
+    {
+        var path = "tls\0.crt"; // Path.GetFullPath throws ArgumentException on a NUL
+
+        var error = Assert.Throws<CliException>(() => Read(remembered: null, "--client-certificate", path));
+
+        Assert.Equal(ExitCodes.UsageError, error.ExitCode);
+        Assert.Equal($"--client-certificate needs the path of a file; '{path}' is not one.", error.Message);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 using OfflineBearer.Cli.Tests.Support;
 
 namespace OfflineBearer.Cli.Tests;
@@ -120,6 +121,31 @@ public sealed class ClientCertificateTests(CliServerFixture fixture) : IDisposab
         Assert.DoesNotContain("--password", run.Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("get", "How a confidential client proves itself: basic (the secret in the Authorization header), post (in the form), " +
+        "private-key-jwt (a JWT signed with --signing-key, RFC 7523), tls (--client-certificate, from a CA the server trusts, " +
+        "RFC 8705) or self-signed-tls (--client-certificate, one the server holds for this client). By default basic, " +
+        "private-key-jwt with --signing-key, tls with --client-certificate.")]
+    [InlineData("get", "No secret: a public client. Only for basic and post: a key or a certificate needs no secret.")]
+    [InlineData("get", "--signing-key <PATH> The client's private key for private-key-jwt: a PEM file (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted) " +
+        "or a JWK file; implies --client-auth private-key-jwt. The store remembers its path, never the key.")]
+    [InlineData("get", "--client-certificate <PATH> The client certificate for mutual TLS: a PEM file (the certificate, and its key unless " +
+        "--client-certificate-key names another file) or a PKCS#12 file; implies --client-auth tls (with basic, post or private-key-jwt it " +
+        "is presented for certificate-bound tokens). The password of a PKCS#12 file or an encrypted key comes from " +
+        $"{CliEnvironment.ClientCertificatePasswordVariable}, never from an argument. The store remembers the path, never the key or the password.")]
+    [InlineData("get", "--client-certificate-key <PATH> The PEM private key of --client-certificate when it is in a file of its own (tls.key beside tls.crt).")]
+    [InlineData("token", "tls with --client-certificate. Remembered in the store by login and get with the key and certificate paths, which any of " +
+        "--client-auth, --signing-key, --client-certificate given here replaces.")]
+    [InlineData(null, "never from an argument; a client without a secret proves itself with --signing-key (private_key_jwt) or " +
+        $"--client-certificate (mutual TLS), whose password comes from {CliEnvironment.ClientCertificatePasswordVariable}. Exit codes:")]
+    public async Task Help_says_what_each_key_and_certificate_flag_does_and_what_the_store_keeps(string? command, string sentence)
+    {
+        var run = await _tool.RunAsync(command is null ? ["--help"] : [command, "--help"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(sentence, Regex.Replace(run.Out, @"\s+", " "), StringComparison.Ordinal); // help wraps lines to the terminal
+    }
+
     [Fact]
     public async Task A_good_certificate_passes_the_start_up_check_and_only_then_is_the_server_asked()
     {
@@ -132,6 +158,33 @@ public sealed class ClientCertificateTests(CliServerFixture fixture) : IDisposab
 
         Assert.Equal(ExitCodes.ServerFailure, run.ExitCode); // nothing listens on port 1: the check let it through to discovery
         AssertNoLineOf(key.ExportPkcs8PrivateKeyPem(), run.All);
+    }
+
+    [Fact]
+    public async Task A_secret_client_s_certificate_for_bound_tokens_is_checked_before_the_server_is_asked()
+    {
+        var missing = Path.Combine(_files, "no-such.crt");
+        _tool.WithSecret("a-secret");
+
+        // Unchecked, the run would go on to discovery on the closed port and end as a server failure.
+        var run = await _tool.StepClockUntilDoneAsync(GetAsync("--client-auth", "basic", "--client-certificate", missing), TimeSpan.FromSeconds(1));
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains($"--client-certificate '{missing}' cannot be read", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_problem_with_the_certificate_is_told_at_once_one_sentence_after_the_other()
+    {
+        var missing = Path.Combine(_files, "no-such.crt");
+
+        var run = await StartAsync("http://127.0.0.1:1/realms/dev", "--client-auth", "self-signed-tls", "--client-certificate", missing);
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains(
+            $"--client-auth self-signed-tls, which needs TLS: --authority must use https. OfflineBearer client 'inventory': --client-certificate '{missing}' cannot be read",
+            run.Error,
+            StringComparison.Ordinal);
     }
 
     public void Dispose()

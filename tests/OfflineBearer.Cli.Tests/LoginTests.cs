@@ -157,7 +157,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
             $"&scope=offline_access&state={pkce.State}&code_challenge={pkce.Challenge}&code_challenge_method=S256");
         var code = System.Web.HttpUtility.ParseQueryString((await _tool.Server.LogInAsync(address)).Query)["code"]!;
         var other = Pkce.Create();
-        var session = ClientSession.Open(
+        var session = await ClientSession.OpenAsync(
             new OfflineBearerOptions { Authority = _tool.Authority, ClientId = TokenServer.PublicClientId },
             new StoreArguments(null, null, "offlinebearer:", null),
             Environment());

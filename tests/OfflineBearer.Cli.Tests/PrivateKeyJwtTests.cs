@@ -146,6 +146,46 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         Assert.NotNull(await ReadStoreAsync()); // the offline token is kept for when the key is back
     }
 
+    [Fact]
+    public async Task Get_without_a_secret_says_that_a_signing_key_or_a_certificate_would_do()
+    {
+        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory"));
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains("(or prove the client with --signing-key or --client-certificate).", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_redis_an_unusable_key_is_still_a_usage_error_naming_the_flag()
+    {
+        // The refused session is disposed with the Redis store in it, which only disposes asynchronously; a synchronous
+        // dispose threw over the refusal and the user saw a stack trace instead of the flag. Nothing listens on port 1:
+        // the store connects only when used, and a refused key never gets that far.
+        var missing = Path.Combine(_keys, "no-such.key.pem");
+
+        var run = await _tool.RunAsync(
+            "get", "--authority", _tool.Authority, "--client-id", TokenServer.SignedJwtClientId, "--redis", "127.0.0.1:1", "--client", "inventory", "--signing-key", missing);
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains($"--signing-key '{missing}' cannot be read", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_with_settings_that_lost_the_key_path_is_a_usage_error_naming_the_flags()
+    {
+        await GetAsync();
+        var remembered = (await ClientSettings.ReadAsync(_tool.StoreDirectory, "inventory", default))!;
+        await (remembered with { SigningKeyPath = null }).WriteAsync(_tool.StoreDirectory, "inventory", default); // edited by hand
+        _tool.Time.Advance(TimeSpan.FromSeconds(10));
+        _tool.Server.Stats.Reset();
+
+        var run = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "inventory");
+
+        Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+        Assert.Contains("--client-auth private-key-jwt: set --signing-key", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+    }
+
     public void Dispose()
     {
         _tool.Dispose();

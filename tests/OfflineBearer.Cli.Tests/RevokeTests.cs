@@ -61,7 +61,7 @@ public sealed class RevokeTests(CliServerFixture fixture) : IDisposable
             ClientSecret = secret,
             ClientAuthentication = auth == "post" ? ClientAuthenticationMethod.ClientSecretPost : ClientAuthenticationMethod.ClientSecretBasic,
         };
-        var session = ClientSession.Open(options, new StoreArguments(null, null, "offlinebearer:", null), new CliEnvironment
+        var session = await ClientSession.OpenAsync(options, new StoreArguments(null, null, "offlinebearer:", null), new CliEnvironment
         {
             Out = TextWriter.Null,
             Error = TextWriter.Null,

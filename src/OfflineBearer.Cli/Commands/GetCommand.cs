@@ -31,7 +31,7 @@ internal static class GetCommand
                             "(or prove the client with --signing-key or --client-certificate).");
                     }
 
-                    var session = ClientSession.Open(options, store.Read(parsed, required: false), environment);
+                    var session = await ClientSession.OpenAsync(options, store.Read(parsed, required: false), environment).ConfigureAwait(false);
                     await using (session.ConfigureAwait(false))
                     {
                         var sentAt = environment.Time.GetUtcNow();

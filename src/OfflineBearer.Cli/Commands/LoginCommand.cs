@@ -58,7 +58,7 @@ internal static class LoginCommand
                     }
 
                     var options = server.Read(parsed, environment);
-                    var session = ClientSession.Open(options, store.Read(parsed, required: false), environment);
+                    var session = await ClientSession.OpenAsync(options, store.Read(parsed, required: false), environment).ConfigureAwait(false);
                     await using (session.ConfigureAwait(false))
                     {
                         var sentAt = environment.Time.GetUtcNow();

@@ -26,7 +26,7 @@ internal static class RevokeCommand
                         throw new CliException(ExitCodes.UsageError, "revoke works on a file store (--store DIR --client NAME); a fleet's token in Redis is revoked by the replicas' operator.");
                     }
 
-                    var session = ClientSession.Open(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment);
+                    var session = await ClientSession.OpenAsync(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment).ConfigureAwait(false);
                     await using (session.ConfigureAwait(false))
                     {
                         var files = session.FileStore!;

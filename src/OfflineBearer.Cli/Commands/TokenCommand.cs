@@ -25,7 +25,7 @@ internal static class TokenCommand
                 async () =>
                 {
                     var where = store.Read(parsed, required: true);
-                    var session = ClientSession.Open(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment);
+                    var session = await ClientSession.OpenAsync(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment).ConfigureAwait(false);
                     await using (session.ConfigureAwait(false))
                     {
                         var (token, useUntil) = await GetAsync(session, where, cancellationToken).ConfigureAwait(false);
