@@ -14,9 +14,9 @@ internal sealed class ClientCertificates(IOptionsMonitor<OfflineBearerOptions> o
     private readonly Lock _gate = new();
 
     /// <summary>
-    /// The certificate of <paramref name="clientName"/>, or null when it has none or its file has become unreadable since
-    /// the start-up check (the server's refusal then names the client), or when its options fail validation. Never throws: IHttpClientFactory would keep a
-    /// failed handler build for good.
+    /// The certificate of <paramref name="clientName"/>, or null when it has none, when its file has become unreadable
+    /// since the start-up check (the server's refusal then names the client), or when its options fail validation. Never
+    /// throws: IHttpClientFactory would keep a failed handler build for good.
     /// </summary>
     public X509Certificate2? Get(string clientName)
     {
