@@ -105,11 +105,41 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         Assert.Null((await bearerStore.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
     }
 
+    [Fact]
+    public async Task Where_the_token_server_binds_nothing_the_fleet_shares_bearer_tokens_as_bearer()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var key = WriteKey("unbound.pem");
+
+        // A server that ignores DPoP: here, proofs never reach it, so it issues bearer tokens.
+        await using var first = new Replica(fleet, prefix, WithDPoP(key), more: Replica.AtTokenEndpoint(new WithoutProofs()));
+        await using var second = new Replica(fleet, prefix, WithDPoP(key));
+
+        Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
+        Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
+
+        await using var store = fleet.Store(prefix);
+        Assert.Null((await store.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(0, fleet.TokenServer.Stats.ApiDPoPProofsAccepted);
+        Assert.Equal(0, fleet.TokenServer.Stats.ApiRejected);
+    }
+
     private static Action<OfflineBearerOptions> WithDPoP(string keyPath) => o =>
     {
         o.DPoP = true;
         o.DPoPKeyPath = keyPath;
     };
+
+    private sealed class WithoutProofs : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Remove("DPoP");
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 
     private string WriteKey(string name)
     {
