@@ -5,7 +5,7 @@ namespace OfflineBearer.DevServer;
 /// <summary>
 /// The throwaway certificates of <c>--mtls DIR</c>, made at each start and written as PEM files for curl: the server's
 /// certificate (to trust), the client authority, a <c>tls-client</c> certificate and a self-signed client certificate,
-/// each client one with its unencrypted private key.
+/// each client one with its unencrypted private key (owner-only on Unix).
 /// </summary>
 internal sealed class DevCertificateFiles : IDisposable
 {
@@ -47,10 +47,24 @@ internal sealed class DevCertificateFiles : IDisposable
         File.WriteAllText(files.ServerPath, files.Server.ExportCertificatePem());
         File.WriteAllText(files.AuthorityPath, files.Authority.ExportCertificatePem());
         File.WriteAllText(files.ClientPath, files.Client.ExportCertificatePem());
-        File.WriteAllText(files.ClientKeyPath, KeyPem(files.Client));
+        WriteKey(files.ClientKeyPath, KeyPem(files.Client));
         File.WriteAllText(files.SelfSignedClientPath, files.SelfSignedClient.ExportCertificatePem());
-        File.WriteAllText(files.SelfSignedClientKeyPath, KeyPem(files.SelfSignedClient));
+        WriteKey(files.SelfSignedClientKeyPath, KeyPem(files.SelfSignedClient));
         return files;
+    }
+
+    /// <summary>Writes a development private key readable only by its owner (on Unix), made anew each time.</summary>
+    internal static void WriteKey(string path, string pem)
+    {
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(path, options);
+        writer.Write(pem);
     }
 
     private static string KeyPem(X509Certificate2 certificate)

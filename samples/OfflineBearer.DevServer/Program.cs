@@ -60,24 +60,9 @@ internal static class Program
     private static string WriteSignedJwtClientKey(DevServer server)
     {
         var directory = Path.Combine(Path.GetTempPath(), "offlinebearer-dev");
+        Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{DevServer.SignedJwtClientId}.key.pem");
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-            File.WriteAllText(path, server.SignedJwtClientKeyPem);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            File.Delete(path);
-            using var file = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-            using var writer = new StreamWriter(file);
-            writer.Write(server.SignedJwtClientKeyPem);
-        }
-
+        DevCertificateFiles.WriteKey(path, server.SignedJwtClientKeyPem!);
         return path;
     }
 
