@@ -10,6 +10,8 @@ namespace OfflineBearer.DevServer;
 public sealed class DevServerStats
 {
     private readonly ConcurrentDictionary<string, int> _tokenRequestsByGrantType = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _presentedRefreshTokens = new(StringComparer.Ordinal);
+    private int _refreshTokensPresentedAgain;
     private int _failedTokenRequests;
     private int _reusedRefreshTokens;
     private int _deviceAuthorizationRequests;
@@ -40,6 +42,13 @@ public sealed class DevServerStats
     /// was revoked. Only rotation produces redeemed tokens.
     /// </summary>
     public int ReusedRefreshTokens => Volatile.Read(ref _reusedRefreshTokens);
+
+    /// <summary>
+    /// Refresh requests that presented a refresh token this server had been presented before, since it started (the
+    /// record of presented tokens is never reset; the count is), whether or not the server rotates refresh tokens or
+    /// accepted it: the server's own answer to "was any refresh token redeemed twice?".
+    /// </summary>
+    public int RefreshTokensPresentedAgain => Volatile.Read(ref _refreshTokensPresentedAgain);
 
     /// <summary>Device authorization requests (RFC 8628 3.1, <c>connect/device</c>), successful or not.</summary>
     public int DeviceAuthorizationRequests => Volatile.Read(ref _deviceAuthorizationRequests);
@@ -101,6 +110,7 @@ public sealed class DevServerStats
         _tokenRequestsByGrantType.Clear();
         Volatile.Write(ref _failedTokenRequests, 0);
         Volatile.Write(ref _reusedRefreshTokens, 0);
+        Volatile.Write(ref _refreshTokensPresentedAgain, 0);
         Volatile.Write(ref _deviceAuthorizationRequests, 0);
         Volatile.Write(ref _apiCalls, 0);
         Volatile.Write(ref _apiRejected, 0);
@@ -127,6 +137,14 @@ public sealed class DevServerStats
         if (reusedRefreshToken)
         {
             Interlocked.Increment(ref _reusedRefreshTokens);
+        }
+    }
+
+    internal void RecordRefreshTokenPresented(string refreshToken)
+    {
+        if (!_presentedRefreshTokens.TryAdd(refreshToken, 0))
+        {
+            Interlocked.Increment(ref _refreshTokensPresentedAgain);
         }
     }
 

@@ -28,10 +28,17 @@ public interface ISharedTokenStore
     /// <returns>The lease's fencing value, unique to this holder, or null when another replica holds the lease.</returns>
     ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken);
 
+    /// <summary>How long the lease another replica holds has left, or null when no replica holds it.</summary>
+    /// <param name="clientName">The name of the client.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    /// <returns>The time left on the store's own clock, or null.</returns>
+    ValueTask<TimeSpan?> GetLeaseTimeLeftAsync(string clientName, CancellationToken cancellationToken);
+
     /// <summary>
     /// Writes <paramref name="state"/> only while <paramref name="lease"/> is still held and its version is newer than
     /// the stored one, in one atomic step, and tells waiting replicas. Every member of the state is kept, including
-    /// <see cref="SharedTokenState.DPoPKeyThumbprint"/>, which <see cref="ReadAsync"/> gives back.
+    /// <see cref="SharedTokenState.DPoPKeyThumbprint"/> and <see cref="SharedTokenState.SupersededRefreshTokenHashes"/>,
+    /// which <see cref="ReadAsync"/> gives back.
     /// </summary>
     /// <param name="clientName">The name of the client.</param>
     /// <param name="lease">The fencing value <see cref="TryAcquireLeaseAsync"/> returned.</param>

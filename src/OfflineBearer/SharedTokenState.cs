@@ -57,6 +57,13 @@ public sealed class SharedTokenState
     /// </summary>
     public string? DPoPKeyThumbprint { get; init; }
 
+    /// <summary>
+    /// The refresh tokens this state's line has replaced, newest first and at most a few dozen, each as the base64url
+    /// SHA-256 of the token (never the token). A replica refuses to present any of them: the server has spent them, and
+    /// presenting one again can end the session (reuse detection).
+    /// </summary>
+    public IReadOnlyList<string> SupersededRefreshTokenHashes { get; init; } = [];
+
     /// <summary>The version only; never a token.</summary>
     /// <returns>A description without tokens.</returns>
     public override string ToString() => $"SharedTokenState version {Version} (tokens redacted)";

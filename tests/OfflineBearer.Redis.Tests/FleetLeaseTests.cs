@@ -7,8 +7,9 @@ using OfflineBearer.Redis.Tests.Support;
 namespace OfflineBearer.Redis.Tests;
 
 /// <summary>
-/// The refresh lease: it outlives a whole refresh; a holder that lost it never uses what it got; a replica waits for
-/// a lease another one holds only until it runs out, and never past its own TokenRequestTimeout. Time moves only when
+/// The refresh lease: it outlives a whole refresh; a holder that lost it never uses what it got; a replica waits for a
+/// silent holder one look, then a confidential one gets a token of its own and a public one waits while its token is
+/// valid, never past a holder's patience without one. Time moves only when
 /// the waiting replica has armed its next look at the lease (<see cref="WatchedTime"/>).
 /// </summary>
 [Collection(Fleet.Name)]
@@ -62,52 +63,70 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
     }
 
     [Fact]
-    public async Task A_replica_that_died_holding_the_lease_delays_the_others_only_until_the_lease_runs_out()
+    public async Task A_confidential_replica_whose_token_expires_before_a_silent_holders_lease_serves_the_call_with_client_credentials_and_goes_back_to_the_fleet()
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        await using (var dead = fleet.Store(prefix))
-        {
-            // It had shared a token before, long expired now, and died during the next refresh.
-            var before = await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
-            Assert.True(await dead.TryWriteAsync(Replica.ClientName, before!, new SharedTokenState(
-                1, null, "expired-access-token", fleet.ScheduledLifetime, fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1)), default));
-            await dead.ReleaseLeaseAsync(Replica.ClientName, before!, default);
-            Assert.NotNull(await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default));
-        }
-
+        var dead = await StageDeadHolderAsync(prefix, TimeSpan.FromMinutes(1));
         var time = new WatchedTime(fleet.Time);
         await using var survivor = new Replica(fleet, prefix, time: time);
         var call = survivor.PingAsync();
 
-        // It waits for the holder's write and looks at the lease again every second.
-        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
-        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        // It gives the holder one look (a live one shares its token within it), then gets a token of its own.
         Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
-
-        // The lease runs out (deleted, as its expiry in Redis's own time would); the next look finds it free.
-        await fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(FleetFixture.Key(prefix, "lease")));
         fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        var status = await call;
+        var untouched = await ReadStateAsync(prefix);
+
+        // Its own token is not shared; once the lease runs out (deleted, as its expiry in Redis's own time would), the next
+        // refresh is the fleet's again: under the lease, written for all.
+        await fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(FleetFixture.Key(prefix, "lease")));
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        var after = await survivor.PingAsync();
+        var shared = await ReadStateAsync(prefix);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(dead.Version, untouched?.Version);
+        Assert.Equal(HttpStatusCode.OK, after);
+        Assert.Equal(dead.Version + 1, shared?.Version);
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Contains(survivor.Logs.GetSnapshot(), record => record.Id.Id == 10);
+    }
+
+    [Fact]
+    public async Task A_replica_adopts_what_a_live_holder_shares_within_one_look_and_requests_nothing_itself()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        await StageDeadHolderAsync(prefix, TimeSpan.FromMinutes(1));
+        var time = new WatchedTime(fleet.Time);
+        await using var waiting = new Replica(fleet, prefix, time: time);
+        var call = waiting.PingAsync();
+        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
+
+        // The holder was only slow: its lease goes to another replica, which refreshes and shares before the look ends.
+        await fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(FleetFixture.Key(prefix, "lease")));
+        await using var holder = new Replica(fleet, prefix);
+        Assert.Equal(HttpStatusCode.OK, await holder.PingAsync());
         var status = await call;
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Contains(waiting.Logs.GetSnapshot(), record => record.Id.Id == 8);
     }
 
     [Fact]
-    public async Task A_replica_waiting_for_a_lease_stops_at_its_token_request_timeout_even_on_a_store_that_ignores_cancellation()
+    public async Task A_public_replica_without_a_token_waits_for_a_silent_holder_a_holders_patience_then_fails_naming_the_fleet_even_on_a_store_that_ignores_cancellation()
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        await using (var dead = fleet.Store(prefix))
-        {
-            Assert.NotNull(await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(5), default));
-        }
-
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TokenServer.Stats.Reset();
+        await StageDeadHolderAsync(prefix, TimeSpan.FromMinutes(5), offlineToken);
         var time = new WatchedTime(fleet.Time);
-        var timeout = new OfflineBearerOptions().TokenRequestTimeout;
-        await using var replica = new Replica(fleet, prefix, time: time, more: services => services.AddSingleton<ISharedTokenStore>(_ =>
+        var defaults = new OfflineBearerOptions();
+        await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), time: time, more: services => services.AddSingleton<ISharedTokenStore>(_ =>
             new IgnoresCancellation(new RedisSharedTokenStore(
                 new RedisTokenStoreOptions { KeyPrefix = prefix },
                 async () => await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration),
@@ -117,16 +136,38 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var call = replica.PingAsync();
 
         var looks = 0;
-        while (looks < 2 * timeout / SharedRefresh.LeaseCheckInterval && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call))
+        while (looks < 2 * defaults.TokenRequestTimeout / SharedRefresh.LeaseCheckInterval && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call))
         {
             fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
             looks++;
         }
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => call);
-        Assert.Contains("TokenRequestTimeout", error.Message, StringComparison.Ordinal);
-        Assert.InRange(looks, timeout / SharedRefresh.LeaseCheckInterval, (timeout / SharedRefresh.LeaseCheckInterval) + 1);
+        Assert.Contains("has no valid token, and the replica of its fleet that holds the refresh lease has shared no new token for 10 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("obtain a new offline token, or give the client a secret", error.Message, StringComparison.Ordinal);
+        Assert.Equal(defaults.TokenRequestAttemptTimeout / SharedRefresh.LeaseCheckInterval, looks);
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+    }
+
+    /// <summary>
+    /// What a replica that died holding the lease leaves: the state it had shared before (its token long expired), and
+    /// its lease, for <paramref name="lease"/> in Redis's own time.
+    /// </summary>
+    private async Task<SharedTokenState> StageDeadHolderAsync(string prefix, TimeSpan lease, string? refreshToken = null)
+    {
+        var state = new SharedTokenState(1, refreshToken, "expired-access-token", fleet.ScheduledLifetime, fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1));
+        await using var dead = fleet.Store(prefix);
+        var before = await dead.TryAcquireLeaseAsync(Replica.ClientName, lease, default);
+        Assert.True(await dead.TryWriteAsync(Replica.ClientName, before!, state, default));
+        await dead.ReleaseLeaseAsync(Replica.ClientName, before!, default);
+        Assert.NotNull(await dead.TryAcquireLeaseAsync(Replica.ClientName, lease, default));
+        return state;
+    }
+
+    private async Task<SharedTokenState?> ReadStateAsync(string prefix)
+    {
+        await using var store = fleet.Store(prefix);
+        return await store.ReadAsync(Replica.ClientName, default);
     }
 
     /// <summary>A shared store written without regard for cancellation: OfflineBearer must not wait on it for ever.</summary>
@@ -139,6 +180,9 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
 
         public ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken) =>
             inner.TryAcquireLeaseAsync(clientName, duration, CancellationToken.None);
+
+        public ValueTask<TimeSpan?> GetLeaseTimeLeftAsync(string clientName, CancellationToken cancellationToken) =>
+            inner.GetLeaseTimeLeftAsync(clientName, CancellationToken.None);
 
         public ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken) =>
             inner.TryWriteAsync(clientName, lease, state, CancellationToken.None);

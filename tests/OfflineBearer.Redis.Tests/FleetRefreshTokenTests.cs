@@ -1,12 +1,13 @@
 using System.Net;
+using OfflineBearer.Internal;
 using OfflineBearer.Redis.Tests.Support;
 
 namespace OfflineBearer.Redis.Tests;
 
 /// <summary>
 /// Which refresh token a replica redeems: always the newest the fleet has, from Redis, or from the replica's own memory
-/// when Redis lost its data or cannot be reached; never the configured one once it has been rotated away, never one the
-/// server refused.
+/// when Redis lost its data, went back to an older version or cannot be reached; never the configured one once the fleet
+/// has shared a state, never one the server refused, never one the fleet's record names as superseded.
 /// </summary>
 [Collection(Fleet.Name)]
 public sealed class FleetRefreshTokenTests(FleetFixture fleet)
@@ -239,6 +240,117 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
     }
 
+    [Fact]
+    public async Task A_replica_never_redeems_its_configured_refresh_token_once_the_fleet_has_shared_a_state_even_one_without_a_refresh_token()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var configured = await fleet.ConfidentialOfflineTokenAsync();
+        await StageStateAsync(prefix, refreshToken: null);
+        var spy = new TokenEndpointSpy();
+        await using var replica = new Replica(fleet, prefix, o =>
+        {
+            o.RefreshToken = configured;
+            o.Scope = TokenServer.ApiScope;
+        }, more: Replica.AtTokenEndpoint(spy));
+
+        var status = await replica.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Empty(spy.Redeemed);
+        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+    }
+
+    [Fact]
+    public async Task Each_rotation_puts_the_replaced_refresh_token_on_the_fleets_record_as_a_hash_never_as_the_token()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var configured = await fleet.ConfidentialOfflineTokenAsync();
+        await using var replica = new Replica(fleet, prefix, o => o.RefreshToken = configured);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        var first = await ReadStateAsync(prefix);
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        var second = await ReadStateAsync(prefix);
+        var stored = await fleet.OnRedisAsync(redis => redis.HashGetAsync(FleetFixture.Key(prefix, "state"), "sup"));
+
+        Assert.Equal([SupersededRefreshTokens.HashOf(configured)], first!.SupersededRefreshTokenHashes);
+        Assert.Equal([SupersededRefreshTokens.HashOf(first.RefreshToken!), SupersededRefreshTokens.HashOf(configured)], second!.SupersededRefreshTokenHashes);
+        Assert.DoesNotContain(configured, stored.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(first.RefreshToken!, stored.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_fleets_record_of_superseded_refresh_tokens_keeps_the_newest_sixteen()
+    {
+        var hashes = Enumerable.Range(0, SupersededRefreshTokens.Kept).Select(i => SupersededRefreshTokens.HashOf($"older-{i}")).ToList();
+
+        var kept = SupersededRefreshTokens.With(hashes, "newest");
+
+        Assert.Equal(SupersededRefreshTokens.Kept, kept.Count);
+        Assert.Equal(SupersededRefreshTokens.HashOf("newest"), kept[0]);
+        Assert.Equal(hashes[..^1], kept.Skip(1));
+        Assert.Equal(kept, SupersededRefreshTokens.With(kept, "newest"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_fleet_never_presents_a_refresh_token_its_record_names_as_superseded(bool publicClient)
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await fleet.ConfidentialOfflineTokenAsync();
+        fleet.TokenServer.Stats.Reset();
+
+        // A store that lost its newest write but kept the record (a failover): the state's token is one it names as spent.
+        await StageStateAsync(prefix, offlineToken, superseded: [SupersededRefreshTokens.HashOf(offlineToken)]);
+        var spy = new TokenEndpointSpy();
+        await using var replica = new Replica(fleet, prefix, publicClient ? Replica.PublicClient(offlineToken) : o => o.Scope = TokenServer.ApiScope, more: Replica.AtTokenEndpoint(spy));
+
+        if (publicClient)
+        {
+            var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
+            Assert.Contains("does not redeem the fleet's refresh token: the fleet's record names it as superseded by a newer one", error.Message, StringComparison.Ordinal);
+            Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+            Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+            Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 11);
+        }
+
+        Assert.Empty(spy.Redeemed);
+    }
+
+    [Fact]
+    public async Task After_the_store_went_back_to_an_older_version_a_replica_redeems_the_newest_refresh_token_it_knows_not_the_stale_one()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var spy = new TokenEndpointSpy();
+        await using var replica = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy));
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        var older = await ReadStateAsync(prefix);
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        var newest = (await ReadStateAsync(prefix))!.RefreshToken;
+
+        // A failover to a Redis replica that missed the last write: the older state, whose refresh token is spent, is back.
+        await LoseRedisDataAsync(prefix);
+        await StageStateAsync(prefix, older!.RefreshToken, version: older.Version);
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        var status = await replica.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal([older.RefreshToken!, newest!], spy.Redeemed);
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(0, fleet.TokenServer.Stats.RefreshTokensPresentedAgain);
+    }
+
     /// <summary>What a Redis restart without persistence leaves of this client: nothing.</summary>
     private Task<long> LoseRedisDataAsync(string prefix) => fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(
         [FleetFixture.Key(prefix, "state"), FleetFixture.Key(prefix, "lease"), FleetFixture.Key(prefix, "spending")]));
@@ -250,12 +362,15 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     }
 
     /// <summary>A state another replica wrote, whose access token has expired.</summary>
-    private async Task StageStateAsync(string prefix, string? refreshToken)
+    private async Task StageStateAsync(string prefix, string? refreshToken, long version = 1, IReadOnlyList<string>? superseded = null)
     {
         await using var other = fleet.Store(prefix);
         var lease = await other.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
-        Assert.True(await other.TryWriteAsync(
-            Replica.ClientName, lease!, new SharedTokenState(1, refreshToken, "expired-access-token", TimeSpan.FromSeconds(10), fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1)), default));
+        var state = new SharedTokenState(version, refreshToken, "expired-access-token", TimeSpan.FromSeconds(10), fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1))
+        {
+            SupersededRefreshTokenHashes = superseded ?? [],
+        };
+        Assert.True(await other.TryWriteAsync(Replica.ClientName, lease!, state, default));
         await other.ReleaseLeaseAsync(Replica.ClientName, lease!, default);
     }
 }

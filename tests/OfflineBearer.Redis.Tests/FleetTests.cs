@@ -331,7 +331,7 @@ public sealed class FleetTests(FleetFixture fleet)
         var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
 
         Assert.Contains(
-            "a replica started to redeem the shared refresh token and never shared what it got, so the token may be spent; it is not redeemed again. Obtain a new offline token.",
+            "does not redeem the fleet's refresh token: a replica started to redeem it and never shared what it got, so the server may have spent it, and presenting it again could end the session. Obtain a new offline token.",
             error.Message,
             StringComparison.Ordinal);
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
@@ -410,6 +410,9 @@ public sealed class FleetTests(FleetFixture fleet)
             throw new TaskCanceledException("The store's own request timed out.");
 
         public ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The store's own request timed out.");
+
+        public ValueTask<TimeSpan?> GetLeaseTimeLeftAsync(string clientName, CancellationToken cancellationToken) =>
             throw new TaskCanceledException("The store's own request timed out.");
 
         public ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken) =>

@@ -366,6 +366,8 @@ public sealed class DPoPTests
 
         public ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public ValueTask<TimeSpan?> GetLeaseTimeLeftAsync(string clientName, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 

@@ -99,6 +99,8 @@ public sealed class PublicClientStartTests
 
         public ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+        public ValueTask<TimeSpan?> GetLeaseTimeLeftAsync(string clientName, CancellationToken cancellationToken) => throw new NotSupportedException();
+
         public ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public ValueTask<bool> TryMarkRedeemingAsync(string clientName, string lease, bool redeeming, CancellationToken cancellationToken) => throw new NotSupportedException();

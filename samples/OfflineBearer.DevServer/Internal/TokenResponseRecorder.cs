@@ -33,6 +33,11 @@ internal sealed class TokenResponseRecorder(DevServerStats stats) : IOpenIddictS
             && context.Response.ErrorUri?.EndsWith(RedeemedRefreshTokenErrorId, StringComparison.Ordinal) == true;
 
         stats.RecordTokenRequest(grantType, failed, reused);
+        if (grantType == GrantTypes.RefreshToken && context.Request?.RefreshToken is { Length: > 0 } presented)
+        {
+            stats.RecordRefreshTokenPresented(presented);
+        }
+
         if (MutualTls.IsAliasRequest(context.Transaction.GetHttpRequest()))
         {
             stats.RecordMtlsTokenRequest();

@@ -13,7 +13,7 @@ namespace OfflineBearer.Redis.Internal;
 internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposable
 {
     // KEYS: state, lease, spending mark. ARGV: fence, version, refresh token, access token, lifetime ticks, expiry ms,
-    // channel, protected, DPoP key thumbprint.
+    // channel, protected, DPoP key thumbprint, superseded refresh token hashes (space-separated).
     private const string WriteScript = """
         if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
         local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
@@ -23,6 +23,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
         if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'rt', ARGV[3]) end
         if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'lt', ARGV[5], 'exp', ARGV[6]) end
         if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'jkt', ARGV[9]) end
+        if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'sup', ARGV[10]) end
         redis.call('PUBLISH', ARGV[7], ARGV[2])
         return 1
         """;
@@ -83,6 +84,12 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
         return taken ? fence : null;
     }
 
+    public async ValueTask<TimeSpan?> GetLeaseTimeLeftAsync(string clientName, CancellationToken cancellationToken)
+    {
+        var database = await DatabaseAsync().ConfigureAwait(false);
+        return await database.KeyTimeToLiveAsync(Keys(clientName).Lease).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -101,6 +108,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
                 keys.Channel,
                 _protection.IsOn ? "1" : "0",
                 state.DPoPKeyThumbprint ?? "",
+                string.Join(' ', state.SupersededRefreshTokenHashes),
             ]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return (int)written == 1;
     }
@@ -197,6 +205,9 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
             spending)
         {
             DPoPKeyThumbprint = values.TryGetValue("jkt", out var thumbprint) ? thumbprint.ToString() : null,
+            SupersededRefreshTokenHashes = values.TryGetValue("sup", out var superseded)
+                ? superseded.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                : [],
         };
     }
 

@@ -43,4 +43,12 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Warning,
         "OfflineBearer client '{ClientName}': the shared token store cannot be reached; {Action}.")]
     public static partial void SharedStoreUnavailable(ILogger logger, string clientName, string action, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning,
+        "OfflineBearer client '{ClientName}': the replica holding the refresh lease has shared no token for {SilentSeconds} s, and this replica's token expires before the lease runs out ({LeaseSeconds} s left); getting a token with client_credentials on its own.")]
+    public static partial void LeaseHolderSilent(ILogger logger, string clientName, double silentSeconds, double leaseSeconds);
+
+    [LoggerMessage(11, LogLevel.Warning,
+        "OfflineBearer client '{ClientName}' does not redeem the fleet's refresh token: {Reason}; getting a token with client_credentials instead.")]
+    public static partial void NotRedeemingSpentRefreshToken(ILogger logger, string clientName, string reason);
 }

@@ -6,10 +6,13 @@ namespace OfflineBearer.Internal;
 /// <summary>
 /// The distributed single flight of one client across the replicas that share an <see cref="ISharedTokenStore"/>. Per
 /// expiry one replica takes the lease, re-reads the state, redeems the refresh token of record and writes the new state
-/// with a compare-and-set before it uses the new access token; the others wait for that write and adopt it. The rule
-/// behind it: the fleet never redeems one refresh token twice. When the store cannot be reached, a confidential client
-/// gets a token with client_credentials on its own (no refresh token is redeemed), and a public client fails unless the
-/// store allows a local refresh. Runs inside the holder's single flight, so one call at a time per replica.
+/// with a compare-and-set before it uses the new access token; the others wait for that write and adopt it. The rules
+/// behind it: the fleet presents a refresh token at most once, whatever dies when, and no call fails that
+/// client_credentials could serve. So a replica redeems only the refresh token of the newest state it has read (the
+/// configured one only seeds a fleet that never shared one), never one a replica may have started to redeem, never one
+/// the fleet's record names as superseded; and while a lease holder is silent and this replica's token would expire
+/// before the lease, a confidential client gets a token with client_credentials on its own (redeeming nothing). Runs
+/// inside the holder's single flight, so one call at a time per replica.
 /// </summary>
 internal sealed class SharedRefresh
 {
@@ -31,10 +34,16 @@ internal sealed class SharedRefresh
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ClientTelemetry _telemetry;
+    private readonly SupersededRefreshTokens _superseded = new();
 
-    // The newest state this replica has seen, and the newest refresh token, kept in memory in case the store loses its data.
+    // The newest version this replica adopted or wrote: only a newer one is adopted.
     private long _version;
-    private string? _refreshToken;
+
+    // The newest refresh token this replica knows of (from the newest state it read or wrote, or its own refresh while
+    // the store was down), kept in case the store loses its data or goes back to an older version.
+    private long _seenVersion;
+    private string? _newest;
+    private bool _knowsNewest;
 
     public SharedRefresh(
         string clientName,
@@ -61,16 +70,25 @@ internal sealed class SharedRefresh
     /// <summary>Longer than a whole refresh, which the holder stops at TokenRequestTimeout, so a live holder never loses it.</summary>
     private TimeSpan LeaseDuration => _options.TokenRequestTimeout * 2;
 
-    public async Task<TokenResult> RequestAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// How long a live lease holder may take to share its token: one attempt of its request, and at most half of this
+    /// replica's own TokenRequestTimeout, so that a request of its own still fits in that time.
+    /// </summary>
+    private TimeSpan HolderPatience => TimeSpan.FromTicks(Math.Min(_options.TokenRequestAttemptTimeout.Ticks, _options.TokenRequestTimeout.Ticks / 2));
+
+    /// <summary>A token from the fleet, from a refresh under the lease, or on this replica's own.</summary>
+    /// <param name="validUntil">The timestamp at which the token this replica holds expires; in the past when it holds none it may send.</param>
+    /// <param name="cancellationToken">The refresh's time limit.</param>
+    public async Task<TokenResult> RequestAsync(long validUntil, CancellationToken cancellationToken)
     {
+        long? waitingSince = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            SharedTokenState? state;
             string? lease;
             try
             {
-                state = await _store.ReadAsync(_clientName, cancellationToken).ConfigureAwait(false);
+                var state = await _store.ReadAsync(_clientName, cancellationToken).ConfigureAwait(false);
                 if (TryAdopt(state) is { } adopted)
                 {
                     return adopted;
@@ -80,19 +98,27 @@ internal sealed class SharedRefresh
                 if (lease is null)
                 {
                     // Another replica is refreshing: wait for its write. If it died, its lease runs out and this one takes it.
-                    var newer = await _store.WaitForNewerAsync(_clientName, state?.Version ?? _version, LeaseCheckInterval, cancellationToken)
-                        .ConfigureAwait(false);
-                    if (TryAdopt(newer) is { } theirs)
+                    waitingSince ??= _time.GetTimestamp();
+                    var waited = await WaitForHolderAsync(state, validUntil, waitingSince.Value, cancellationToken).ConfigureAwait(false);
+                    if (waited.Adopted is { } theirs)
                     {
                         return theirs;
                     }
 
-                    continue;
+                    if (!waited.GoAlone)
+                    {
+                        continue;
+                    }
                 }
             }
             catch (Exception e) when (IsStoreFault(e, cancellationToken))
             {
                 return await RequestWithoutStoreAsync(e, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (lease is null)
+            {
+                return await ClientCredentialsAloneAsync(cancellationToken).ConfigureAwait(false);
             }
 
             try
@@ -106,6 +132,58 @@ internal sealed class SharedRefresh
         }
     }
 
+    /// <summary>
+    /// One look at another replica's lease: the token it shared, or whether to go on alone. Going alone is the last
+    /// resort, for a holder silent longer than a live one takes while this replica's token would expire before the lease
+    /// runs out; a public client, which has nothing to go alone with, waits while its token is valid and then fails.
+    /// </summary>
+    private async Task<(TokenResult? Adopted, bool GoAlone)> WaitForHolderAsync(
+        SharedTokenState? state, long validUntil, long waitingSince, CancellationToken cancellationToken)
+    {
+        if (await _store.GetLeaseTimeLeftAsync(_clientName, cancellationToken).ConfigureAwait(false) is not { } leaseLeft)
+        {
+            // It ran out since the attempt to take it: take it now.
+            return (null, false);
+        }
+
+        var now = _time.GetTimestamp();
+        var tokenLeft = TimeLeft(validUntil, now);
+        var silentFor = _time.GetElapsedTime(waitingSince, now);
+        if (tokenLeft <= leaseLeft)
+        {
+            if (!_endpoint.IsPublicClient && silentFor >= TolerableSilence(tokenLeft))
+            {
+                Log.LeaseHolderSilent(_logger, _clientName, silentFor.TotalSeconds, leaseLeft.TotalSeconds);
+                return (null, true);
+            }
+
+            if (_endpoint.IsPublicClient && tokenLeft == TimeSpan.Zero && silentFor >= HolderPatience)
+            {
+                throw new OfflineBearerException(
+                    $"OfflineBearer client '{_clientName}' has no valid token, and the replica of its fleet that holds the refresh lease " +
+                    $"has shared no new token for {silentFor.TotalSeconds:0} s ({leaseLeft.TotalSeconds:0} s left on the lease). A public " +
+                    "client has no grant but the refresh token that replica is redeeming, so it waits: it takes the lease over when the " +
+                    "lease runs out. If that replica was stopped while redeeming, the refresh token may be spent: then obtain a new " +
+                    "offline token, or give the client a secret so that replicas can get tokens on their own.");
+            }
+        }
+
+        var newer = await _store.WaitForNewerAsync(_clientName, state?.Version ?? _version, LeaseCheckInterval, cancellationToken).ConfigureAwait(false);
+        return (TryAdopt(newer), false);
+    }
+
+    /// <summary>
+    /// How long a holder may stay silent before a confidential replica gets a token of its own: a live holder's patience,
+    /// less when this replica's token is about to expire (the fall-back request must come back first), never under one look.
+    /// </summary>
+    private TimeSpan TolerableSilence(TimeSpan tokenLeft) =>
+        TimeSpan.FromTicks(Math.Clamp(tokenLeft.Ticks - HolderPatience.Ticks, LeaseCheckInterval.Ticks, Math.Max(HolderPatience.Ticks, LeaseCheckInterval.Ticks)));
+
+    private TimeSpan TimeLeft(long validUntil, long now) =>
+        validUntil == long.MaxValue ? TimeSpan.MaxValue
+        : validUntil <= now ? TimeSpan.Zero
+        : _time.GetElapsedTime(now, validUntil);
+
     private async Task<TokenResult> RefreshHoldingLeaseAsync(string lease, CancellationToken cancellationToken)
     {
         // Another replica may have written between the first read and the lease.
@@ -115,19 +193,21 @@ internal sealed class SharedRefresh
             return adopted;
         }
 
-        // TryAdopt has just taken the state's refresh token, if it has one, into _refreshToken.
-        var refreshToken = _refreshToken ?? await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
-        if (state is { RefreshTokenMayBeSpent: true })
+        // TryAdopt has just taken in the state. The configured (or stored) refresh token only seeds a fleet that has
+        // never shared one: once a state was read, it is the newest one this replica knows, even when that is none.
+        var ofRecord = _knowsNewest ? _newest : await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
+        var refreshToken = ofRecord;
+        if (ofRecord is not null && WhyMaybeSpent(ofRecord, state) is { } why)
         {
-            // A replica died between redeeming the token and sharing what it got: the token may be spent, and
-            // redeeming it again could end the session (reuse detection). A confidential client starts a new one.
             if (_endpoint.IsPublicClient)
             {
                 throw new OfflineBearerException(
-                    $"OfflineBearer client '{_clientName}': a replica started to redeem the shared refresh token and never shared " +
-                    "what it got, so the token may be spent; it is not redeemed again. Obtain a new offline token.");
+                    $"OfflineBearer client '{_clientName}' does not redeem the fleet's refresh token: {why}, so the server may have spent " +
+                    "it, and presenting it again could end the session. Obtain a new offline token.");
             }
 
+            // A confidential client starts a new session instead.
+            Log.NotRedeemingSpentRefreshToken(_logger, _clientName, why);
             refreshToken = null;
         }
 
@@ -160,21 +240,29 @@ internal sealed class SharedRefresh
         var result = TokenResult.From(response, grant, sentAt, _time);
 
         // The refresh token of record: the new one, else the one redeemed (servers that do not rotate send none), and
-        // none after a fall-back to client_credentials that sent none.
+        // none after a fall-back to client_credentials that sent none. The one it replaces goes on the record of spent ones.
         var newRefreshToken = response.RefreshToken ?? (grant == GrantTypes.RefreshToken ? refreshToken : null);
+        var superseded = state?.SupersededRefreshTokenHashes ?? [];
+        if (ofRecord is not null && ofRecord != newRefreshToken)
+        {
+            superseded = SupersededRefreshTokens.With(superseded, ofRecord);
+            _superseded.Add(ofRecord);
+        }
+
         var written = new SharedTokenState(
-            Math.Max(state?.Version ?? 0, _version) + 1,
+            Math.Max(Math.Max(state?.Version ?? 0, _version), _seenVersion) + 1,
             newRefreshToken,
             result.AccessToken,
             result.Lifetime,
             result.Lifetime is { } lifetime ? _time.GetUtcNow() + lifetime : null)
         {
             DPoPKeyThumbprint = result.DPoPBound ? _endpoint.DPoP?.Thumbprint : null,
+            SupersededRefreshTokenHashes = superseded,
         };
 
         // Kept in memory first: if the write fails because Redis went away (and comes back empty), this is the newest
         // token there is. Only a successful write lets the access token be used.
-        _refreshToken = newRefreshToken;
+        KnowNewest(written.Version, newRefreshToken);
 
         if (response.RefreshToken is not null && refreshToken is not null && response.RefreshToken != refreshToken)
         {
@@ -203,6 +291,14 @@ internal sealed class SharedRefresh
         return result;
     }
 
+    /// <summary>Why <paramref name="refreshToken"/> may be spent already, or null when nothing says so.</summary>
+    private string? WhyMaybeSpent(string refreshToken, SharedTokenState? state) =>
+        state is { RefreshTokenMayBeSpent: true }
+            ? "a replica started to redeem it and never shared what it got"
+            : _superseded.Contains(refreshToken, state)
+                ? "the fleet's record names it as superseded by a newer one"
+                : null;
+
     private OfflineBearerException LeaseLost() => new(
         $"OfflineBearer client '{_clientName}' lost its refresh lease before it could share the new token with the other " +
         "replicas, so it does not use it. The next attempt reads the newest token from the shared store.");
@@ -215,7 +311,13 @@ internal sealed class SharedRefresh
             return null;
         }
 
-        _refreshToken = state.RefreshToken ?? _refreshToken;
+        // The store is the record: a state as new as the newest this replica knows replaces what it knew. An older one
+        // (a store that went back in time) does not.
+        if (state.Version > 0 && state.Version >= _seenVersion)
+        {
+            KnowNewest(state.Version, state.RefreshToken);
+        }
+
         if (state.Version <= _version)
         {
             return null;
@@ -250,15 +352,28 @@ internal sealed class SharedRefresh
         return new TokenResult(state.AccessToken, lifetime, sentAt, Adopted, scope: null, refreshTokenIssued: false, dpopBound: state.DPoPKeyThumbprint is not null);
     }
 
+    /// <summary>
+    /// The newest refresh token this replica knows of is <paramref name="refreshToken"/>, at <paramref name="version"/>;
+    /// the one it knew before, if another, is superseded.
+    /// </summary>
+    private void KnowNewest(long version, string? refreshToken)
+    {
+        if (_newest is { } replaced && replaced != refreshToken)
+        {
+            _superseded.Add(replaced);
+        }
+
+        _seenVersion = Math.Max(_seenVersion, version);
+        _newest = refreshToken;
+        _knowsNewest = true;
+    }
+
     private async Task<TokenResult> RequestWithoutStoreAsync(Exception cause, CancellationToken cancellationToken)
     {
         if (!_endpoint.IsPublicClient)
         {
-            // client_credentials redeems no refresh token, so a replica on its own cannot harm the fleet's session.
             Log.SharedStoreUnavailable(_logger, _clientName, "getting a token with client_credentials on its own", cause);
-            var sentAt = _time.GetTimestamp();
-            var response = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
-            return TokenResult.From(response, GrantTypes.ClientCredentials, sentAt, _time);
+            return await ClientCredentialsAloneAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (!_store.AllowLocalRefreshWhenUnavailable)
@@ -271,11 +386,34 @@ internal sealed class SharedRefresh
         }
 
         Log.SharedStoreUnavailable(_logger, _clientName, "refreshing on its own, as the store allows", cause);
-        var refreshToken = _refreshToken ?? await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
+        var refreshToken = _knowsNewest ? _newest : await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (refreshToken is not null && _superseded.Contains(refreshToken, state: null))
+        {
+            throw new OfflineBearerException(
+                $"OfflineBearer client '{_clientName}' does not redeem its refresh token on its own: it knows it as superseded by a " +
+                "newer one, so presenting it could end the session. It tries again when the shared token store is back.");
+        }
+
         var sent = _time.GetTimestamp();
         var (answer, grant) = await _endpoint.RedeemAsync(refreshToken, cancellationToken).ConfigureAwait(false);
-        _refreshToken = answer.RefreshToken ?? _refreshToken;
+        if (refreshToken is not null && answer.RefreshToken is { } rotated && rotated != refreshToken)
+        {
+            _superseded.Add(refreshToken);
+        }
+
+        KnowNewest(_seenVersion, answer.RefreshToken ?? refreshToken);
         return TokenResult.From(answer, grant, sent, _time);
+    }
+
+    /// <summary>
+    /// A token by client_credentials for this replica alone: it redeems no refresh token, so it cannot harm the fleet's
+    /// session. A refresh token in the answer is dropped (this replica holds no lease to share it under).
+    /// </summary>
+    private async Task<TokenResult> ClientCredentialsAloneAsync(CancellationToken cancellationToken)
+    {
+        var sentAt = _time.GetTimestamp();
+        var response = await _endpoint.RequestAsync(refreshToken: null, cancellationToken).ConfigureAwait(false);
+        return TokenResult.From(response, GrantTypes.ClientCredentials, sentAt, _time);
     }
 
     private async ValueTask ReleaseAsync(string lease)

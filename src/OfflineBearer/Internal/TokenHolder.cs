@@ -218,7 +218,7 @@ internal sealed class TokenHolder : IDisposable
                 return failed;
             }
 
-            var refresh = RefreshAsync();
+            var refresh = RefreshAsync(holdsValidToken ? seen!.ExpiresAt : long.MinValue);
             _refresh = refresh;
 
             // Whoever started it may stop waiting (cancelled, timed out, background); its outcome is recorded and
@@ -232,7 +232,8 @@ internal sealed class TokenHolder : IDisposable
         }
     }
 
-    private async Task<TokenSnapshot> RefreshAsync()
+    /// <param name="validUntil">When the token the starter holds expires; in the past when it holds none it may send.</param>
+    private async Task<TokenSnapshot> RefreshAsync(long validUntil)
     {
         // Leave the caller's lock, thread and synchronization context: the request runs on its own, whoever started it.
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
@@ -247,7 +248,7 @@ internal sealed class TokenHolder : IDisposable
         {
             var result = _shared is null
                 ? await RequestLocallyAsync(sentAt, linked.Token).ConfigureAwait(false)
-                : await _shared.RequestAsync(linked.Token).ConfigureAwait(false);
+                : await _shared.RequestAsync(validUntil, linked.Token).ConfigureAwait(false);
             var snapshot = TokenSnapshot.Create(
                 result.AccessToken, result.Lifetime, result.SentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time, result.DPoPBound ? _endpoint.DPoP : null);
             lock (_gate)

@@ -18,6 +18,7 @@ internal sealed class TokenEndpointSpy : DelegatingHandler
     private volatile bool _hold;
     private volatile bool _withoutRefreshToken;
     private volatile bool _unavailable;
+    private volatile bool _dead;
 
     /// <summary>The refresh tokens redeemed so far, in order.</summary>
     public IReadOnlyList<string> Redeemed => [.. _redeemed];
@@ -47,6 +48,12 @@ internal sealed class TokenEndpointSpy : DelegatingHandler
 
     /// <summary>Holds the next token answers until <see cref="Release"/>.</summary>
     public void Hold() => _hold = true;
+
+    /// <summary>
+    /// The next token request reaches the server and is processed, then the replica dies: the answer never comes back,
+    /// whatever cancels the request. <see cref="Answered"/> completes at that moment.
+    /// </summary>
+    public void Die() => _dead = true;
 
     public void Release()
     {
@@ -88,6 +95,12 @@ internal sealed class TokenEndpointSpy : DelegatingHandler
             };
             response.Dispose();
             response = stripped;
+        }
+
+        if (_dead)
+        {
+            _answered.TrySetResult();
+            await new TaskCompletionSource().Task;
         }
 
         if (_hold)

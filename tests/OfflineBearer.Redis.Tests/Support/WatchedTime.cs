@@ -36,14 +36,30 @@ internal sealed class WatchedTime(FakeTimeProvider fake) : TimeProvider
     /// </summary>
     public async Task<bool> TimerStartedAsync(TimeSpan dueTime, Task orUntil)
     {
-        var started = Started(dueTime).WaitAsync(HangGuard);
+        // A wait left behind when orUntil wins would take the count of the next timer from the next caller: cancel it.
+        using var abandon = new CancellationTokenSource();
+        var started = Started(dueTime).WaitAsync(HangGuard, abandon.Token);
         var first = await Task.WhenAny(started, orUntil);
         if (first == started && !await started)
         {
             throw new TimeoutException($"No {dueTime} timer started within {HangGuard}.");
         }
 
-        return first == started;
+        if (first == started)
+        {
+            return true;
+        }
+
+        await abandon.CancelAsync();
+        try
+        {
+            // It may have taken a count just before the cancellation: then a timer did start.
+            return await started;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private SemaphoreSlim Started(TimeSpan dueTime) => _started.GetOrAdd(dueTime, _ => new SemaphoreSlim(0));
