@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.Redis.TestHost;
 
 // One replica of a service, as its own OS process: args are the token server's authority, the API's URL, the Redis
-// configuration and key prefix. The client secret comes from OFFLINEBEARER_CLIENT_SECRET, never from argv. It calls the
+// configuration, key prefix and client id. The client secret comes from OFFLINEBEARER_CLIENT_SECRET (none: a public
+// client), a configured offline token from OFFLINEBEARER_REFRESH_TOKEN, never from argv; OFFLINEBEARER_SCOPE replaces the
+// scope (empty: none). It calls the
 // API every 50 ms until its standard input closes, printing OK or FAIL for each call, then "DONE ok=N failed=M". Each
 // token request it sends prints
 // "REDEEMED <grant>" once the server has answered, and the answer is then held back for half a second: the moment in
@@ -21,7 +23,8 @@ services.AddHttpClient("inventory", c => c.BaseAddress = api).AddOfflineBearerHa
     o.Authority = authority;
     o.ClientId = clientId;
     o.ClientSecret = Environment.GetEnvironmentVariable("OFFLINEBEARER_CLIENT_SECRET");
-    o.Scope = "offline_access api";
+    o.RefreshToken = Environment.GetEnvironmentVariable("OFFLINEBEARER_REFRESH_TOKEN");
+    o.Scope = Environment.GetEnvironmentVariable("OFFLINEBEARER_SCOPE") is { } scope ? (scope.Length == 0 ? null : scope) : "offline_access api";
     o.RefreshBeforeExpiry = TimeSpan.FromSeconds(1);
     o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(2);
     o.TokenRequestTimeout = TimeSpan.FromSeconds(2);

@@ -245,7 +245,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var configured = await fleet.ConfidentialOfflineTokenAsync();
+        var configured = await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
         await StageStateAsync(prefix, refreshToken: null);
         var spy = new TokenEndpointSpy();
         await using var replica = new Replica(fleet, prefix, o =>
@@ -267,7 +267,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var configured = await fleet.ConfidentialOfflineTokenAsync();
+        var configured = await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
         await using var replica = new Replica(fleet, prefix, o => o.RefreshToken = configured);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
         var first = await ReadStateAsync(prefix);
@@ -302,7 +302,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await fleet.ConfidentialOfflineTokenAsync();
+        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
         fleet.TokenServer.Stats.Reset();
 
         // A store that lost its newest write but kept the record (a failover): the state's token is one it names as spent.

@@ -38,7 +38,7 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await fleet.ConfidentialOfflineTokenAsync();
+        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
         Action<OfflineBearerOptions> configure = publicClient
             ? Replica.PublicClient(offlineToken)
             : o =>

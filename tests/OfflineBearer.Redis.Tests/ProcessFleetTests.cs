@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using OfflineBearer.DevServer;
 using OfflineBearer.Redis.Tests.Support;
@@ -61,6 +62,63 @@ public sealed partial class ProcessFleetTests
             {
                 Assert.True(succeededAfter[i] > succeededBefore[i], $"a survivor made no good call after the kill ({done[i]})");
                 Assert.Matches(Done(), done[i]);
+            }
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Three_replica_processes_seeded_with_an_offline_token_one_killed_while_redeeming_it_present_no_refresh_token_twice_and_fail_no_call()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var server = await TokenServer.StartAsync(new DevServerOptions
+        {
+            AccessTokenLifetime = TimeSpan.FromSeconds(3),
+            RotateRefreshTokens = true,
+            ConfigureLogging = _ => { },
+        });
+        var offlineToken = await OfflineTokens.OfConfidentialClientAsync(server);
+        server.Stats.Reset();
+
+        // As reported: a configured offline token, and client_credentials that brings no refresh token (no offline_access).
+        var client = new ReplicaClient(TokenServer.BasicClientId, TokenServer.BasicClientSecret, offlineToken, TokenServer.ApiScope);
+        var prefix = $"process-test-{Guid.NewGuid():N}:";
+        var replicas = Enumerable.Range(0, 3).Select(_ => ReplicaProcess.Start(server, redis.Configuration, prefix, client)).ToList();
+        try
+        {
+            var victim = await await Task.WhenAny(replicas.Select(async replica =>
+            {
+                await replica.Redeemed.Task;
+                return replica;
+            })).WaitAsync(TimeSpan.FromSeconds(60));
+            victim.Kill();
+            var survivors = replicas.Where(replica => replica != victim).ToList();
+            var requestsBefore = server.Stats.TokenRequests();
+
+            // Past the dead replica's lease (4 s) and three expiries after it; bounded, not timed.
+            var settled = Stopwatch.StartNew();
+            while (server.Stats.TokenRequests() < requestsBefore + 6 && settled.Elapsed < SettleBound)
+            {
+                await Task.Delay(PollInterval);
+            }
+
+            var done = await Task.WhenAll(survivors.Select(replica => replica.StopAsync(TimeSpan.FromSeconds(30))));
+
+            Assert.Equal(0, server.Stats.RefreshTokensPresentedAgain);
+            Assert.Equal(0, server.Stats.ReusedRefreshTokens);
+            Assert.True(server.Stats.TokenRequests() >= requestsBefore + 6, "the fleet did not go through three expiries after the kill");
+            foreach (var line in done)
+            {
+                var counts = Done().Match(line);
+                Assert.True(counts.Success, line);
+                Assert.True(int.Parse(counts.Groups[1].Value, CultureInfo.InvariantCulture) > 0, $"a survivor made no good call: {line}");
+                Assert.Equal("0", counts.Groups[2].Value);
             }
         }
         finally

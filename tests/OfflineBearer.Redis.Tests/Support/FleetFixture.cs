@@ -40,26 +40,6 @@ public sealed class FleetFixture : IAsyncLifetime
 
     public static string NewPrefix() => $"test-{Guid.NewGuid():N}:";
 
-    /// <summary>
-    /// An offline token of the confidential client, obtained out of band as a runbook would (client_credentials with
-    /// offline_access), to configure as <see cref="OfflineBearerOptions.RefreshToken"/>. Counts as a token request.
-    /// </summary>
-    public async Task<string> ConfidentialOfflineTokenAsync()
-    {
-        using var http = new HttpClient();
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["scope"] = $"offline_access {TokenServer.ApiScope}",
-        });
-        using var request = new HttpRequestMessage(HttpMethod.Post, TokenServer.TokenEndpoint) { Content = form };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{TokenServer.BasicClientId}:{TokenServer.BasicClientSecret}")));
-        using var response = await http.SendAsync(request);
-        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return body.RootElement.GetProperty("refresh_token").GetString()!;
-    }
-
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();

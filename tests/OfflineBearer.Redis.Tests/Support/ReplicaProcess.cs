@@ -23,8 +23,10 @@ internal sealed class ReplicaProcess : IAsyncDisposable
 
     private int _succeeded;
 
-    public static ReplicaProcess Start(TokenServer server, string redis, string prefix)
+    /// <summary>Starts a replica of the confidential client, or of <paramref name="client"/> when given.</summary>
+    public static ReplicaProcess Start(TokenServer server, string redis, string prefix, ReplicaClient? client = null)
     {
+        client ??= new ReplicaClient(TokenServer.BasicClientId, TokenServer.BasicClientSecret);
         // Same build configuration and framework as this assembly: .../OfflineBearer.Redis.Tests/bin/Debug/net10.0/.
         var host = Path.Combine(AppContext.BaseDirectory.Replace("OfflineBearer.Redis.Tests", "OfflineBearer.Redis.TestHost", StringComparison.Ordinal), "OfflineBearer.Redis.TestHost.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -33,9 +35,20 @@ internal sealed class ReplicaProcess : IAsyncDisposable
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["OFFLINEBEARER_CLIENT_SECRET"] = TokenServer.BasicClientSecret },
         };
-        foreach (var argument in new[] { host, server.Authority.ToString(), server.ApiUrl.ToString(), redis, prefix, TokenServer.BasicClientId })
+        foreach (var (name, value) in new[] { ("OFFLINEBEARER_CLIENT_SECRET", client.Secret), ("OFFLINEBEARER_REFRESH_TOKEN", client.RefreshToken), ("OFFLINEBEARER_SCOPE", client.Scope) })
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
+        foreach (var argument in new[] { host, server.Authority.ToString(), server.ApiUrl.ToString(), redis, prefix, client.Id })
         {
             info.ArgumentList.Add(argument);
         }
@@ -94,3 +107,9 @@ internal sealed class ReplicaProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// How a replica process authenticates: its client id, secret (null: a public client), a configured offline token, and a
+/// scope that replaces the host's default ("offline_access api"; empty: none).
+/// </summary>
+internal sealed record ReplicaClient(string Id, string? Secret, string? RefreshToken = null, string? Scope = null);
