@@ -7,7 +7,8 @@ namespace OfflineBearer.Redis.Tests;
 
 /// <summary>
 /// A replica dies at each step of a refresh (an injection point per step, <see cref="DyingStore"/>), and two survivors
-/// go on calling the API for several token lifetimes on the shared fake clock, with default options. What must hold is
+/// go on calling the API, eight calls at once each second, for several token lifetimes on the shared fake clock, with
+/// default options. What must hold is
 /// read from the token server's own record: no refresh token presented twice; a confidential client fails no call; a
 /// public one fails only once the fleet's newest token has expired. The fleet starts from a configured offline token;
 /// the confidential client asks for no offline_access, so client_credentials brings no refresh token (Keycloak's default).
@@ -19,6 +20,9 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
     private static readonly TimeSpan Watched = TimeSpan.FromSeconds(90);
 
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
+
+    /// <summary>Concurrent calls each survivor makes at every step.</summary>
+    private const int Callers = 8;
 
     public static TheoryData<DeathPoint, bool> EveryStepBothKinds()
     {
@@ -76,7 +80,7 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
             {
                 for (var i = 0; i < survivors.Count; i++)
                 {
-                    if (await CallAsync(survivors[i], times[i], () => ExpireLeaseAsync(prefix, dying, diedAt)) is { } failure)
+                    foreach (var failure in await CallAsync(survivors[i], times[i], () => ExpireLeaseAsync(prefix, dying, diedAt)))
                     {
                         failures.Add((fleet.Time.GetUtcNow(), failure));
                         await AssertFleetTokenExpiredAsync(prefix, failure, publicClient);
@@ -106,19 +110,28 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
         }
     }
 
-    /// <summary>One call, with the clock moved a look at a time while the survivor waits on it; the failure, if any.</summary>
-    private async Task<string?> CallAsync(Replica survivor, WatchedTime time, Func<Task> timeMoved)
+    /// <summary>
+    /// <see cref="Callers"/> calls at once, with the clock moved a look at a time while the survivor waits; the failures.
+    /// </summary>
+    private async Task<IEnumerable<string>> CallAsync(Replica survivor, WatchedTime time, Func<Task> timeMoved)
     {
-        var call = survivor.PingAsync();
-        while (!call.IsCompleted && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call))
+        var calls = Enumerable.Range(0, Callers).Select(_ => OutcomeAsync(survivor)).ToList();
+        var all = Task.WhenAll(calls);
+        while (!all.IsCompleted && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, all))
         {
             fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
             await timeMoved();
         }
 
+        return (await all).OfType<string>();
+    }
+
+    /// <summary>Null for a good call, else why it failed.</summary>
+    private static async Task<string?> OutcomeAsync(Replica survivor)
+    {
         try
         {
-            var status = await call;
+            var status = await survivor.PingAsync();
             return status == HttpStatusCode.OK ? null : $"HTTP {(int)status}";
         }
         catch (OfflineBearerException e)

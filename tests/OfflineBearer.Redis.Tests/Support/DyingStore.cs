@@ -6,7 +6,7 @@ namespace OfflineBearer.Redis.Tests.Support;
 /// A replica's shared store that dies with it: once <see cref="DieAt"/> is armed, the replica's next refresh stops for good
 /// at that <see cref="DeathPoint"/>, as a killed process would (its call never returns, nothing after it reaches Redis;
 /// cancellation does not wake it). <see cref="DeathPoint.DuringRedemption"/> dies at the token endpoint instead, with
-/// <see cref="TokenEndpointSpy.Hold"/>. <see cref="Died"/> completes at the moment of death.
+/// <see cref="TokenEndpointSpy.Die"/>. <see cref="Died"/> completes at the moment of death.
 /// </summary>
 internal sealed class DyingStore(RedisSharedTokenStore inner, TokenEndpointSpy endpoint) : ISharedTokenStore, IAsyncDisposable
 {
