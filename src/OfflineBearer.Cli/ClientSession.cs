@@ -192,7 +192,13 @@ internal sealed class ClientSession : IAsyncDisposable
                 response.RefreshToken,
                 response.AccessToken!,
                 lifetime,
-                lifetime is { } life ? Time.GetUtcNow() + life : null);
+                lifetime is { } life ? Time.GetUtcNow() + life : null)
+            {
+                // The fleet moves to this session: the refresh token it replaces is never presented again.
+                SupersededRefreshTokenHashes = current is { RefreshToken: { } replaced } && replaced != response.RefreshToken
+                    ? SupersededRefreshTokens.With(current.SupersededRefreshTokenHashes, replaced)
+                    : current?.SupersededRefreshTokenHashes ?? [],
+            };
             if (!await store.TryWriteAsync(ClientName, lease, state, cancellationToken).ConfigureAwait(false))
             {
                 throw new CliException(ExitCodes.ServerFailure, $"Redis refused the new token of client '{ClientName}': a replica wrote a newer one meanwhile.");

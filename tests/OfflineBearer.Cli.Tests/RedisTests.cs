@@ -58,6 +58,21 @@ public sealed class RedisTests(CliServerFixture fixture) : IAsyncLifetime, IDisp
     }
 
     [Fact]
+    public async Task A_second_get_moves_the_fleet_to_the_new_session_and_puts_the_replaced_refresh_token_on_its_record()
+    {
+        await _tool.RunAsync(Args("get", "--scope", $"offline_access {TokenServer.ApiScope}"));
+        var before = await ReadStateAsync();
+
+        var run = await _tool.RunAsync(Args("get", "--scope", $"offline_access {TokenServer.ApiScope}"));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var after = await ReadStateAsync();
+        Assert.Equal(before!.Version + 1, after!.Version);
+        Assert.NotEqual(before.RefreshToken, after.RefreshToken);
+        Assert.Equal([SupersededRefreshTokens.HashOf(before.RefreshToken!)], after.SupersededRefreshTokenHashes);
+    }
+
+    [Fact]
     public async Task Store_and_redis_together_are_a_usage_error()
     {
         var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--redis", _redis.Configuration));
