@@ -25,8 +25,7 @@ public sealed class InspectDatesTests(CliServerFixture fixture) : IDisposable
     [InlineData(-3 * 86400, "(expired 3 days ago)")]
     public async Task The_time_to_expiry_reads_in_the_largest_whole_unit(int secondsFromNow, string expected)
     {
-        var now = _tool.Time.GetUtcNow().ToUnixTimeSeconds() + 1; // the next whole second: the clock only moves forward
-        _tool.Time.SetUtcNow(DateTimeOffset.FromUnixTimeSeconds(now));
+        var now = _tool.MoveToNextWholeSecond();
 
         var run = await _tool.RunAsync("inspect", Jwt($$"""{"sub":"svc","exp":{{now + secondsFromNow}}}"""));
 
@@ -37,8 +36,7 @@ public sealed class InspectDatesTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task A_token_that_expires_this_very_second_is_not_yet_expired()
     {
-        var now = _tool.Time.GetUtcNow().ToUnixTimeSeconds() + 1; // the next whole second: the clock only moves forward
-        _tool.Time.SetUtcNow(DateTimeOffset.FromUnixTimeSeconds(now));
+        var now = _tool.MoveToNextWholeSecond();
         var token = Jwt($$"""{"exp":{{now}}}""");
 
         var text = await _tool.RunAsync("inspect", token);
