@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using OfflineBearer.Cli.Tests.Support;
 using OfflineBearer.Internal;
 
@@ -224,6 +225,19 @@ public sealed class InspectTests(CliServerFixture fixture) : IDisposable
         var run = await _tool.RunAsync("inspect");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("Decode a JWT's header and all its claims (iat, nbf, exp, auth_time also as dates); never prints the token or its signature.")]
+    [InlineData("<token> The token, or - to read it from standard input (safer: an argument shows in the process list).")]
+    [InlineData("--store <store> Inspect the refresh token kept in this file store directory.")]
+    [InlineData("--client <client> The client name in the store.")]
+    public async Task Inspect_help_says_what_it_shows_and_where_the_token_can_come_from(string sentence)
+    {
+        var run = await _tool.RunAsync("inspect", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(sentence, Regex.Replace(run.Out, @"\s+", " "), StringComparison.Ordinal); // help wraps lines to the terminal
     }
 
     private static string WholePayload(long now) =>
