@@ -96,10 +96,10 @@ public sealed class InspectDatesTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task The_last_representable_second_is_a_date()
     {
-        var run = await _tool.RunAsync("inspect", Jwt("""{"iat":1,"exp":253402300798}"""));
+        var run = await _tool.RunAsync("inspect", Jwt("""{"iat":1,"exp":253402300799}"""));
 
         Assert.Contains("iat: 1 = 1970-01-01 00:00:01 UTC", run.Out, StringComparison.Ordinal);
-        Assert.Contains("exp: 253402300798 = 9999-12-31 23:59:58 UTC", run.Out, StringComparison.Ordinal);
+        Assert.Contains("exp: 253402300799 = 9999-12-31 23:59:59 UTC", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -177,8 +177,9 @@ internal static class InspectCommand
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    // 253402300799: DateTimeOffset.MaxValue's second (9999-12-31 23:59:59 UTC), the last one a date can show.
     private static DateTimeOffset? NumericDate(JsonWebToken jwt, string claim) =>
-        !jwt.IsEncrypted && jwt.TryGetPayloadValue<long>(claim, out var seconds) && seconds is > 0 and < 253402300799
+        !jwt.IsEncrypted && jwt.TryGetPayloadValue<long>(claim, out var seconds) && seconds is > 0 and <= 253402300799
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
 
