@@ -1,5 +1,9 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -8,13 +12,18 @@ using OfflineBearer.Internal;
 namespace OfflineBearer.Cli.Commands;
 
 /// <summary>
-/// <c>inspect</c>: what a JWT says about itself (issuer, subject, client, type, scope, when it expires), read without
-/// checking its signature. Neither the token nor its signature is ever printed.
+/// <c>inspect</c>: what a JWT says about itself, read without checking its signature: every header field and claim in
+/// the token's order (nested values as compact JSON, NumericDates also as dates), or with <c>--json</c> the decoded
+/// header and payload whole. Neither the token (nor any segment of it) nor its signature is ever printed.
 /// </summary>
 internal static class InspectCommand
 {
-    private static readonly string[] HeaderFields = ["alg", "kid", "typ", "enc"];
-    private static readonly string[] TextClaims = ["iss", "sub", "azp", "client_id", "typ", "scope", "sid"];
+    // NumericDate claims (RFC 7519, and OpenID Connect's auth_time): shown as dates beside their value.
+    private static readonly string[] DateClaims = ["iat", "nbf", "exp", "auth_time"];
+
+    // Compact, relaxed like the rest of the output: it goes to a terminal or a script, never into HTML.
+    private static readonly JsonWriterOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonDocumentOptions NoDuplicates = new() { AllowDuplicateProperties = false };
 
     public static Command Create(CliEnvironment environment, Option<bool> json)
     {
@@ -25,7 +34,7 @@ internal static class InspectCommand
         };
         var store = new Option<string>("--store") { Description = "Inspect the refresh token kept in this file store directory." };
         var client = new Option<string>("--client") { Description = "The client name in the store." };
-        var command = new Command("inspect", "Decode a JWT's header and claims (iss, sub, azp, typ, scope, iat, exp); never prints the token or its signature.");
+        var command = new Command("inspect", "Decode a JWT's header and all its claims (iat, nbf, exp, auth_time also as dates); never prints the token or its signature.");
         command.Arguments.Add(token);
         command.Options.Add(store);
         command.Options.Add(client);
@@ -76,75 +85,101 @@ internal static class InspectCommand
             throw new CliException(ExitCodes.UsageError, "This is not a JWT (an opaque token, or not a token at all): only its issuer can say what it means.");
         }
 
-        var header = new JsonObject();
-        foreach (var field in HeaderFields)
-        {
-            if (jwt.TryGetHeaderValue<string>(field, out var value))
-            {
-                header[field] = value;
-            }
-        }
-
-        var claims = new JsonObject();
-        if (!jwt.IsEncrypted)
-        {
-            foreach (var claim in TextClaims)
-            {
-                if (jwt.TryGetPayloadValue<string>(claim, out var value))
-                {
-                    claims[claim] = value;
-                }
-            }
-
-            if (jwt.Audiences.ToArray() is { Length: > 0 } audiences)
-            {
-                claims["aud"] = string.Join(" ", audiences);
-            }
-        }
-
-        var issuedAt = NumericDate(jwt, "iat");
+        // The decoded JSON itself, so every field shows, in the token's order, with its JSON type; an encrypted token's
+        // payload is ciphertext, so it has a header and no claims.
+        using var header = Decode(jwt.EncodedHeader);
+        using var payload = jwt.IsEncrypted ? null : Decode(jwt.EncodedPayload);
         var expiresAt = NumericDate(jwt, "exp");
         if (output.IsJson)
         {
             output.Json(new JsonObject
             {
                 ["encrypted"] = jwt.IsEncrypted,
-                ["header"] = header,
-                ["claims"] = claims,
-                ["issued_at"] = issuedAt?.ToString("O", CultureInfo.InvariantCulture),
-                ["expires_at"] = expiresAt?.ToString("O", CultureInfo.InvariantCulture),
+                ["header"] = JsonObject.Create(header.RootElement),
+                ["claims"] = payload is null ? new JsonObject() : JsonObject.Create(payload.RootElement),
+                ["issued_at"] = Iso(NumericDate(jwt, "iat")),
+                ["not_before"] = Iso(NumericDate(jwt, "nbf")),
+                ["expires_at"] = Iso(expiresAt),
+                ["authenticated_at"] = Iso(NumericDate(jwt, "auth_time")),
                 ["expired"] = expiresAt < now,
             });
             return;
         }
 
-        foreach (var (name, value) in header)
+        foreach (var field in header.RootElement.EnumerateObject())
         {
-            output.Data($"header.{name}: {value}");
+            output.Data($"header.{Readable(field.Name)}: {Readable(field.Value)}");
         }
 
-        if (jwt.IsEncrypted)
+        if (payload is null)
         {
             output.Data("encrypted: yes (a JWE): only the server that issued it can read its claims.");
             return;
         }
 
-        foreach (var (name, value) in claims)
+        foreach (var claim in payload.RootElement.EnumerateObject())
         {
-            output.Data($"{name}: {value}");
+            output.Data($"{Readable(claim.Name)}: {Readable(claim.Value)}{AsDate(jwt, claim.Name, now)}");
         }
 
-        output.Data($"iat: {(issuedAt is { } issued ? GrantReport.Describe(issued) : "none")}");
-        output.Data(expiresAt switch
+        if (!payload.RootElement.TryGetProperty("iat", out _))
         {
-            null => "exp: never (no exp claim: it lives until revoked, or until unused for too long, like Keycloak's offline tokens)",
-            { } at when at < now => $"exp: {GrantReport.Describe(at)} (expired {Span(now - at)} ago)",
-            { } at => $"exp: {GrantReport.Describe(at)} (in {Span(at - now)})",
-        });
+            output.Data("iat: none");
+        }
+
+        if (!payload.RootElement.TryGetProperty("exp", out _))
+        {
+            output.Data("exp: never (no exp claim: it lives until revoked, or until unused for too long, like Keycloak's offline tokens)");
+        }
     }
 
+    private static JsonDocument Decode(string segment)
+    {
+        try
+        {
+            return JsonDocument.Parse(Base64Url.DecodeFromChars(segment), NoDuplicates);
+        }
+        catch (JsonException)
+        {
+            // The only JSON the token's own reader accepts and this refuses: RFC 7519 lets a reader refuse it, and
+            // showing one value would hide that servers may read the other.
+            throw new CliException(ExitCodes.UsageError, "This JWT names a header field or a claim twice: which one counts depends on who reads it.");
+        }
+    }
+
+    /// <summary>The date a NumericDate claim stands for, after its value: when the token expires also from now.</summary>
+    private static string AsDate(JsonWebToken jwt, string claim, DateTimeOffset now) =>
+        !DateClaims.Contains(claim) || NumericDate(jwt, claim) is not { } at ? string.Empty
+        : claim != "exp" ? $" = {GrantReport.Describe(at)}"
+        : at < now ? $" = {GrantReport.Describe(at)} (expired {Span(now - at)} ago)"
+        : $" = {GrantReport.Describe(at)} (in {Span(at - now)})";
+
+    private static string? Iso(DateTimeOffset? moment) => moment?.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>A string as it is, unless a control character would break the line or drive the terminal: as JSON.</summary>
+    private static string Readable(string text) =>
+        text.Any(char.IsControl) ? $"\"{JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"" : text;
+
+    /// <summary>A string as text; anything else (number, true, null, object, array) as compact JSON.</summary>
+    private static string Readable(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return Readable(value.GetString()!);
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, Compact))
+        {
+            value.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    // 253402300799: DateTimeOffset.MaxValue's second (9999-12-31 23:59:59 UTC), the last one a date can show.
     private static DateTimeOffset? NumericDate(JsonWebToken jwt, string claim) =>
-        !jwt.IsEncrypted && jwt.TryGetPayloadValue<long>(claim, out var seconds) && seconds is > 0 and < 253402300799
+        !jwt.IsEncrypted && jwt.TryGetPayloadValue<long>(claim, out var seconds) && seconds is > 0 and <= 253402300799
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
 

@@ -17,6 +17,14 @@ public sealed class Tool(CliServerFixture fixture) : IDisposable
 
     public FakeTimeProvider Time => fixture.Time;
 
+    /// <summary>Moves the shared clock to its next whole second (it only moves forward), for exact times to expiry.</summary>
+    public long MoveToNextWholeSecond()
+    {
+        var now = Time.GetUtcNow().ToUnixTimeSeconds() + 1;
+        Time.SetUtcNow(DateTimeOffset.FromUnixTimeSeconds(now));
+        return now;
+    }
+
     public string Authority => Server.Authority.AbsoluteUri;
 
     /// <summary>What a test does when the tool opens a browser; by default there is none.</summary>
