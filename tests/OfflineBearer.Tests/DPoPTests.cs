@@ -182,11 +182,16 @@ public sealed class DPoPTests
         Assert.Equal([null, "n-1", "n-1", "n-1", "n-2", "n-2"], server.Calls.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
     }
 
-    [Fact]
-    public async Task A_token_request_challenged_with_the_nonce_its_proof_carried_is_not_retried()
+    [Theory]
+    [InlineData("n-1")]
+    [InlineData(null)]
+    public async Task A_token_request_challenged_with_no_other_nonce_than_its_proof_carried_is_not_retried(string? challenge)
     {
         using var server = new EndpointServer();
-        server.OnRequest = _ => Task.FromResult(server.Calls.Count == 1 ? WithNonce(Harness.Json(TokenJson.Success("access")), "n-1") : TokenNonceChallenge("n-1"));
+        server.OnRequest = _ => Task.FromResult(
+            server.Calls.Count == 1 ? WithNonce(Harness.Json(TokenJson.Success("access")), "n-1")
+            : challenge is null ? EndpointServer.Error("use_dpop_nonce", "Authorization server requires nonce in DPoP proof")
+            : TokenNonceChallenge(challenge));
         var endpoint = server.Client(o => o.DPoP = true);
         await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
 
