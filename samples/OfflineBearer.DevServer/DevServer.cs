@@ -404,6 +404,7 @@ public sealed partial class DevServer : IAsyncDisposable
     /// Replaces the DPoP nonce the token endpoint and the API hand out, so the nonce every client holds is stale: with
     /// <see cref="DevServerOptions.RequireDPoPNonce"/> on, each client's next proof is answered <c>use_dpop_nonce</c> with
     /// the new nonce, as when a server switches nonces. Without that option nonces are not checked and this changes nothing.
+    /// With <see cref="DevServerOptions.DPoPNonceRotationInterval"/> the nonce also changes by itself.
     /// </summary>
     public void RotateDPoPNonce() => _dpopNonce.Rotate();
 
@@ -492,6 +493,13 @@ public sealed partial class DevServer : IAsyncDisposable
         {
             throw new ArgumentException(
                 $"AnnouncedDevicePollingInterval must be a whole number of seconds, at least 1, or null; it was {announced}.", nameof(options));
+        }
+
+        if (options.DPoPNonceRotationInterval is { } rotation && (rotation <= TimeSpan.Zero || !options.RequireDPoPNonce))
+        {
+            throw new ArgumentException(
+                $"DPoPNonceRotationInterval must be positive and needs RequireDPoPNonce; it was {rotation} with RequireDPoPNonce {options.RequireDPoPNonce}.",
+                nameof(options));
         }
 
         ArgumentNullException.ThrowIfNull(options.TimeProvider);

@@ -100,11 +100,20 @@ public sealed class DevServerOptions
     /// Whether DPoP proofs must carry the server's nonce (RFC 9449 section 8 and 9). A proof without it, or with a stale
     /// one, is answered <c>use_dpop_nonce</c> (400 at the token endpoint, 401 at the API) with the current nonce in a
     /// <c>DPoP-Nonce</c> header, as do the token endpoint's other answers to an authenticated client and the API's answers to
-    /// DPoP requests. Token endpoint and API share one nonce, which changes only when <see cref="DevServer.RotateDPoPNonce"/>
-    /// is called.
+    /// DPoP requests. Token endpoint and API share one nonce, which changes when <see cref="DevServer.RotateDPoPNonce"/> is
+    /// called and, if <see cref="DPoPNonceRotationInterval"/> is set, at every interval.
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool RequireDPoPNonce { get; set; }
+
+    /// <summary>
+    /// How often the shared DPoP nonce of the token endpoint and the API changes by itself, counted on
+    /// <see cref="TimeProvider"/> from the server's start: a fake clock moved by one interval makes every nonce handed out
+    /// before stale, as a server that rotates its nonces does. Only the current nonce is accepted. Needs
+    /// <see cref="RequireDPoPNonce"/>.
+    /// </summary>
+    /// <value>The default, <see langword="null"/>, changes the nonce only when <see cref="DevServer.RotateDPoPNonce"/> is called.</value>
+    public TimeSpan? DPoPNonceRotationInterval { get; set; }
 
     /// <summary>The clock of the server and of the API's token validation, so tests can move time.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>

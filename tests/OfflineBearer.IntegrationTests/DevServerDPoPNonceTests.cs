@@ -41,6 +41,7 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
 
         Assert.False(options.RequireDPoP);
         Assert.False(options.RequireDPoPNonce);
+        Assert.Null(options.DPoPNonceRotationInterval);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace OfflineBearer.Tests;
 
 /// <summary>
 /// Where mutation testing found the DPoP tests silent: keys other than the default P-256 (their algorithm, hash and
-/// JWK), and which nonces count as new.
+/// JWK), and which nonce a proof carries.
 /// </summary>
 public sealed class DPoPProofsMutationTests : IDisposable
 {
@@ -71,19 +71,24 @@ public sealed class DPoPProofsMutationTests : IDisposable
     }
 
     [Fact]
-    public void A_nonce_is_new_only_when_it_differs_from_the_one_its_origin_gave_before()
+    public void A_proof_carries_the_latest_nonce_its_origin_gave_and_says_which()
     {
         var proofs = DPoPProofs.Create("gateway", new OfflineBearerOptions { DPoP = true }, new FakeTimeProvider());
         var api = new Uri("https://api.test/items?page=2");
         var other = new Uri("https://other.test/items");
 
-        Assert.False(proofs.RememberNonce(api, (string?)null));
-        Assert.False(proofs.RememberNonce(api, ""));
-        Assert.True(proofs.RememberNonce(api, "n-1"));
-        Assert.False(proofs.RememberNonce(new Uri("https://api.test/elsewhere"), "n-1"));
-        Assert.True(proofs.RememberNonce(other, "n-1"));
-        Assert.True(proofs.RememberNonce(api, "n-2"));
-        Assert.False(proofs.RememberNonce(api, "n-2"));
+        var before = proofs.Create(HttpMethod.Get, api, accessTokenHash: null);
+        var kept = new[] { proofs.RememberNonce(api, (string?)null), proofs.RememberNonce(api, ""), proofs.RememberNonce(api, "n-2") };
+        var afterNone = proofs.Create(HttpMethod.Get, new Uri("https://api.test/elsewhere"), accessTokenHash: null);
+        var latest = proofs.RememberNonce(api, "n-1");
+        var afterOlder = proofs.Create(HttpMethod.Get, api, accessTokenHash: null);
+        var elsewhere = proofs.Create(HttpMethod.Get, other, accessTokenHash: null);
+
+        Assert.Equal(new string?[] { null, null, "n-2" }, kept);
+        Assert.Equal("n-1", latest);
+        Assert.Equal(
+            [(null, null), ("n-2", "n-2"), ("n-1", "n-1"), (null, null)],
+            new[] { before, afterNone, afterOlder, elsewhere }.Select(p => (p.Nonce, NonceClaim(p.Jwt))));
     }
 
     [Fact]
@@ -93,4 +98,7 @@ public sealed class DPoPProofsMutationTests : IDisposable
 
         Assert.Equal($"DPoPProofs (jkt {proofs.Thumbprint}, ES256)", proofs.ToString());
     }
+
+    private static string? NonceClaim(string proof) =>
+        new JsonWebToken(proof).TryGetPayloadValue<string>("nonce", out var nonce) ? nonce : null;
 }

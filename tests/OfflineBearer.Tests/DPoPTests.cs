@@ -13,8 +13,9 @@ using OfflineBearer.Tests.Support;
 namespace OfflineBearer.Tests;
 
 /// <summary>
-/// DPoP (#12, RFC 9449) against MockHttp servers: proofs on token and API requests, the nonce dance on both sides, and
-/// never more than one resend of a request, whatever 401s come.
+/// DPoP (#12, RFC 9449) against MockHttp servers: proofs on token and API requests, the nonce dance on both sides judged
+/// per request (a challenge is answered when it names another nonce than the request's own proof carried), and never more
+/// than one resend of a request for a nonce and one with a new token, whatever 401s come.
 /// </summary>
 public sealed class DPoPTests
 {
@@ -67,9 +68,7 @@ public sealed class DPoPTests
             var nonce = Decode(request.Headers["DPoP"]).Claim("nonce");
             if (nonce != "n-1")
             {
-                var refusal = EndpointServer.Error("use_dpop_nonce", "Authorization server requires nonce in DPoP proof");
-                refusal.Headers.Add("DPoP-Nonce", "n-1");
-                return Task.FromResult(refusal);
+                return Task.FromResult(TokenNonceChallenge("n-1"));
             }
 
             issued++;
@@ -145,6 +144,78 @@ public sealed class DPoPTests
         Assert.Equal(2, harness.TokenRequests.Count);
     }
 
+    /// <summary>
+    /// Issue 18, at the token endpoint: a token request that left with the old nonce was not retried when another request
+    /// (a token request, or an API call to the same origin) had learned the new nonce first.
+    /// </summary>
+    [Fact]
+    public async Task A_token_request_sent_with_the_old_nonce_is_retried_with_the_new_one_another_request_learned_first()
+    {
+        using var server = new EndpointServer();
+        var current = "n-1";
+        var hold = 0;
+        var held = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        server.OnRequest = async request =>
+        {
+            if (Interlocked.Exchange(ref hold, 0) == 1)
+            {
+                held.SetResult();
+                await release.Task;
+            }
+
+            return Decode(request.Headers["DPoP"]).Claim("nonce") == current ? Harness.Json(TokenJson.Success("access")) : TokenNonceChallenge(current);
+        };
+        var endpoint = server.Client(o => o.DPoP = true);
+        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        current = "n-2";
+        hold = 1;
+
+        var slow = endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        await held.Task;
+        var quick = await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        release.SetResult();
+        var slowResponse = await slow;
+
+        Assert.True(quick.IsSuccess);
+        Assert.True(slowResponse.IsSuccess);
+        Assert.Equal([null, "n-1", "n-1", "n-1", "n-2", "n-2"], server.Calls.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+    }
+
+    [Theory]
+    [InlineData("n-1")]
+    [InlineData(null)]
+    public async Task A_token_request_challenged_with_no_other_nonce_than_its_proof_carried_is_not_retried(string? challenge)
+    {
+        using var server = new EndpointServer();
+        server.OnRequest = _ => Task.FromResult(
+            server.Calls.Count == 1 ? WithNonce(Harness.Json(TokenJson.Success("access")), "n-1")
+            : challenge is null ? EndpointServer.Error("use_dpop_nonce", "Authorization server requires nonce in DPoP proof")
+            : TokenNonceChallenge(challenge));
+        var endpoint = server.Client(o => o.DPoP = true);
+        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => endpoint.RequestAsync(refreshToken: null, CancellationToken.None));
+
+        Assert.Equal("use_dpop_nonce", error.Error);
+        Assert.Equal([null, "n-1"], server.Calls.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+    }
+
+    [Fact]
+    public async Task A_nonce_in_the_answer_to_a_token_requests_retry_goes_into_the_next_token_requests_proof()
+    {
+        using var server = new EndpointServer();
+        server.OnRequest = _ => Task.FromResult(server.Calls.Count == 1
+            ? TokenNonceChallenge("n-1")
+            : WithNonce(Harness.Json(TokenJson.Success("access")), $"n-{server.Calls.Count}"));
+        var endpoint = server.Client(o => o.DPoP = true);
+
+        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+
+        Assert.Equal([null, "n-1", "n-2"], server.Calls.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+    }
+
     [Fact]
     public async Task A_DPoP_token_for_a_client_without_DPoP_is_refused_saying_what_to_set()
     {
@@ -192,29 +263,119 @@ public sealed class DPoPTests
         Assert.Single(harness.TokenRequests);
     }
 
-    public static TheoryData<string, string> TwoRefusals => new()
+    /// <summary>
+    /// The API's answers in turn ("nonce": a challenge for a nonce never given before; "token": invalid_token), then 200:
+    /// how many sends the caller's request took and what it got. A request is resent once for a nonce and once with a new
+    /// token, in either order, and never more, even where one more send would have passed.
+    /// </summary>
+    public static TheoryData<string, int, HttpStatusCode> Refusals => new()
     {
-        { "nonce", "invalid_token" },
-        { "invalid_token", "nonce" },
-        { "nonce", "nonce" },
-        { "invalid_token", "invalid_token" },
+        { "nonce", 2, HttpStatusCode.OK },
+        { "token", 2, HttpStatusCode.OK },
+        { "nonce token", 3, HttpStatusCode.OK },
+        { "token nonce", 3, HttpStatusCode.OK },
+        { "nonce nonce", 2, HttpStatusCode.Unauthorized },
+        { "token token", 2, HttpStatusCode.Unauthorized },
+        { "nonce token nonce", 3, HttpStatusCode.Unauthorized },
+        { "nonce token token", 3, HttpStatusCode.Unauthorized },
+        { "token nonce token", 3, HttpStatusCode.Unauthorized },
+        { "token nonce nonce", 3, HttpStatusCode.Unauthorized },
     };
 
     [Theory]
-    [MemberData(nameof(TwoRefusals))]
-    public async Task Whatever_401s_come_a_request_is_resent_at_most_once(string first, string then)
+    [MemberData(nameof(Refusals))]
+    public async Task A_request_is_resent_at_most_once_for_a_nonce_and_once_with_a_new_token(string refusals, int sends, HttpStatusCode status)
     {
         using var harness = DPoPHarness();
-        var nonces = 0;
-        harness.OnApi = _ => Task.FromResult((harness.ApiRequests.Count == 1 ? first : then) == "nonce"
-            ? NonceChallenge($"api-{++nonces}")
+        var answers = refusals.Split(' ');
+        harness.OnApi = _ => Task.FromResult(harness.ApiRequests.Count > answers.Length ? new HttpResponseMessage(HttpStatusCode.OK)
+            : answers[harness.ApiRequests.Count - 1] == "nonce" ? NonceChallenge($"api-{harness.ApiRequests.Count}")
             : Harness.Unauthorized("DPoP error=\"invalid_token\""));
         using var client = harness.CreateClient();
 
         using var response = await client.PostAsync("items", new ByteArrayContent([1]));
 
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(sends, harness.ApiRequests.Count);
+        Assert.Equal(1 + answers.Take(sends - 1).Count(a => a == "token"), harness.TokenRequests.Count);
+    }
+
+    [Fact]
+    public async Task A_nonce_resend_then_a_resend_with_a_new_token_carry_the_nonce_and_then_the_new_token()
+    {
+        using var harness = DPoPHarness();
+        harness.OnApi = _ => Task.FromResult(harness.ApiRequests.Count switch
+        {
+            1 => NonceChallenge("api-1"),
+            2 => Harness.Unauthorized("DPoP error=\"invalid_token\""),
+            _ => new HttpResponseMessage(HttpStatusCode.OK),
+        });
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = harness.ApiRequests.ToArray();
+        Assert.Equal([null, "api-1", "api-1"], sent.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+        Assert.Equal(sent[0].Authorization!.Parameter, sent[1].Authorization!.Parameter);
+        Assert.NotEqual(sent[1].Authorization!.Parameter, sent[2].Authorization!.Parameter);
+    }
+
+    /// <summary>
+    /// Issue 18: with the API's nonce rotating, a request that left with the old nonce came back to its caller as a 401
+    /// when a concurrent request had learned the new nonce first, as only a nonce new to the client was chased.
+    /// </summary>
+    [Fact]
+    public async Task A_request_sent_with_the_old_nonce_is_resent_when_a_concurrent_request_learned_the_new_one_first()
+    {
+        using var harness = DPoPHarness();
+        var current = "api-1";
+        var hold = 0;
+        var held = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        harness.OnApi = async request =>
+        {
+            if (request.Uri.AbsolutePath == "/slow" && Interlocked.Exchange(ref hold, 0) == 1)
+            {
+                held.SetResult();
+                await release.Task;
+            }
+
+            return Decode(request.Headers["DPoP"]).Claim("nonce") == current ? new HttpResponseMessage(HttpStatusCode.OK) : NonceChallenge(current);
+        };
+        using var client = harness.CreateClient();
+        (await client.GetAsync("warm-up")).Dispose();
+        current = "api-2";
+        hold = 1;
+
+        var slow = client.GetAsync("slow");
+        await held.Task;
+        using var quick = await client.GetAsync("quick");
+        release.SetResult();
+        using var slowResponse = await slow;
+
+        Assert.Equal(HttpStatusCode.OK, quick.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, slowResponse.StatusCode);
+        Assert.Equal(
+            [("/warm-up", null), ("/warm-up", "api-1"), ("/slow", "api-1"), ("/quick", "api-1"), ("/quick", "api-2"), ("/slow", "api-2")],
+            harness.ApiRequests.Select(r => (r.Uri.AbsolutePath, Decode(r.Headers["DPoP"]).Claim("nonce"))));
+    }
+
+    [Fact]
+    public async Task A_nonce_challenge_that_names_no_nonce_is_not_resent()
+    {
+        using var harness = DPoPHarness();
+        harness.OnApi = _ => Task.FromResult(harness.ApiRequests.Count == 1
+            ? WithNonce(new HttpResponseMessage(HttpStatusCode.OK), "api-1")
+            : Harness.Unauthorized("DPoP error=\"use_dpop_nonce\""));
+        using var client = harness.CreateClient();
+        (await client.GetAsync("warm-up")).Dispose();
+
+        using var response = await client.GetAsync("items");
+
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(2, harness.ApiRequests.Count);
+        Assert.Equal("api-1", Decode(harness.ApiRequests.Last().Headers["DPoP"]).Claim("nonce"));
     }
 
     [Fact]
@@ -318,11 +479,16 @@ public sealed class DPoPTests
     private static string BoundToken(string accessToken, string tokenType = "DPoP") =>
         TokenJson.Success(accessToken).Replace("\"token_type\":\"Bearer\"", $"\"token_type\":\"{tokenType}\"", StringComparison.Ordinal);
 
-    private static HttpResponseMessage NonceChallenge(string nonce)
+    private static HttpResponseMessage NonceChallenge(string nonce) =>
+        WithNonce(Harness.Unauthorized("DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in DPoP proof\""), nonce);
+
+    private static HttpResponseMessage TokenNonceChallenge(string nonce) =>
+        WithNonce(EndpointServer.Error("use_dpop_nonce", "Authorization server requires nonce in DPoP proof"), nonce);
+
+    private static HttpResponseMessage WithNonce(HttpResponseMessage response, string nonce)
     {
-        var challenge = Harness.Unauthorized("DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in DPoP proof\"");
-        challenge.Headers.Add("DPoP-Nonce", nonce);
-        return challenge;
+        response.Headers.Add("DPoP-Nonce", nonce);
+        return response;
     }
 
     private static Proof Decode(string proof) => new(new JsonWebToken(proof));

@@ -243,6 +243,25 @@ public sealed class OfflineBearerHandlerTests
     }
 
     [Fact]
+    public async Task The_nonce_challenge_is_disposed_when_the_request_is_resent_with_the_nonce()
+    {
+        using var harness = new Harness(o => o.DPoP = true);
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))
+            .Replace("\"token_type\":\"Bearer\"", "\"token_type\":\"DPoP\"", StringComparison.Ordinal)));
+        var challenge = Harness.Unauthorized("DPoP error=\"use_dpop_nonce\"");
+        challenge.Headers.Add("DPoP-Nonce", "api-1");
+        var refusal = new DisposalTrackingContent();
+        challenge.Content = refusal;
+        harness.OnApi = _ => Task.FromResult(harness.ApiRequests.Count == 1 ? challenge : new HttpResponseMessage(HttpStatusCode.OK));
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(refusal.Disposed);
+    }
+
+    [Fact]
     public async Task When_the_refresh_after_a_401_fails_the_caller_gets_the_typed_error()
     {
         using var harness = new Harness();

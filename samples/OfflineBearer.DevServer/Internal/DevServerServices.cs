@@ -19,7 +19,7 @@ internal static class DevServerServices
         services.AddSingleton<TokenRevoker>();
         services.AddSingleton(new DevicePolls(time, options.DevicePollingInterval, options.DeviceCodeLifetime, options.AnnouncedDevicePollingInterval));
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        services.AddSingleton(new DPoPNonce(options.RequireDPoPNonce));
+        services.AddSingleton(new DPoPNonce(options.RequireDPoPNonce, time, options.DPoPNonceRotationInterval));
         services.AddSingleton(new DPoPPolicy(options.RequireDPoP));
         services.AddSingleton<DPoPReplayCache>();
         services.AddSingleton<DPoPProofValidator>();

@@ -91,8 +91,10 @@ internal sealed class DPoPProofs
     /// A proof for one request: <c>htm</c>, <c>htu</c> (the URI without query and fragment), <c>iat</c>, a fresh
     /// <c>jti</c>, the origin's nonce if it gave one, and <c>ath</c> (<see cref="HashOf"/>) on requests that carry a token.
     /// </summary>
-    public string Create(HttpMethod method, Uri uri, string? accessTokenHash)
+    /// <returns>The proof, with the nonce it carries.</returns>
+    public DPoPProof Create(HttpMethod method, Uri uri, string? accessTokenHash)
     {
+        var nonce = _nonces.GetValueOrDefault(OriginOf(uri));
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -106,7 +108,7 @@ internal sealed class DPoPProofs
                 json.WriteString("ath", accessTokenHash);
             }
 
-            if (_nonces.TryGetValue(OriginOf(uri), out var nonce))
+            if (nonce is not null)
             {
                 json.WriteString("nonce", nonce);
             }
@@ -119,26 +121,28 @@ internal sealed class DPoPProofs
         var signature = _key is RSA rsa
             ? rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
             : ((ECDsa)_key).SignData(data, HashNameOf(Algorithm), DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        return $"{signingInput}.{Base64UrlEncoder.Encode(signature)}";
+        return new DPoPProof($"{signingInput}.{Base64UrlEncoder.Encode(signature)}", nonce);
     }
 
     /// <summary>Keeps the nonce a response from <paramref name="uri"/>'s origin hands out, for that origin's next proofs.</summary>
-    /// <returns>Whether the response carried a nonce other than the one already kept.</returns>
-    public bool RememberNonce(Uri uri, HttpResponseHeaders headers) =>
+    /// <returns>The response's nonce, or null when it carried none.</returns>
+    public string? RememberNonce(Uri uri, HttpResponseHeaders headers) =>
         RememberNonce(uri, headers.TryGetValues(NonceHeader, out var values) ? values.FirstOrDefault() : null);
 
-    /// <inheritdoc cref="RememberNonce(Uri, HttpResponseHeaders)"/>
-    public bool RememberNonce(Uri uri, string? nonce)
+    /// <summary>
+    /// Keeps <paramref name="nonce"/>, handed out by <paramref name="uri"/>'s origin, for that origin's next proofs. The
+    /// latest answer wins; whether a nonce is new to the client decides nothing, as concurrent requests learn it in any order.
+    /// </summary>
+    /// <returns>The nonce kept, or null when <paramref name="nonce"/> is null or empty.</returns>
+    public string? RememberNonce(Uri uri, string? nonce)
     {
         if (string.IsNullOrEmpty(nonce))
         {
-            return false;
+            return null;
         }
 
-        var origin = OriginOf(uri);
-        var changed = !_nonces.TryGetValue(origin, out var kept) || kept != nonce;
-        _nonces[origin] = nonce;
-        return changed;
+        _nonces[OriginOf(uri)] = nonce;
+        return nonce;
     }
 
     /// <summary>The <c>ath</c> claim: base64url of the SHA-256 of the token's ASCII bytes (RFC 9449 section 4.2).</summary>

@@ -6,14 +6,17 @@ using OfflineBearer.Diagnostics;
 namespace OfflineBearer.Internal;
 
 /// <summary>
-/// Attaches the client's token to each request (a bearer token, or a DPoP-bound one with a proof for the request) and,
-/// when the API answers 401 because of the token or asks for its DPoP nonce, sends the request once more. Everything
-/// about tokens is the holder's business.
+/// Attaches the client's token to each request (a bearer token, or a DPoP-bound one with a proof for the request) and
+/// sends a request again when a new token or the API's DPoP nonce can fix its 401: at most once for each reason, so at
+/// most three sends in all. Everything about tokens is the holder's business.
 /// </summary>
 internal sealed class OfflineBearerHandler : DelegatingHandler
 {
-    /// <summary>Marks a request that was already resent, so that no handler pipeline ever resends it twice.</summary>
+    /// <summary>Marks a request already resent with a renewed token, so that no handler pipeline does that twice.</summary>
     internal static readonly HttpRequestOptionsKey<bool> Resent = new("OfflineBearer.Resent");
+
+    /// <summary>Marks a request already resent for the API's DPoP nonce, so that no handler pipeline does that twice.</summary>
+    internal static readonly HttpRequestOptionsKey<bool> NonceResent = new("OfflineBearer.NonceResent");
 
     private readonly TokenHolder _holder;
     private readonly ILogger _logger;
@@ -50,21 +53,26 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
     }
 
     /// <summary>The token, and for a DPoP-bound one a proof for this very request.</summary>
-    private static void Attach(TokenSnapshot token, HttpRequestMessage request)
+    /// <returns>The nonce the proof carries: a nonce challenge to this send is answered only if it names another.</returns>
+    private static string? Attach(TokenSnapshot token, HttpRequestMessage request)
     {
         request.Headers.Authorization = token.Header;
-        if (token.Proofs is { } proofs)
+        if (token.Proofs is not { } proofs)
         {
-            request.Headers.Remove(DPoPProofs.ProofHeader);
-            request.Headers.TryAddWithoutValidation(DPoPProofs.ProofHeader, proofs.Create(request.Method, request.RequestUri!, token.AccessTokenHash));
+            return null;
         }
+
+        var proof = proofs.Create(request.Method, request.RequestUri!, token.AccessTokenHash);
+        request.Headers.Remove(DPoPProofs.ProofHeader);
+        request.Headers.TryAddWithoutValidation(DPoPProofs.ProofHeader, proof.Jwt);
+        return proof.Nonce;
     }
 
-    /// <summary>A resend: the proof of the first send is spent (its jti), and a bearer token needs none.</summary>
-    private static void Reattach(TokenSnapshot token, HttpRequestMessage request)
+    /// <summary>A resend: the proof of the last send is spent (its jti), and a bearer token needs none.</summary>
+    private static string? Reattach(TokenSnapshot token, HttpRequestMessage request)
     {
         request.Headers.Remove(DPoPProofs.ProofHeader);
-        Attach(token, request);
+        return Attach(token, request);
     }
 
     /// <summary>Anything but the hot path: a token that may need waiting for, or one bound to a DPoP key.</summary>
@@ -72,23 +80,37 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         ValueTask<TokenSnapshot> pending, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var token = await pending.ConfigureAwait(false);
-        Attach(token, request);
-        return await AnswerAsync(token, base.SendAsync(request, cancellationToken), request, cancellationToken).ConfigureAwait(false);
+        var sentNonce = Attach(token, request);
+        return await AnswerAsync(token, sentNonce, base.SendAsync(request, cancellationToken), request, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The hot path's slow end: a bearer token, whose request carried no proof and so no nonce.</summary>
+    private Task<HttpResponseMessage> AnswerAsync(
+        TokenSnapshot token, Task<HttpResponseMessage> sending, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        AnswerAsync(token, sentNonce: null, sending, request, cancellationToken);
+
+    /// <summary>
+    /// Keeps the answer's DPoP nonce and, for a 401 a resend can fix, sends the request again and judges that answer the
+    /// same way. Each kind of resend is marked on the request and happens at most once, so this ends after three sends.
+    /// </summary>
+    /// <param name="token">The token the request was sent with.</param>
+    /// <param name="sentNonce">The nonce the request's proof carried, null for none or no proof.</param>
+    /// <param name="sending">The send.</param>
+    /// <param name="request">The request, to resend.</param>
+    /// <param name="cancellationToken">The caller's.</param>
     private async Task<HttpResponseMessage> AnswerAsync(
-        TokenSnapshot token, Task<HttpResponseMessage> sending, HttpRequestMessage request, CancellationToken cancellationToken)
+        TokenSnapshot token, string? sentNonce, Task<HttpResponseMessage> sending, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await sending.ConfigureAwait(false);
-        var newNonce = token.Proofs?.RememberNonce(request.RequestUri!, response.Headers) == true;
+        var answerNonce = token.Proofs?.RememberNonce(request.RequestUri!, response.Headers);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
         {
             return response;
         }
 
-        if (newNonce && BearerChallenge.AsksForDPoPNonce(response.Headers))
+        if (token.Proofs is not null && BearerChallenge.AsksForDPoPNonce(response.Headers))
         {
-            return await ResendWithNonceAsync(token, response, request, cancellationToken).ConfigureAwait(false);
+            return await ResendWithNonceAsync(token, sentNonce, answerNonce, response, request, cancellationToken).ConfigureAwait(false);
         }
 
         if (!BearerChallenge.AsksForNewToken(response.Headers, token.Header.Scheme))
@@ -97,7 +119,7 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
             return response;
         }
 
-        if (request.Options.TryGetValue(Resent, out var resent) && resent)
+        if (IsMarked(request, Resent))
         {
             _holder.Telemetry.NotResent("second_401");
             return response;
@@ -116,36 +138,32 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         var newer = await GetTokenAfterRejectionAsync(token, response, cancellationToken).ConfigureAwait(false);
         response.Dispose();
         request.Options.Set(Resent, true);
-        Reattach(newer, request);
-        var second = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        newer.Proofs?.RememberNonce(request.RequestUri!, second.Headers);
-        if (second.StatusCode == HttpStatusCode.Unauthorized)
-        {
-            _holder.Telemetry.NotResent("second_401");
-        }
-
-        return second;
+        var resentNonce = Reattach(newer, request);
+        return await AnswerAsync(newer, resentNonce, base.SendAsync(request, cancellationToken), request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// RFC 9449 9: the API wants its nonce in the proof; the same token goes again with a proof that carries it. This is
-    /// the request's one resend: a request already resent, or with a body that cannot be sent again, gets the 401.
+    /// RFC 9449 9: the API wants its nonce in the proof. The same token goes again with a proof that carries the nonce
+    /// the challenge names, when that is not the one this send's proof already carried: whether another request learned
+    /// it first does not matter. Once per request; a body that cannot be sent again gets the 401.
     /// </summary>
     private async Task<HttpResponseMessage> ResendWithNonceAsync(
-        TokenSnapshot token, HttpResponseMessage response, HttpRequestMessage request, CancellationToken cancellationToken)
+        TokenSnapshot token, string? sentNonce, string? askedNonce, HttpResponseMessage response, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if ((request.Options.TryGetValue(Resent, out var resent) && resent) || !CanResendContent(request))
+        var refusal = askedNonce is null || askedNonce == sentNonce ? "same_nonce"
+            : IsMarked(request, NonceResent) ? "second_nonce_challenge"
+            : !CanResendContent(request) ? "streamed_body"
+            : null;
+        if (refusal is not null)
         {
-            _holder.Telemetry.NotResent(resent ? "second_401" : "streamed_body");
+            _holder.Telemetry.NotResent(refusal);
             return response;
         }
 
         response.Dispose();
-        request.Options.Set(Resent, true);
-        Reattach(token, request);
-        var second = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        token.Proofs!.RememberNonce(request.RequestUri!, second.Headers);
-        return second;
+        request.Options.Set(NonceResent, true);
+        var resentNonce = Reattach(token, request);
+        return await AnswerAsync(token, resentNonce, base.SendAsync(request, cancellationToken), request, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -178,6 +196,9 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
                 "Use https, or set RequireHttps to false if the network is trusted.");
         }
     }
+
+    private static bool IsMarked(HttpRequestMessage request, HttpRequestOptionsKey<bool> mark) =>
+        request.Options.TryGetValue(mark, out var marked) && marked;
 
     /// <summary>Content that can be sent again: none, or content buffered in memory. A streamed body may be consumed.</summary>
     private static bool CanResendContent(HttpRequestMessage request) =>

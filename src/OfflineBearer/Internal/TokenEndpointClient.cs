@@ -245,15 +245,19 @@ internal sealed class TokenEndpointClient
         }
 
         var audience = _signingKey is null ? null : await AssertionAudienceAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        var answer = await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
-        if (_dpop is null || !_dpop.RememberNonce(endpoint, answer.DPoPNonce) || !AsksForDPoPNonce(answer))
+        var (answer, sentNonce) = await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
+        var nonce = _dpop?.RememberNonce(endpoint, answer.DPoPNonce);
+        if (nonce is null || nonce == sentNonce || !AsksForDPoPNonce(answer))
         {
             return answer;
         }
 
-        // RFC 9449 8: the server wants its nonce in the proof. Once: a server that asks again has another problem.
+        // RFC 9449 8: the server wants a nonce other than the one this request's proof carried, whether or not another
+        // request learned it first. Once: a server that asks again has another problem.
         answer.Dispose();
-        return await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
+        (answer, _) = await SendOnceAsync(endpoint, form, audience, what, repeatable, cancellationToken).ConfigureAwait(false);
+        _dpop!.RememberNonce(endpoint, answer.DPoPNonce);
+        return answer;
     }
 
     /// <summary>One load for concurrent first requests (the tool's and the holder's); a failed one is tried again next time.</summary>
@@ -277,10 +281,12 @@ internal sealed class TokenEndpointClient
     private static bool AsksForDPoPNonce(TokenEndpointAnswer answer) =>
         answer.Body is { } body && TokenResponse.Parse(body, success: false).Error == "use_dpop_nonce";
 
-    private Task<TokenEndpointAnswer> SendOnceAsync(
+    /// <returns>The answer, and the nonce carried by the DPoP proof of the last try (the one answered).</returns>
+    private async Task<(TokenEndpointAnswer Answer, string? SentNonce)> SendOnceAsync(
         Uri endpoint, List<KeyValuePair<string, string>> form, string? audience, string what, bool repeatable, CancellationToken cancellationToken)
     {
-        return _connection.SendAsync(
+        string? sentNonce = null;
+        var answer = await _connection.SendAsync(
             () =>
             {
                 var content = audience is null
@@ -291,14 +297,18 @@ internal sealed class TokenEndpointClient
                 request.Headers.Authorization = _basicCredentials;
                 if (_dpop is not null)
                 {
-                    request.Headers.TryAddWithoutValidation(DPoPProofs.ProofHeader, _dpop.Create(HttpMethod.Post, endpoint, accessTokenHash: null));
+                    // Each try gets a new proof, with the nonce known by then.
+                    var proof = _dpop.Create(HttpMethod.Post, endpoint, accessTokenHash: null);
+                    request.Headers.TryAddWithoutValidation(DPoPProofs.ProofHeader, proof.Jwt);
+                    sentNonce = proof.Nonce;
                 }
 
                 return request;
             },
             what,
             repeatable,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        return (answer, sentNonce);
     }
 
     /// <summary>

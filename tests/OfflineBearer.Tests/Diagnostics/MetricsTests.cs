@@ -103,6 +103,33 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task A_nonce_challenge_that_is_not_resent_is_counted_with_its_reason()
+    {
+        using var harness = new Harness(o => o.DPoP = true, s => s.AddMetrics());
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))
+            .Replace("\"token_type\":\"Bearer\"", "\"token_type\":\"DPoP\"", StringComparison.Ordinal)));
+        harness.OnApi = _ =>
+        {
+            var count = harness.ApiRequests.Count;
+            var answer = count == 1 ? new HttpResponseMessage(HttpStatusCode.OK) : Harness.Unauthorized("DPoP error=\"use_dpop_nonce\"");
+            answer.Headers.Add("DPoP-Nonce", $"api-{Math.Max(1, count - 1)}");
+            return Task.FromResult(answer);
+        };
+        using var unauthorized = Collect<long>(harness, "offlinebearer.request.unauthorized");
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("items")).Dispose(); // learns api-1
+        (await client.GetAsync("items")).Dispose(); // asked for api-1, which its proof carried
+        (await client.GetAsync("items")).Dispose(); // asked for api-2, resent with it, then asked for api-3
+        (await client.PostAsync("items", new StreamContent(new MemoryStream([1, 2, 3])))).Dispose();
+
+        Assert.Equal(5, harness.ApiRequests.Count);
+        Assert.Equal(
+            ["same_nonce", "second_nonce_challenge", "streamed_body"],
+            unauthorized.GetMeasurementSnapshot().Select(m => (string)m.Tags["offlinebearer.reason"]!));
+    }
+
+    [Fact]
     public async Task An_outage_with_default_options_records_retries_and_failures_by_outcome_and_the_expiry_gauge_keeps_falling()
     {
         using var harness = Metered(userDefaults: true);
