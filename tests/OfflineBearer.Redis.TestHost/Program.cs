@@ -26,8 +26,8 @@ services.AddHttpClient("inventory", c => c.BaseAddress = api).AddOfflineBearerHa
     o.RefreshToken = Environment.GetEnvironmentVariable("OFFLINEBEARER_REFRESH_TOKEN");
     o.Scope = Environment.GetEnvironmentVariable("OFFLINEBEARER_SCOPE") is { } scope ? (scope.Length == 0 ? null : scope) : "offline_access api";
     o.RefreshBeforeExpiry = TimeSpan.FromSeconds(1);
-    o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(2);
-    o.TokenRequestTimeout = TimeSpan.FromSeconds(2);
+    o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(5);
+    o.TokenRequestTimeout = TimeSpan.FromSeconds(5);
 });
 services.AddHttpClient(Microsoft.Extensions.DependencyInjection.OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName("inventory"))
     .AddHttpMessageHandler(() => new AnnounceRedeemed());
