@@ -22,10 +22,8 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         fleet.StartClean();
         var spy = new TokenEndpointSpy();
         await using var replica = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy));
-        spy.Hold();
 
-        var call = replica.PingAsync();
-        await spy.Answered.WaitAsync(TimeSpan.FromSeconds(30));
+        var call = await RefreshAnsweredButHeldBackAsync(replica, spy);
         var left = await fleet.OnRedisAsync(redis => redis.KeyTimeToLiveAsync(FleetFixture.Key(prefix, "lease")));
         spy.Release();
 
@@ -45,9 +43,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         fleet.Time.Advance(fleet.AccessTokenLifetime);
 
         // The server rotates the refresh token; before the replica writes the new one, Redis loses its data, lease included.
-        spy.Hold();
-        var call = replica.PingAsync();
-        await spy.Answered.WaitAsync(TimeSpan.FromSeconds(30));
+        var call = await RefreshAnsweredButHeldBackAsync(replica, spy);
         await fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(
             [FleetFixture.Key(prefix, "state"), FleetFixture.Key(prefix, "lease"), FleetFixture.Key(prefix, "spending")]));
         spy.Release();
@@ -112,12 +108,14 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var status = await call;
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
-        Assert.Contains(waiting.Logs.GetSnapshot(), record => record.Id.Id == 8);
+        AssertAdoptedTheHoldersToken(waiting);
     }
 
-    [Fact]
-    public async Task A_public_replica_without_a_token_waits_for_a_silent_holder_a_holders_patience_then_fails_naming_the_fleet_even_on_a_store_that_ignores_cancellation()
+    [Theory]
+    [InlineData(30, 10)] // The default TokenRequestTimeout: a holder's patience is TokenRequestAttemptTimeout (10 s).
+    [InlineData(10, 5)] // Half a shorter TokenRequestTimeout, so that a request of its own would still fit in it.
+    public async Task A_public_replica_without_a_token_waits_for_a_silent_holder_a_holders_patience_then_fails_naming_the_fleet_even_on_a_store_that_ignores_cancellation(
+        int tokenRequestTimeoutSeconds, int patienceSeconds)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
@@ -125,8 +123,8 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         fleet.TokenServer.Stats.Reset();
         await StageDeadHolderAsync(prefix, TimeSpan.FromMinutes(5), offlineToken);
         var time = new WatchedTime(fleet.Time);
-        var defaults = new OfflineBearerOptions();
-        await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), time: time, more: services => services.AddSingleton<ISharedTokenStore>(_ =>
+        var timeout = TimeSpan.FromSeconds(tokenRequestTimeoutSeconds);
+        await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken) + (o => o.TokenRequestTimeout = timeout), time: time, more: services => services.AddSingleton<ISharedTokenStore>(_ =>
             new IgnoresCancellation(new RedisSharedTokenStore(
                 new RedisTokenStoreOptions { KeyPrefix = prefix },
                 async () => await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration),
@@ -136,17 +134,181 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var call = replica.PingAsync();
 
         var looks = 0;
-        while (looks < 2 * defaults.TokenRequestTimeout / SharedRefresh.LeaseCheckInterval && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call))
+        while (looks < 2 * timeout / SharedRefresh.LeaseCheckInterval && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call))
         {
             fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
             looks++;
         }
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => call);
-        Assert.Contains("has no valid token, and the replica of its fleet that holds the refresh lease has shared no new token for 10 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"has no valid token, and the replica of its fleet that holds the refresh lease has shared no new token for {patienceSeconds} s",
+            error.Message,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "A public client has no grant but the refresh token that replica is redeeming, so it waits: it takes the lease over when the lease runs out.",
+            error.Message,
+            StringComparison.Ordinal);
         Assert.Contains("obtain a new offline token, or give the client a secret", error.Message, StringComparison.Ordinal);
-        Assert.Equal(defaults.TokenRequestAttemptTimeout / SharedRefresh.LeaseCheckInterval, looks);
+        Assert.Equal(TimeSpan.FromSeconds(patienceSeconds), looks * SharedRefresh.LeaseCheckInterval);
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+    }
+
+    [Fact]
+    public async Task A_public_replica_whose_token_outlives_a_holders_patience_waits_for_a_silent_holder_until_its_token_has_expired()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TokenServer.Stats.Reset();
+        var time = new WatchedTime(fleet.Time);
+
+        // A holder's patience (TokenRequestAttemptTimeout, 2 s) shorter than what is left of the token in its refresh window.
+        await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken) + (o => o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(2)), time: time);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        await TakeLeaseAsSilentHolderAsync(prefix);
+        fleet.Time.Advance(fleet.RefreshWindowOpensAfter);
+        var validFor = fleet.ScheduledLifetime - fleet.RefreshWindowOpensAfter;
+        var call = replica.PingAsync();
+
+        for (var waited = TimeSpan.Zero; waited < validFor; waited += SharedRefresh.LeaseCheckInterval)
+        {
+            Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, Never), $"it stopped waiting with {validFor - waited} left on its token");
+            fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        }
+
+        var status = await call;
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("has no valid token, and the replica of its fleet that holds the refresh lease has shared no new token for 5 s", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+    }
+
+    [Fact]
+    public async Task A_confidential_replica_whose_token_outlives_a_holders_patience_gives_a_silent_holder_more_than_one_look_before_it_gets_its_own()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var time = new WatchedTime(fleet.Time);
+
+        // A holder's patience (TokenRequestAttemptTimeout, 2 s) shorter than what is left of the token in its refresh window.
+        await using var replica = new Replica(fleet, prefix, o => o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(2), time: time);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        await TakeLeaseAsSilentHolderAsync(prefix);
+        fleet.Time.Advance(fleet.RefreshWindowOpensAfter);
+        var call = replica.PingAsync();
+
+        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
+        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        var lookedAgain = await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call);
+        var requestsAfterOneLook = fleet.TokenServer.Stats.TokenRequests();
+        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        var status = await call;
+
+        // The next call waits for that refresh, which got a token of its own and shared nothing.
+        var next = await replica.PingAsync();
+        var shared = await ReadStateAsync(prefix);
+
+        Assert.True(lookedAgain, "it got a token of its own after one look, with more than a holder's patience left on its token");
+        Assert.Equal(1, requestsAfterOneLook);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(HttpStatusCode.OK, next);
+        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(1, shared?.Version);
+        Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 10);
+    }
+
+    [Fact]
+    public async Task A_replica_that_finds_the_lease_given_back_when_it_looks_at_it_adopts_what_the_holder_shared_instead_of_getting_its_own()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var spy = new TokenEndpointSpy();
+        await using var holder = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy));
+        var holderCall = await RefreshAnsweredButHeldBackAsync(holder, spy);
+
+        // The holder shares its token and gives the lease back between the replica's attempt at the lease and its look.
+        await using var store = new LeaseLookStore(fleet.Store(prefix))
+        {
+            AtLook = async (_, look) =>
+            {
+                spy.Release();
+                Assert.Equal(HttpStatusCode.OK, await holderCall);
+                return await look();
+            },
+        };
+        await using var replica = new Replica(fleet, prefix, more: services => services.AddSingleton<ISharedTokenStore>(store));
+
+        var status = await replica.PingAsync();
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        AssertAdoptedTheHoldersToken(replica);
+    }
+
+    [Fact]
+    public async Task A_replica_without_a_token_gets_its_own_once_a_silent_holders_lease_has_no_time_left_instead_of_waiting_another_look_for_it()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var dead = await StageDeadHolderAsync(prefix, TimeSpan.FromMinutes(5));
+        var time = new WatchedTime(fleet.Time);
+
+        // At the second look the lease is in its last moment: Redis says no time is left (PTTL 0), and then it is gone.
+        await using var store = new LeaseLookStore(fleet.Store(prefix, time: time))
+        {
+            AtLook = async (number, look) =>
+            {
+                if (number < 2)
+                {
+                    return await look();
+                }
+
+                await fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(FleetFixture.Key(prefix, "lease")));
+                return TimeSpan.Zero;
+            },
+        };
+        await using var replica = new Replica(fleet, prefix, time: time, more: services => services.AddSingleton<ISharedTokenStore>(store));
+        var call = replica.PingAsync();
+        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
+
+        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        var lookedAgain = await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call);
+        var status = await call;
+        var shared = await ReadStateAsync(prefix);
+
+        Assert.False(lookedAgain, "it waited another look for a lease with no time left, without a token");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(dead.Version, shared?.Version);
+    }
+
+    private static readonly Task Never = new TaskCompletionSource().Task;
+
+    /// <summary>
+    /// Starts a refresh on <paramref name="replica"/>, which takes the lease, and returns its call once the token server
+    /// has answered; the answer reaches the replica at <c>spy.Release()</c>.
+    /// </summary>
+    private static async Task<Task<HttpStatusCode>> RefreshAnsweredButHeldBackAsync(Replica replica, TokenEndpointSpy spy)
+    {
+        spy.Hold();
+        var call = replica.PingAsync();
+        await spy.Answered.WaitAsync(TimeSpan.FromSeconds(30));
+        return call;
+    }
+
+    /// <summary>The fleet made one token request, the holder's, and <paramref name="waiting"/> adopted the token it shared.</summary>
+    private void AssertAdoptedTheHoldersToken(Replica waiting)
+    {
+        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Contains(waiting.Logs.GetSnapshot(), record => record.Id.Id == 8);
+    }
+
+    /// <summary>A replica takes the lease and stays silent for as long as the test runs.</summary>
+    private async Task TakeLeaseAsSilentHolderAsync(string prefix)
+    {
+        await using var silent = fleet.Store(prefix);
+        Assert.NotNull(await silent.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(5), default));
     }
 
     /// <summary>

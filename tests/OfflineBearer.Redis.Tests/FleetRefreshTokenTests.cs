@@ -193,12 +193,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         await LoseRedisDataAsync(prefix);
 
         // Another replica redeemed the refresh token it kept in memory (the same one) and died before it wrote: the mark alone.
-        await using (var dead = fleet.Store(prefix))
-        {
-            var lease = await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
-            Assert.True(await dead.TryMarkRedeemingAsync(Replica.ClientName, lease!, redeeming: true, default));
-            await dead.ReleaseLeaseAsync(Replica.ClientName, lease!, default);
-        }
+        await StageRedeemingMarkAloneAsync(prefix);
 
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         var status = await survivor.PingAsync();
@@ -347,8 +342,159 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal([older.RefreshToken!, newest!], spy.Redeemed);
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        AssertNoRefreshTokenPresentedTwice();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task On_a_fleet_that_never_shared_a_state_a_replica_does_not_redeem_its_configured_refresh_token_once_another_replica_marked_it_as_being_redeemed(bool publicClient)
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
+        fleet.TokenServer.Stats.Reset();
+
+        // The first replica marked the configured token as being redeemed and died before it shared anything.
+        await StageRedeemingMarkAloneAsync(prefix);
+        var spy = new TokenEndpointSpy();
+        await using var replica = new Replica(
+            fleet,
+            prefix,
+            publicClient ? Replica.PublicClient(offlineToken) : o => (o.RefreshToken, o.Scope) = (offlineToken, TokenServer.ApiScope),
+            more: Replica.AtTokenEndpoint(spy));
+
+        if (publicClient)
+        {
+            var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
+            Assert.Contains("does not redeem the fleet's refresh token: a replica started to redeem it and never shared what it got", error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            // A new session by client_credentials, whose state puts the configured token on the fleet's record.
+            Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+            Assert.Equal([SupersededRefreshTokens.HashOf(offlineToken)], (await ReadStateAsync(prefix))?.SupersededRefreshTokenHashes);
+        }
+
+        Assert.Empty(spy.Redeemed);
+    }
+
+    /// <summary>How a replica came to know a refresh token as replaced, in its own memory.</summary>
+    public enum Replaced
+    {
+        /// <summary>The configured token, which it redeemed to seed the fleet.</summary>
+        BySeedingTheFleet,
+
+        /// <summary>The token of a state it adopted, which a newer shared state replaced.</summary>
+        ByANewerSharedState,
+
+        /// <summary>The configured token, which it redeemed on its own while Redis was down.</summary>
+        ByRedeemingItAloneWhileRedisWasDown,
+    }
+
+    [Theory]
+    [InlineData(Replaced.BySeedingTheFleet)]
+    [InlineData(Replaced.ByANewerSharedState)]
+    [InlineData(Replaced.ByRedeemingItAloneWhileRedisWasDown)]
+    public async Task A_replica_never_redeems_a_refresh_token_it_knows_as_replaced_even_when_a_newer_state_without_the_fleets_record_names_it(Replaced how)
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        await using var replica = new Replica(
+            fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = how == Replaced.ByRedeemingItAloneWhileRedisWasDown);
+        var replaced = await LearnReplacedAsync(how, prefix, replica, offlineToken);
+
+        // Its own record is the last guard: here the state was written without the fleet's (by hand, or by a tool that keeps none).
+        await StageStateAsync(prefix, replaced, version: 3);
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
+
+        Assert.Contains("does not redeem the fleet's refresh token: the fleet's record names it as superseded by a newer one", error.Message, StringComparison.Ordinal);
+        AssertNoRefreshTokenPresentedTwice();
+    }
+
+    [Fact]
+    public async Task With_redis_down_a_public_replica_allowed_to_refresh_alone_never_redeems_a_refresh_token_it_knows_as_superseded()
+    {
+        var prefix = FleetFixture.NewPrefix();
+        fleet.StartClean();
+        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = true);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        var seeded = await ReadStateAsync(prefix);
+
+        // A newer state without the fleet's record names the configured token again, with an access token it adopts.
+        fleet.Time.Advance(fleet.RefreshWindowOpensAfter);
+        await StageStateAsync(prefix, offlineToken, version: 2, validAccessToken: seeded?.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        await fleet.Redis.KillAsync();
+        Exception? error;
+        try
+        {
+            fleet.Time.Advance(fleet.AccessTokenLifetime);
+            error = await Record.ExceptionAsync(replica.PingAsync);
+        }
+        finally
+        {
+            await fleet.Redis.StartAgainAsync();
+        }
+
+        Assert.Contains(
+            "does not redeem its refresh token on its own: it knows it as superseded by a newer one, so presenting it could end the session. It tries again when the shared token store is back.",
+            error?.Message,
+            StringComparison.Ordinal);
+        AssertNoRefreshTokenPresentedTwice();
+    }
+
+    /// <summary>The token server's own record: it was never sent a refresh token it had already seen.</summary>
+    private void AssertNoRefreshTokenPresentedTwice()
+    {
         Assert.Equal(0, fleet.TokenServer.Stats.RefreshTokensPresentedAgain);
+        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+    }
+
+    /// <summary>Brings <paramref name="replica"/> to know a refresh token as replaced the way <paramref name="how"/> says; that token.</summary>
+    private async Task<string> LearnReplacedAsync(Replaced how, string prefix, Replica replica, string offlineToken)
+    {
+        if (how == Replaced.ByRedeemingItAloneWhileRedisWasDown)
+        {
+            await fleet.Redis.KillAsync();
+            try
+            {
+                Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+            }
+            finally
+            {
+                await fleet.Redis.StartAgainAsync();
+            }
+
+            return offlineToken;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        if (how == Replaced.BySeedingTheFleet)
+        {
+            return offlineToken;
+        }
+
+        // Another replica refreshes; this one adopts what it shared.
+        var adopted = (await ReadStateAsync(prefix))!.RefreshToken!;
+        await using var other = new Replica(fleet, prefix, Replica.PublicClient(offlineToken));
+        fleet.Time.Advance(fleet.AccessTokenLifetime);
+        Assert.Equal(HttpStatusCode.OK, await other.PingAsync());
+        Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+        Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 8);
+        return adopted;
+    }
+
+    /// <summary>What a replica that marked the refresh token it redeems and died before it wrote leaves, when Redis held no state: the mark alone.</summary>
+    private async Task StageRedeemingMarkAloneAsync(string prefix)
+    {
+        await using var dead = fleet.Store(prefix);
+        var lease = await dead.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
+        Assert.True(await dead.TryMarkRedeemingAsync(Replica.ClientName, lease!, redeeming: true, default));
+        await dead.ReleaseLeaseAsync(Replica.ClientName, lease!, default);
     }
 
     /// <summary>What a Redis restart without persistence leaves of this client: nothing.</summary>
@@ -361,12 +507,18 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         return await store.ReadAsync(Replica.ClientName, default);
     }
 
-    /// <summary>A state another replica wrote, whose access token has expired.</summary>
-    private async Task StageStateAsync(string prefix, string? refreshToken, long version = 1, IReadOnlyList<string>? superseded = null)
+    /// <summary>
+    /// A state another replica wrote, whose access token has expired; or, given <paramref name="validAccessToken"/>, one
+    /// got just now that a replica adopts.
+    /// </summary>
+    private async Task StageStateAsync(string prefix, string? refreshToken, long version = 1, IReadOnlyList<string>? superseded = null, string? validAccessToken = null)
     {
         await using var other = fleet.Store(prefix);
         var lease = await other.TryAcquireLeaseAsync(Replica.ClientName, TimeSpan.FromMinutes(1), default);
-        var state = new SharedTokenState(version, refreshToken, "expired-access-token", TimeSpan.FromSeconds(10), fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1))
+        var (accessToken, lifetime, expiresAt) = validAccessToken is null
+            ? ("expired-access-token", TimeSpan.FromSeconds(10), fleet.Time.GetUtcNow() - TimeSpan.FromMinutes(1))
+            : (validAccessToken, fleet.ScheduledLifetime, fleet.Time.GetUtcNow() + fleet.ScheduledLifetime);
+        var state = new SharedTokenState(version, refreshToken, accessToken, lifetime, expiresAt)
         {
             SupersededRefreshTokenHashes = superseded ?? [],
         };

@@ -8,7 +8,7 @@ namespace OfflineBearer.Redis.Tests.Support;
 /// cancellation does not wake it). <see cref="DeathPoint.DuringRedemption"/> dies at the token endpoint instead, with
 /// <see cref="TokenEndpointSpy.Die"/>. <see cref="Died"/> completes at the moment of death.
 /// </summary>
-internal sealed class DyingStore(RedisSharedTokenStore inner, TokenEndpointSpy endpoint) : ISharedTokenStore, IAsyncDisposable
+internal sealed class DyingStore(RedisSharedTokenStore inner, TokenEndpointSpy endpoint) : DelegatingSharedTokenStore(inner)
 {
     private static readonly Task Never = new TaskCompletionSource().Task;
     private readonly TaskCompletionSource _died = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -20,8 +20,6 @@ internal sealed class DyingStore(RedisSharedTokenStore inner, TokenEndpointSpy e
     /// <summary>The lease the replica died holding, or null.</summary>
     public string? Lease { get; private set; }
 
-    public bool AllowLocalRefreshWhenUnavailable => inner.AllowLocalRefreshWhenUnavailable;
-
     public void DieAt(DeathPoint point)
     {
         _point = point;
@@ -32,24 +30,24 @@ internal sealed class DyingStore(RedisSharedTokenStore inner, TokenEndpointSpy e
         }
     }
 
-    public async ValueTask<SharedTokenState?> ReadAsync(string clientName, CancellationToken cancellationToken)
+    public override async ValueTask<SharedTokenState?> ReadAsync(string clientName, CancellationToken cancellationToken)
     {
         if (_holdsLease && _point == DeathPoint.AfterLeaseBeforeMark)
         {
             await DieAsync();
         }
 
-        return await inner.ReadAsync(clientName, cancellationToken);
+        return await Inner.ReadAsync(clientName, cancellationToken);
     }
 
-    public async ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken)
+    public override async ValueTask<string?> TryAcquireLeaseAsync(string clientName, TimeSpan duration, CancellationToken cancellationToken)
     {
         if (_point == DeathPoint.BeforeLease)
         {
             await DieAsync();
         }
 
-        var lease = await inner.TryAcquireLeaseAsync(clientName, duration, cancellationToken);
+        var lease = await Inner.TryAcquireLeaseAsync(clientName, duration, cancellationToken);
         if (_point is not null && lease is not null)
         {
             _holdsLease = true;
@@ -59,17 +57,14 @@ internal sealed class DyingStore(RedisSharedTokenStore inner, TokenEndpointSpy e
         return lease;
     }
 
-    public ValueTask<TimeSpan?> GetLeaseTimeLeftAsync(string clientName, CancellationToken cancellationToken) =>
-        inner.GetLeaseTimeLeftAsync(clientName, cancellationToken);
-
-    public async ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken)
+    public override async ValueTask<bool> TryWriteAsync(string clientName, string lease, SharedTokenState state, CancellationToken cancellationToken)
     {
         if (_point == DeathPoint.AfterAnswerBeforeWrite)
         {
             await DieAsync();
         }
 
-        var written = await inner.TryWriteAsync(clientName, lease, state, cancellationToken);
+        var written = await Inner.TryWriteAsync(clientName, lease, state, cancellationToken);
         if (_point == DeathPoint.AfterWrite)
         {
             await DieAsync();
@@ -77,17 +72,6 @@ internal sealed class DyingStore(RedisSharedTokenStore inner, TokenEndpointSpy e
 
         return written;
     }
-
-    public ValueTask<bool> TryMarkRedeemingAsync(string clientName, string lease, bool redeeming, CancellationToken cancellationToken) =>
-        inner.TryMarkRedeemingAsync(clientName, lease, redeeming, cancellationToken);
-
-    public ValueTask ReleaseLeaseAsync(string clientName, string lease, CancellationToken cancellationToken) =>
-        inner.ReleaseLeaseAsync(clientName, lease, cancellationToken);
-
-    public ValueTask<SharedTokenState?> WaitForNewerAsync(string clientName, long version, TimeSpan timeout, CancellationToken cancellationToken) =>
-        inner.WaitForNewerAsync(clientName, version, timeout, cancellationToken);
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     private Task DieAsync()
     {

@@ -67,12 +67,15 @@ public sealed class FleetFixture : IAsyncLifetime
         NonRotatingTokenServer.Stats.Reset();
     }
 
-    /// <summary>The store of a replica, used directly to stage what other replicas left in Redis.</summary>
-    internal RedisSharedTokenStore Store(string prefix, TokenProtection? protection = null) => new(
+    /// <summary>
+    /// The store of a replica, used directly to stage what other replicas left in Redis, or given to a replica whose clock
+    /// is <paramref name="time"/> (its waits for a write run on that clock).
+    /// </summary>
+    internal RedisSharedTokenStore Store(string prefix, TokenProtection? protection = null, TimeProvider? time = null) => new(
         new RedisTokenStoreOptions { Configuration = Redis.Configuration, KeyPrefix = prefix },
         async () => await ConnectionMultiplexer.ConnectAsync(Redis.Configuration),
         ownsConnection: true,
-        Time,
+        time ?? Time,
         protection ?? TokenProtection.None);
 
     /// <summary>The Redis key of one client's <paramref name="part"/> (state, lease, spending), as the store names it.</summary>
