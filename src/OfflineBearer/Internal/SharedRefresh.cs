@@ -249,8 +249,9 @@ internal sealed class SharedRefresh
             _superseded.Add(ofRecord);
         }
 
+        // TryAdopt has taken the state in, so the newest version seen is at least the state's and this replica's own.
         var written = new SharedTokenState(
-            Math.Max(Math.Max(state?.Version ?? 0, _version), _seenVersion) + 1,
+            _seenVersion + 1,
             newRefreshToken,
             result.AccessToken,
             result.Lifetime,
