@@ -15,6 +15,8 @@ namespace OfflineBearer.Redis.Tests;
 [Collection(Fleet.Name)]
 public sealed class FleetLeaseTests(FleetFixture fleet)
 {
+    private static readonly Task Never = new TaskCompletionSource().Task;
+
     [Fact]
     public async Task The_refresh_lease_lasts_longer_than_a_whole_refresh_may_take()
     {
@@ -162,7 +164,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
         fleet.TokenServer.Stats.Reset();
         var time = new WatchedTime(fleet.Time);
-
         // A holder's patience (TokenRequestAttemptTimeout, 2 s) shorter than what is left of the token in its refresh window.
         await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken) + (o => o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(2)), time: time);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
@@ -179,7 +180,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
 
         var status = await call;
         var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
-
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("has no valid token, and the replica of its fleet that holds the refresh lease has shared no new token for 5 s", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
@@ -191,7 +191,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
         var time = new WatchedTime(fleet.Time);
-
         // A holder's patience (TokenRequestAttemptTimeout, 2 s) shorter than what is left of the token in its refresh window.
         await using var replica = new Replica(fleet, prefix, o => o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(2), time: time);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
@@ -205,7 +204,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var requestsAfterOneLook = fleet.TokenServer.Stats.TokenRequests();
         fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
         var status = await call;
-
         // The next call waits for that refresh, which got a token of its own and shared nothing.
         var next = await replica.PingAsync();
         var shared = await ReadStateAsync(prefix);
@@ -227,7 +225,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var spy = new TokenEndpointSpy();
         await using var holder = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy));
         var holderCall = await RefreshAnsweredButHeldBackAsync(holder, spy);
-
         // The holder shares its token and gives the lease back between the replica's attempt at the lease and its look.
         await using var store = new LeaseLookStore(fleet.Store(prefix))
         {
@@ -253,7 +250,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         fleet.StartClean();
         var dead = await StageDeadHolderAsync(prefix, TimeSpan.FromMinutes(5));
         var time = new WatchedTime(fleet.Time);
-
         // At the second look the lease is in its last moment: Redis says no time is left (PTTL 0), and then it is gone.
         await using var store = new LeaseLookStore(fleet.Store(prefix, time: time))
         {
@@ -282,8 +278,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
         Assert.Equal(dead.Version, shared?.Version);
     }
-
-    private static readonly Task Never = new TaskCompletionSource().Task;
 
     /// <summary>
     /// Starts a refresh on <paramref name="replica"/>, which takes the lease, and returns its call once the token server

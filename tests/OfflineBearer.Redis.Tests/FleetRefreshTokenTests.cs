@@ -354,14 +354,19 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         fleet.StartClean();
         var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
         fleet.TokenServer.Stats.Reset();
-
         // The first replica marked the configured token as being redeemed and died before it shared anything.
         await StageRedeemingMarkAloneAsync(prefix);
         var spy = new TokenEndpointSpy();
         await using var replica = new Replica(
             fleet,
             prefix,
-            publicClient ? Replica.PublicClient(offlineToken) : o => (o.RefreshToken, o.Scope) = (offlineToken, TokenServer.ApiScope),
+            publicClient
+                ? Replica.PublicClient(offlineToken)
+                : o =>
+                {
+                    o.RefreshToken = offlineToken;
+                    o.Scope = TokenServer.ApiScope;
+                },
             more: Replica.AtTokenEndpoint(spy));
 
         if (publicClient)
@@ -423,11 +428,11 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = true);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
         var seeded = await ReadStateAsync(prefix);
-
         // A newer state without the fleet's record names the configured token again, with an access token it adopts.
         fleet.Time.Advance(fleet.RefreshWindowOpensAfter);
         await StageStateAsync(prefix, offlineToken, version: 2, validAccessToken: seeded?.AccessToken);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
+
         await fleet.Redis.KillAsync();
         Exception? error;
         try
