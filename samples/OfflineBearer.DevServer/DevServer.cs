@@ -1,9 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
