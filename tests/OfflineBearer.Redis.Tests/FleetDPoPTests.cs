@@ -101,7 +101,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         await using var bearerStore = fleet.Store(bearer);
         using var ec = ECDsa.Create();
         ec.ImportFromPem(await File.ReadAllTextAsync(key));
-        Assert.Equal(OfflineBearer.ClientAuthentication.ClientSigningKey.Thumbprint(ec), (await store.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
+        Assert.Equal(OfflineBearer.Keys.KeyAlgorithms.Thumbprint(ec), (await store.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
         Assert.Null((await bearerStore.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OfflineBearer.ClientAuthentication;
+using OfflineBearer.Keys;
 
 namespace OfflineBearer.Tests;
 
@@ -53,7 +54,7 @@ public sealed class ClientSigningKeyFormsTests : IDisposable
         var key = ClientSigningKey.Load("gateway", Keyed(o => o.SigningKeyPath = path));
 
         Assert.Equal(algorithm, key.Algorithm);
-        Assert.Equal(ClientSigningKey.Thumbprint(ec), key.KeyId);
+        Assert.Equal(KeyAlgorithms.Thumbprint(ec), key.KeyId);
         await VerifyAsync(key, new ECDsaSecurityKey(ECDsa.Create(ec.ExportParameters(false))));
     }
 
@@ -66,7 +67,7 @@ public sealed class ClientSigningKeyFormsTests : IDisposable
 
         var key = ClientSigningKey.Load("gateway", Keyed(o => o.SigningKey = new X509SecurityKey(certificate)));
 
-        Assert.Equal(ClientSigningKey.Thumbprint(rsa), key.KeyId);
+        Assert.Equal(KeyAlgorithms.Thumbprint(rsa), key.KeyId);
         await VerifyAsync(key, new RsaSecurityKey(rsa.ExportParameters(false)));
     }
 
@@ -92,7 +93,7 @@ public sealed class ClientSigningKeyFormsTests : IDisposable
 
         var key = ClientSigningKey.Load("gateway", Keyed(o => o.SigningKey = new ECDsaSecurityKey(ec) { KeyId = keyId }));
 
-        Assert.Equal(expected ?? ClientSigningKey.Thumbprint(ec), key.KeyId);
+        Assert.Equal(expected ?? KeyAlgorithms.Thumbprint(ec), key.KeyId);
     }
 
     [Theory]

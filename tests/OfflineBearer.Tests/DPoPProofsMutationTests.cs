@@ -3,8 +3,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.ClientAuthentication;
 using OfflineBearer.DPoP;
+using OfflineBearer.Keys;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;
@@ -55,7 +55,7 @@ public sealed class DPoPProofsMutationTests : IDisposable
                 Assert.Equal(kind, jwk.Crv);
             }
 
-            Assert.Equal(ClientSigningKey.Thumbprint(key), Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()));
+            Assert.Equal(KeyAlgorithms.Thumbprint(key), Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()));
             var result = await new JsonWebTokenHandler().ValidateTokenAsync(proof, new TokenValidationParameters
             {
                 IssuerSigningKey = jwk,

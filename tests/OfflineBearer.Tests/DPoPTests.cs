@@ -7,8 +7,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.ClientAuthentication;
 using OfflineBearer.DPoP;
+using OfflineBearer.Keys;
 using OfflineBearer.Options;
 using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
@@ -407,7 +407,7 @@ public sealed class DPoPTests
             {
                 using var client = harness.CreateClient();
                 (await client.GetAsync("items")).Dispose();
-                Assert.Equal(ClientSigningKey.Thumbprint(ec), (await VerifyAsync(harness.ApiRequests.Single().Headers["DPoP"])).Jkt);
+                Assert.Equal(KeyAlgorithms.Thumbprint(ec), (await VerifyAsync(harness.ApiRequests.Single().Headers["DPoP"])).Jkt);
             }
 
             var builder = Host.CreateApplicationBuilder();

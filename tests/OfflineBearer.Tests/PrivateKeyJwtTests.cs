@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OfflineBearer.ClientAuthentication;
+using OfflineBearer.Keys;
 using OfflineBearer.Tests.Support;
 using OfflineBearer.TokenEndpoint;
 
@@ -47,7 +48,7 @@ public sealed class PrivateKeyJwtTests : IDisposable
             Assert.Equal("urn:ietf:params:oauth:client-assertion-type:jwt-bearer", request.Form["client_assertion_type"]);
             var assertion = await VerifyAsync(request.Form["client_assertion"], new ECDsaSecurityKey(ECDsa.Create(ec.ExportParameters(false))), Harness.TokenEndpoint.AbsoluteUri);
             Assert.Equal("ES256", assertion.Alg);
-            Assert.Equal(ClientSigningKey.Thumbprint(ec), assertion.Kid);
+            Assert.Equal(KeyAlgorithms.Thumbprint(ec), assertion.Kid);
             Assert.Equal(Harness.ClientId, assertion.Subject);
             Assert.Equal(start + TimeSpan.FromMinutes(5 * jtis.Count), assertion.IssuedAt, TimeSpan.FromSeconds(1));
             Assert.Equal(TimeSpan.FromSeconds(60), assertion.ValidTo - assertion.IssuedAt);
@@ -123,7 +124,7 @@ public sealed class PrivateKeyJwtTests : IDisposable
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
 
         Assert.Equal("invalid_client", error.Error);
-        Assert.Contains($"kid {ClientSigningKey.Thumbprint(ec)}, ES384", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"kid {KeyAlgorithms.Thumbprint(ec)}, ES384", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(assertion!, error.ErrorDescription, StringComparison.Ordinal);
     }
 
@@ -145,7 +146,7 @@ public sealed class PrivateKeyJwtTests : IDisposable
 
         var loaded = ClientSigningKey.Load("gateway", options);
 
-        Assert.Equal(ClientSigningKey.Thumbprint(key), loaded.KeyId);
+        Assert.Equal(KeyAlgorithms.Thumbprint(key), loaded.KeyId);
         Assert.Equal(key is RSA ? "RS256" : "ES256", loaded.Algorithm);
         Assert.DoesNotContain("PRIVATE", loaded.ToString(), StringComparison.Ordinal);
     }
@@ -182,7 +183,7 @@ public sealed class PrivateKeyJwtTests : IDisposable
             Exponent = Base64UrlEncoder.DecodeBytes("AQAB"),
         });
 
-        Assert.Equal("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", ClientSigningKey.Thumbprint(rsa));
+        Assert.Equal("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", KeyAlgorithms.Thumbprint(rsa));
     }
 
     [Fact]
@@ -191,7 +192,7 @@ public sealed class PrivateKeyJwtTests : IDisposable
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ec));
 
-        Assert.Equal(Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()), ClientSigningKey.Thumbprint(ec));
+        Assert.Equal(Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()), KeyAlgorithms.Thumbprint(ec));
     }
 
     public static TheoryData<string, string> BadKeys => new()

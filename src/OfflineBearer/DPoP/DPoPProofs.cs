@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.ClientAuthentication;
+using OfflineBearer.Keys;
 using OfflineBearer.Stores;
 
 namespace OfflineBearer.DPoP;
@@ -33,9 +33,9 @@ internal sealed class DPoPProofs
     {
         _key = key;
         _time = time;
-        Algorithm = ClientSigningKey.DefaultAlgorithm(key);
-        Thumbprint = ClientSigningKey.Thumbprint(key);
-        _encodedHeader = Base64UrlEncoder.Encode($$"""{"typ":"dpop+jwt","alg":"{{Algorithm}}","jwk":{{ClientSigningKey.PublicJwk(key)}}}""");
+        Algorithm = KeyAlgorithms.DefaultAlgorithm(key);
+        Thumbprint = KeyAlgorithms.Thumbprint(key);
+        _encodedHeader = Base64UrlEncoder.Encode($$"""{"typ":"dpop+jwt","alg":"{{Algorithm}}","jwk":{{KeyAlgorithms.PublicJwk(key)}}}""");
     }
 
     /// <summary>ES256 for the P-256 key made by default.</summary>
@@ -51,7 +51,7 @@ internal sealed class DPoPProofs
     public static DPoPProofs Create(string client, OfflineBearerOptions options, TimeProvider time) => new(
         string.IsNullOrWhiteSpace(options.DPoPKeyPath)
             ? ECDsa.Create(ECCurve.NamedCurves.nistP256)
-            : ClientSigningKey.ReadKeyFile(client, nameof(OfflineBearerOptions.DPoPKeyPath), options.DPoPKeyPath).Key,
+            : PrivateKeyReader.ReadKeyFile(client, nameof(OfflineBearerOptions.DPoPKeyPath), options.DPoPKeyPath).Key,
         time);
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Handler;
+using OfflineBearer.Keys;
 using OfflineBearer.Stores;
 
 namespace OfflineBearer.Options;
@@ -162,7 +163,7 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         {
             try
             {
-                _ = ClientSigningKey.ReadKeyFile(client, nameof(options.DPoPKeyPath), options.DPoPKeyPath);
+                _ = PrivateKeyReader.ReadKeyFile(client, nameof(options.DPoPKeyPath), options.DPoPKeyPath);
             }
             catch (InvalidOperationException e)
             {
