@@ -1,5 +1,5 @@
-using OfflineBearer.Options;
 using OfflineBearer.Stores;
+using OfflineBearer.Validation;
 
 namespace OfflineBearer.Tests;
 

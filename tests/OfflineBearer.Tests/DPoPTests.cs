@@ -9,9 +9,9 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OfflineBearer.DPoP;
 using OfflineBearer.Keys;
-using OfflineBearer.Options;
 using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.Validation;
 
 namespace OfflineBearer.Tests;
 

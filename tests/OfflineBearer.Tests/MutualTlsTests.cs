@@ -5,10 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OfflineBearer.ClientAuthentication;
-using OfflineBearer.Options;
 using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
 using OfflineBearer.TokenEndpoint;
+using OfflineBearer.Validation;
 
 namespace OfflineBearer.Tests;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using OfflineBearer.Options;
 using OfflineBearer.Stores;
+using OfflineBearer.Validation;
 
 namespace OfflineBearer.Tests;
 

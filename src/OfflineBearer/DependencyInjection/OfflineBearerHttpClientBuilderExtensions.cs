@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using OfflineBearer;
 using OfflineBearer.Caching;
 using OfflineBearer.Diagnostics;
@@ -11,6 +12,7 @@ using OfflineBearer.Handler;
 using OfflineBearer.Options;
 using OfflineBearer.Stores;
 using OfflineBearer.TokenEndpoint;
+using OfflineBearer.Validation;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -83,6 +85,7 @@ public static class OfflineBearerHttpClientBuilderExtensions
         var services = builder.Services;
 
         services.AddOptionsWithValidateOnStart<OfflineBearerOptions, OfflineBearerOptionsValidator>(name);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OfflineBearerOptions>, CredentialFilesValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenHolderRegistry>();
         services.TryAddSingleton(sp => new OfflineBearerMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>()));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using OfflineBearer.Caching;
 using OfflineBearer.Diagnostics;
 using OfflineBearer.DPoP;
+using OfflineBearer.Options;
 
 namespace OfflineBearer.Handler;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Diagnostics;
-using OfflineBearer.Handler;
+using OfflineBearer.Options;
 
 namespace OfflineBearer.TokenEndpoint;
 

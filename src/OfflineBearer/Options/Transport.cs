@@ -1,4 +1,4 @@
-namespace OfflineBearer.Handler;
+namespace OfflineBearer.Options;
 
 /// <summary>The one rule for plain http: allowed only on loopback while RequireHttps is on.</summary>
 internal static class Transport

@@ -1,16 +1,17 @@
 using Microsoft.Extensions.Options;
 using OfflineBearer.ClientAuthentication;
-using OfflineBearer.Handler;
-using OfflineBearer.Keys;
+using OfflineBearer.Options;
 using OfflineBearer.Stores;
 
-namespace OfflineBearer.Options;
+namespace OfflineBearer.Validation;
 
-/// <summary>Checks one named client's options; every message names the client and the option.</summary>
+/// <summary>
+/// Checks one named client's options, each alone and against each other, without reading a file (the key and certificate
+/// files are <see cref="CredentialFilesValidator"/>'s); every message names the client and the option.
+/// </summary>
 /// <param name="store">Where refresh tokens are kept: a durable store may hold a public client's offline token.</param>
 /// <param name="sharedStore">The fleet's store, if any, which may hold it too.</param>
-/// <param name="time">The clock a client certificate's expiry is checked against.</param>
-internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, ISharedTokenStore? sharedStore = null, TimeProvider? time = null)
+internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, ISharedTokenStore? sharedStore = null)
     : IValidateOptions<OfflineBearerOptions>
 {
     public ValidateOptionsResult Validate(string? name, OfflineBearerOptions options)
@@ -101,26 +102,15 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    /// <summary>The key is read here, at start, so a missing file, a public key or a wrong algorithm stops the host.</summary>
     private static void CheckSigningKey(string client, OfflineBearerOptions options, List<string> failures)
     {
         if (!string.IsNullOrEmpty(options.ClientSecret))
         {
             failures.Add($"OfflineBearer client '{client}': ClientSecret is set and ClientAuthentication is PrivateKeyJwt; a client proves itself one way, remove one.");
         }
-
-        try
-        {
-            _ = ClientSigningKey.Load(client, options);
-        }
-        catch (InvalidOperationException e)
-        {
-            failures.Add(e.Message);
-        }
     }
 
-    /// <summary>The certificate is read here, at start, so a missing file, a missing key or an expired certificate stops the host.</summary>
-    private void CheckCertificate(string client, OfflineBearerOptions options, bool authenticates, List<string> failures)
+    private static void CheckCertificate(string client, OfflineBearerOptions options, bool authenticates, List<string> failures)
     {
         if (authenticates && !string.IsNullOrEmpty(options.ClientSecret))
         {
@@ -134,19 +124,6 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
             failures.Add($"OfflineBearer client '{client}': ClientAuthentication is {options.ClientAuthentication}, which needs TLS: " +
                 $"{(options.TokenEndpoint is null ? nameof(options.Authority) : nameof(options.TokenEndpoint))} must use https.");
         }
-
-        try
-        {
-            var certificate = ClientCertificateFile.Load(client, options, (time ?? TimeProvider.System).GetUtcNow());
-            if (options.ClientCertificate is null)
-            {
-                certificate.Dispose();
-            }
-        }
-        catch (InvalidOperationException e)
-        {
-            failures.Add(e.Message);
-        }
     }
 
     private void CheckDPoP(string client, OfflineBearerOptions options, List<string> failures)
@@ -157,18 +134,6 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         {
             failures.Add($"OfflineBearer client '{client}': DPoP with a fleet's shared token store (AddOfflineBearerRedis) needs DPoPKeyPath, " +
                 "a key file every replica reads, so that each can use the tokens the others get.");
-        }
-
-        if (!string.IsNullOrWhiteSpace(options.DPoPKeyPath))
-        {
-            try
-            {
-                _ = PrivateKeyReader.ReadKeyFile(client, nameof(options.DPoPKeyPath), options.DPoPKeyPath);
-            }
-            catch (InvalidOperationException e)
-            {
-                failures.Add(e.Message);
-            }
         }
     }
 
