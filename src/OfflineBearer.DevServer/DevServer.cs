@@ -200,7 +200,7 @@ public sealed partial class DevServer : IAsyncDisposable
         MutualTls? ownedMutualTls = null;
         try
         {
-            await keepAlive.OpenAsync(cancellationToken);
+            await keepAlive.OpenAsync(cancellationToken).ConfigureAwait(false);
 
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
             {
@@ -229,7 +229,7 @@ public sealed partial class DevServer : IAsyncDisposable
                 stats.RequestStarted();
                 try
                 {
-                    await next(context);
+                    await next(context).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -246,8 +246,8 @@ public sealed partial class DevServer : IAsyncDisposable
             using var madeKey = options.SignedJwtClientPublicKey is null ? ECDsa.Create(ECCurve.NamedCurves.nistP256) : null;
             var signedJwtKey = options.SignedJwtClientPublicKey
                 ?? JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(madeKey!.ExportParameters(includePrivateParameters: false))));
-            await SeedAsync(app.Services, signedJwtKey, mutualTls, cancellationToken);
-            await app.StartAsync(cancellationToken);
+            await SeedAsync(app.Services, signedJwtKey, mutualTls, cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
             var authority = ReadAuthority(app);
             if (mutualTls is not null)
@@ -256,17 +256,17 @@ public sealed partial class DevServer : IAsyncDisposable
             }
 
             var server = new DevServer(app, keepAlive, authority, stats, madeKey?.ExportPkcs8PrivateKeyPem(), mutualTls);
-            await server.WarmUpAsync(cancellationToken);
+            await server.WarmUpAsync(cancellationToken).ConfigureAwait(false);
             return server;
         }
         catch
         {
             if (app is not null)
             {
-                await app.DisposeAsync();
+                await app.DisposeAsync().ConfigureAwait(false);
             }
 
-            await keepAlive.DisposeAsync();
+            await keepAlive.DisposeAsync().ConfigureAwait(false);
             ownedMutualTls?.Dispose();
             throw;
         }
@@ -300,8 +300,8 @@ public sealed partial class DevServer : IAsyncDisposable
             [OpenIddictConstants.Parameters.Scope] = $"{OpenIddictConstants.Scopes.OfflineAccess} {ApiScope}",
         });
 
-        using var response = await _http.PostAsync(TokenEndpoint, form, cancellationToken);
-        var body = await response.Content.ReadFromJsonAsync<TokenResponse>(cancellationToken);
+        using var response = await _http.PostAsync(TokenEndpoint, form, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadFromJsonAsync<TokenResponse>(cancellationToken).ConfigureAwait(false);
 
         return body?.RefreshToken ?? throw new InvalidOperationException(
             $"The password grant for '{PublicClientId}' returned no refresh token: HTTP {(int)response.StatusCode} {body?.Error}.");
@@ -327,13 +327,13 @@ public sealed partial class DevServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(authorizationUrl);
 
-        using var page = await _http.GetAsync(authorizationUrl, cancellationToken);
+        using var page = await _http.GetAsync(authorizationUrl, cancellationToken).ConfigureAwait(false);
         if (RedirectOf(page, authorizationUrl) is { } refused)
         {
             return refused;
         }
 
-        var html = await page.Content.ReadAsStringAsync(cancellationToken);
+        var html = await page.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!page.IsSuccessStatusCode)
         {
             throw new InvalidOperationException(
@@ -349,9 +349,9 @@ public sealed partial class DevServer : IAsyncDisposable
         }
 
         using var form = new FormUrlEncodedContent(fields);
-        using var answer = await _http.PostAsync(AuthorizationEndpoint, form, cancellationToken);
+        using var answer = await _http.PostAsync(AuthorizationEndpoint, form, cancellationToken).ConfigureAwait(false);
         return RedirectOf(answer, AuthorizationEndpoint) ?? throw new InvalidOperationException(
-            $"The login was not accepted (HTTP {(int)answer.StatusCode}, no redirect): {Alert(await answer.Content.ReadAsStringAsync(cancellationToken))}");
+            $"The login was not accepted (HTTP {(int)answer.StatusCode}, no redirect): {Alert(await answer.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))}");
     }
 
     /// <summary>
@@ -376,11 +376,11 @@ public sealed partial class DevServer : IAsyncDisposable
             [Internal.VerificationEndpoint.ActionField] = approve ? Internal.VerificationEndpoint.Approve : Internal.VerificationEndpoint.Deny,
         });
 
-        using var answer = await _http.PostAsync(VerificationEndpoint, form, cancellationToken);
+        using var answer = await _http.PostAsync(VerificationEndpoint, form, cancellationToken).ConfigureAwait(false);
         if (RedirectOf(answer, VerificationEndpoint) is null)
         {
             throw new InvalidOperationException(
-                $"The device was not {(approve ? "approved" : "denied")} (HTTP {(int)answer.StatusCode}): {Alert(await answer.Content.ReadAsStringAsync(cancellationToken))}");
+                $"The device was not {(approve ? "approved" : "denied")} (HTTP {(int)answer.StatusCode}): {Alert(await answer.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))}");
         }
     }
 
@@ -414,14 +414,14 @@ public sealed partial class DevServer : IAsyncDisposable
     /// </summary>
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
-        (await _http.GetAsync(DiscoveryEndpoint, cancellationToken)).Dispose();
+        (await _http.GetAsync(DiscoveryEndpoint, cancellationToken).ConfigureAwait(false)).Dispose();
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             [OpenIddictConstants.Parameters.GrantType] = OpenIddictConstants.GrantTypes.ClientCredentials,
             [OpenIddictConstants.Parameters.ClientId] = PostClientId,
             [OpenIddictConstants.Parameters.ClientSecret] = "warm-up, not the secret",
         });
-        (await _http.PostAsync(TokenEndpoint, form, cancellationToken)).Dispose();
+        (await _http.PostAsync(TokenEndpoint, form, cancellationToken).ConfigureAwait(false)).Dispose();
         Stats.Reset();
     }
 
@@ -434,9 +434,9 @@ public sealed partial class DevServer : IAsyncDisposable
         }
 
         _http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        await _keepAlive.DisposeAsync();
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _keepAlive.DisposeAsync().ConfigureAwait(false);
         _mutualTls?.Dispose();
     }
 
@@ -559,13 +559,16 @@ public sealed partial class DevServer : IAsyncDisposable
 
     private static async Task SeedAsync(IServiceProvider services, JsonWebKey signedJwtKey, MutualTls? mutualTls, CancellationToken cancellationToken)
     {
-        await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<DevServerDbContext>().Database.EnsureCreatedAsync(cancellationToken);
-
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-        foreach (var client in services.GetRequiredService<DevClients>().All)
+        var scope = services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
         {
-            await applications.CreateAsync(client.ToDescriptor(KeyOf(client, signedJwtKey, mutualTls)), cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<DevServerDbContext>().Database.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            foreach (var client in services.GetRequiredService<DevClients>().All)
+            {
+                await applications.CreateAsync(client.ToDescriptor(KeyOf(client, signedJwtKey, mutualTls)), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
