@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Cli;
 

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using OfflineBearer.Caching;
 using OfflineBearer.Diagnostics;
-using OfflineBearer.Internal;
+using OfflineBearer.Fleet;
+using OfflineBearer.Stores;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli;
 

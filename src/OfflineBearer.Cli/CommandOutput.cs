@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 using StackExchange.Redis;
 
 namespace OfflineBearer.Cli;

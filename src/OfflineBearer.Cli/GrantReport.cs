@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli;
 

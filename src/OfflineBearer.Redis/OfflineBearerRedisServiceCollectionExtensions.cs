@@ -2,9 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OfflineBearer;
-using OfflineBearer.Internal;
 using OfflineBearer.Redis;
 using OfflineBearer.Redis.Internal;
+using OfflineBearer.Stores;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OfflineBearer.Benchmarks.InMemory;
 using OfflineBearer.Diagnostics;
-using OfflineBearer.Internal;
+using OfflineBearer.Refresh;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Benchmarks;
 

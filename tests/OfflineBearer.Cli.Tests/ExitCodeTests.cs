@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 using OfflineBearer.Cli.Tests.Support;
-using OfflineBearer.Internal;
 
 namespace OfflineBearer.Cli.Tests;
 

@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using OfflineBearer.Cli.Tests.Support;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Cli.Tests;
 

@@ -64,7 +64,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         var line = run.Error.TrimEnd().Split(Environment.NewLine)[^1];
         Assert.StartsWith("offline-token: The server ended the sign-in with 'server_error': xxx", line, StringComparison.Ordinal);
-        Assert.InRange(line.Length, "offline-token: ".Length + Internal.Redaction.MaxLength, "offline-token: ".Length + Internal.Redaction.MaxLength + 1);
+        Assert.InRange(line.Length, "offline-token: ".Length + OfflineBearer.TokenEndpoint.Redaction.MaxLength, "offline-token: ".Length + OfflineBearer.TokenEndpoint.Redaction.MaxLength + 1);
     }
 
     [Fact]

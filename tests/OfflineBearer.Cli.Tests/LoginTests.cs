@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OfflineBearer.Cli.Tests.Support;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using OfflineBearer.Cli.Tests.Support;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Cli.Tests;
 

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using OfflineBearer.Cli.Tests.Support;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli.Tests;
 

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.Cli.Tests.Support;
 using OfflineBearer.DevServer.Redis;
-using OfflineBearer.Internal;
+using OfflineBearer.Fleet;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli.Tests;
 

@@ -1,5 +1,6 @@
 using OfflineBearer.Cli.Tests.Support;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli.Tests;
 

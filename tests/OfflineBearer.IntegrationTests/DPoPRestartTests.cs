@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.DevServer;
 using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit.Abstractions;
 using OfflineBearer.IntegrationTests.Support;
+using Xunit.Abstractions;
 
 namespace OfflineBearer.IntegrationTests;
 

@@ -7,7 +7,7 @@ namespace OfflineBearer.Redis.Tests;
 /// When a replica takes the token another replica got, and when it does not: an adopted token keeps the schedule it
 /// had for the replica that got it, so the fleet refreshes it once, when it is due, whoever holds it.
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class FleetAdoptionTests(FleetFixture fleet)
 {
     [Fact]

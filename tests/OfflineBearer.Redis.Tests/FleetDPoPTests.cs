@@ -9,7 +9,7 @@ namespace OfflineBearer.Redis.Tests;
 /// each other's bound tokens (and a public client's bound refresh token), and a replica with another key gets its own.
 /// Against the development server, whose API checks every proof.
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("offlinebearer-fleet-dpop-").FullName;
@@ -101,7 +101,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         await using var bearerStore = fleet.Store(bearer);
         using var ec = ECDsa.Create();
         ec.ImportFromPem(await File.ReadAllTextAsync(key));
-        Assert.Equal(OfflineBearer.Internal.ClientSigningKey.Thumbprint(ec), (await store.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
+        Assert.Equal(OfflineBearer.ClientAuthentication.ClientSigningKey.Thumbprint(ec), (await store.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
         Assert.Null((await bearerStore.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
     }
 

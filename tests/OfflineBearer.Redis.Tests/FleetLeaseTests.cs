@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
+using OfflineBearer.Fleet;
 using OfflineBearer.Redis.Internal;
 using OfflineBearer.Redis.Tests.Support;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Redis.Tests;
 
@@ -12,7 +14,7 @@ namespace OfflineBearer.Redis.Tests;
 /// valid, never past a holder's patience without one. Time moves only when
 /// the waiting replica has armed its next look at the lease (<see cref="WatchedTime"/>).
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class FleetLeaseTests(FleetFixture fleet)
 {
     private static readonly Task Never = new TaskCompletionSource().Task;

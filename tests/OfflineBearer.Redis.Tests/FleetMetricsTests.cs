@@ -6,7 +6,7 @@ using OfflineBearer.Redis.Tests.Support;
 namespace OfflineBearer.Redis.Tests;
 
 /// <summary>A fleet's rotations and shared writes show in the same metrics as a single client's.</summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class FleetMetricsTests(FleetFixture fleet)
 {
     [Fact]

@@ -1,5 +1,5 @@
 using System.Net;
-using OfflineBearer.Internal;
+using OfflineBearer.Fleet;
 using OfflineBearer.Redis.Tests.Support;
 
 namespace OfflineBearer.Redis.Tests;
@@ -9,7 +9,7 @@ namespace OfflineBearer.Redis.Tests;
 /// when Redis lost its data, went back to an older version or cannot be reached; never the configured one once the fleet
 /// has shared a state, never one the server refused, never one the fleet's record names as superseded.
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 {
     [Fact]

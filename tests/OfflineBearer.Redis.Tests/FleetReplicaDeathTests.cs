@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.Internal;
+using OfflineBearer.Fleet;
 using OfflineBearer.Redis.Tests.Support;
 
 namespace OfflineBearer.Redis.Tests;
@@ -13,7 +13,7 @@ namespace OfflineBearer.Redis.Tests;
 /// public one fails only once the fleet's newest token has expired. The fleet starts from a configured offline token;
 /// the confidential client asks for no offline_access, so client_credentials brings no refresh token (Keycloak's default).
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class FleetReplicaDeathTests(FleetFixture fleet)
 {
     /// <summary>The survivors call once a second for this long: past the dead replica's lease (twice TokenRequestTimeout).</summary>

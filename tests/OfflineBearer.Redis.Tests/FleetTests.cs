@@ -1,8 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.Internal;
-using OfflineBearer.Redis.Internal;
 using OfflineBearer.Redis.Tests.Support;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Redis.Tests;
 
@@ -10,7 +9,7 @@ namespace OfflineBearer.Redis.Tests;
 /// Issue #8 against a real redis-server and the real development token server, whose refresh tokens rotate with strict
 /// reuse detection: a refresh token redeemed twice ends the session and shows in <c>ReusedRefreshTokens</c>.
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class FleetTests(FleetFixture fleet)
 {
     [Fact]

@@ -1,6 +1,6 @@
-using OfflineBearer.Internal;
 using OfflineBearer.Redis.Internal;
 using OfflineBearer.Redis.Tests.Support;
+using OfflineBearer.Stores;
 using StackExchange.Redis;
 
 namespace OfflineBearer.Redis.Tests;
@@ -9,7 +9,7 @@ namespace OfflineBearer.Redis.Tests;
 /// How the Redis store keeps clients apart and handles its connection: one client's lease, mark and state never touch
 /// another's under the same prefix; a connection the store opened is closed with it; a failed connect is tried again.
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class RedisKeysAndConnectionTests(FleetFixture fleet)
 {
     [Fact]

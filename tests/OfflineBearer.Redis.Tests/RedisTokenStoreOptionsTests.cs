@@ -9,7 +9,7 @@ namespace OfflineBearer.Redis.Tests;
 /// <see cref="RedisTokenStoreOptions"/>: its defaults, binding from configuration, and the checks at start-up
 /// (<c>ValidateOnStart</c>, run here as the host runs them, through <see cref="IStartupValidator"/>).
 /// </summary>
-[Collection(Fleet.Name)]
+[Collection(SharedFleet.Name)]
 public sealed class RedisTokenStoreOptionsTests(FleetFixture fleet)
 {
     [Fact]

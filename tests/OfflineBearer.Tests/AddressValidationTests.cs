@@ -1,4 +1,5 @@
-using OfflineBearer.Internal;
+using OfflineBearer.Options;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Tests;
 

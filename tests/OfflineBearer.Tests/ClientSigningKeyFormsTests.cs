@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.Internal;
+using OfflineBearer.ClientAuthentication;
 
 namespace OfflineBearer.Tests;
 

@@ -1,5 +1,5 @@
 using System.Reflection;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
 
 namespace OfflineBearer.Tests;
 

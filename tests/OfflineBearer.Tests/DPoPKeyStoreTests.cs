@@ -151,7 +151,7 @@ public sealed class DPoPKeyStoreTests : IDisposable
         (await client.GetAsync("items")).Dispose();
 
         Assert.False(File.Exists(KeyFile));
-        Assert.Equal(OfflineBearer.Internal.ClientSigningKey.Thumbprint(ec), KeyOf(harness.TokenRequests.Single()));
+        Assert.Equal(OfflineBearer.ClientAuthentication.ClientSigningKey.Thumbprint(ec), KeyOf(harness.TokenRequests.Single()));
     }
 
     [Fact]

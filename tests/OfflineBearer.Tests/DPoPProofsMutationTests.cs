@@ -1,10 +1,10 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.Internal;
+using OfflineBearer.ClientAuthentication;
+using OfflineBearer.DPoP;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;

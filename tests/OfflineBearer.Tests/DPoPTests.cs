@@ -7,7 +7,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.Internal;
+using OfflineBearer.ClientAuthentication;
+using OfflineBearer.DPoP;
+using OfflineBearer.Options;
+using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;

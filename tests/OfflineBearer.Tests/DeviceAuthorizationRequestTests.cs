@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
-using OfflineBearer.Internal;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

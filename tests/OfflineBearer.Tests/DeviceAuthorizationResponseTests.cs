@@ -1,5 +1,5 @@
 using System.Text;
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
 
 namespace OfflineBearer.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;

@@ -2,7 +2,8 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
+using OfflineBearer.Handler;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;

@@ -1,6 +1,6 @@
 using System.Net;
-using OfflineBearer.Internal;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

@@ -3,10 +3,12 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
-using OfflineBearer.Internal;
+using OfflineBearer.ClientAuthentication;
+using OfflineBearer.Options;
+using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

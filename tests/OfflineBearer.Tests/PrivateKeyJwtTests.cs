@@ -5,8 +5,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.Internal;
+using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

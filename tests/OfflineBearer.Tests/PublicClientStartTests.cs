@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using OfflineBearer.Internal;
+using OfflineBearer.Options;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Tests;
 

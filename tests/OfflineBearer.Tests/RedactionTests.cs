@@ -1,4 +1,4 @@
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

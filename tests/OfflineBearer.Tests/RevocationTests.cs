@@ -1,5 +1,4 @@
 using System.Net;
-using OfflineBearer.Internal;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;

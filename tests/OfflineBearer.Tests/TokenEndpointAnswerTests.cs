@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

@@ -1,7 +1,7 @@
-using OfflineBearer.Internal;
 using System.Net;
 using System.Text;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using OfflineBearer.Internal;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 using Polly;
 using Polly.Timeout;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests;

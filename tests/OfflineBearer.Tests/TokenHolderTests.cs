@@ -497,7 +497,7 @@ public sealed class TokenHolderTests
             o.ClientSecret = null;
             o.RefreshToken = "offline-token-of-an-idle-sensor";
         });
-        var holder = harness.Services.GetRequiredService<OfflineBearer.Internal.TokenHolderRegistry>().Get(Harness.ClientName);
+        var holder = harness.Services.GetRequiredService<OfflineBearer.Caching.TokenHolderRegistry>().Get(Harness.ClientName);
 
         harness.Time.Advance(TimeSpan.FromDays(7) - TimeSpan.FromTicks(1));
         await holder.KeepAliveAsync(TimeSpan.FromDays(7), CancellationToken.None);
@@ -520,7 +520,7 @@ public sealed class TokenHolderTests
         harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromDays(30)), expiresIn: null)));
         using var client = harness.CreateClient();
         (await client.GetAsync("items")).Dispose();
-        var holder = harness.Services.GetRequiredService<OfflineBearer.Internal.TokenHolderRegistry>().Get(Harness.ClientName);
+        var holder = harness.Services.GetRequiredService<OfflineBearer.Caching.TokenHolderRegistry>().Get(Harness.ClientName);
         harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
         harness.Time.Advance(TimeSpan.FromDays(7));
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
+using OfflineBearer.Refresh;
 
 namespace OfflineBearer.Tests;
 

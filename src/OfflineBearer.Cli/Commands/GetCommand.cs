@@ -1,5 +1,5 @@
 using System.CommandLine;
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli.Commands;
 

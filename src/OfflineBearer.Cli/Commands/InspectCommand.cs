@@ -7,7 +7,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
 
 namespace OfflineBearer.Cli.Commands;
 

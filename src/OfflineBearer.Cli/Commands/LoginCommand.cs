@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli.Commands;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OfflineBearer.DevServer.Internal;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using OfflineBearer.Internal;
+using OfflineBearer.Stores;
 using StackExchange.Redis;
 
 namespace OfflineBearer.Redis.Internal;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
 
 namespace OfflineBearer.Diagnostics;
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using OfflineBearer.DevServer;
 
 namespace OfflineBearer.Cli.Tests.Support;

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Time.Testing;
 using OfflineBearer.DevServer;
 using OfflineBearer.DevServer.Redis;
-using OfflineBearer.Internal;
 using OfflineBearer.Redis.Internal;
+using OfflineBearer.Stores;
+using OfflineBearer.TokenEndpoint;
 using StackExchange.Redis;
 
 namespace OfflineBearer.Redis.Tests.Support;
@@ -109,7 +110,7 @@ public sealed class FleetFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class Fleet : ICollectionFixture<FleetFixture>
+public sealed class SharedFleet : ICollectionFixture<FleetFixture>
 {
     public const string Name = "Redis and token server";
 }

@@ -2,8 +2,8 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.Diagnostics;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
+using OfflineBearer.Health;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests.Diagnostics;

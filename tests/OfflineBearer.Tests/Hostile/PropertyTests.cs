@@ -6,8 +6,9 @@ using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using OfflineBearer.Internal;
+using OfflineBearer.Handler;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests.Hostile;
 

@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using OfflineBearer.Internal;
+using OfflineBearer.Caching;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests.Issues;
 

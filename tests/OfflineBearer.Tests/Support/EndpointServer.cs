@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using OfflineBearer.Diagnostics;
-using OfflineBearer.Internal;
+using OfflineBearer.TokenEndpoint;
 using RichardSzalay.MockHttp;
 
 namespace OfflineBearer.Tests.Support;

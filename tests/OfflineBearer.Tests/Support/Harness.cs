@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.Internal;
 using RichardSzalay.MockHttp;
 
 namespace OfflineBearer.Tests.Support;
