@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.DevServer;
+using OfflineBearer.DevServer.Redis;
 using TokenServer = OfflineBearer.DevServer.DevServer;
 
 namespace OfflineBearer.Demo;
@@ -21,7 +22,7 @@ internal static class FleetDemo
 
     public static async Task<int> RunAsync(int count, DemoConsole console)
     {
-        if (RedisProcess.Find() is not { } executable)
+        if (RedisServer.FindExecutable() is not { } executable)
         {
             Console.Error.WriteLine("The fleet demo needs redis-server: apt-get install -y redis-server (Debian's package).");
             return 1;
@@ -50,10 +51,10 @@ internal static class FleetDemo
 
     private static async Task<int> RunAsync(int count, string executable, DemoConsole console, CancellationToken cancellationToken)
     {
-        RedisProcess started;
+        RedisServer started;
         try
         {
-            started = await RedisProcess.StartAsync(executable, cancellationToken);
+            started = await RedisServer.StartAsync(executable, cancellationToken);
         }
         catch (InvalidOperationException e)
         {
@@ -114,7 +115,7 @@ internal static class FleetDemo
         private readonly ServiceProvider _services;
         private readonly HttpClient _client;
 
-        public Replica(DemoConsole console, TokenServer server, RedisProcess redis)
+        public Replica(DemoConsole console, TokenServer server, RedisServer redis)
         {
             Output = console;
             _services = DemoClient.Build(console, server.ApiUrl, o => DemoClient.ForDevServer(o, server), services =>

@@ -5,7 +5,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.Demo;
+using OfflineBearer.DevServer.Redis;
 
 namespace OfflineBearer.Benchmarks;
 
@@ -49,7 +49,7 @@ public class FleetBenchmarks : IAsyncDisposable
     private readonly FakeTimeProvider _time = new();
     private readonly List<int> _requestsPerExpiry = [];
     private FakeTokenServer _tokenServer = null!;
-    private RedisProcess? _redis;
+    private RedisServer? _redis;
     private ServiceProvider[] _replicas = [];
     private HttpClient[] _clients = [];
     private string _method = "none";
@@ -67,7 +67,7 @@ public class FleetBenchmarks : IAsyncDisposable
     {
         _tokenServer = new FakeTokenServer(_time);
         _redis = Redis
-            ? await RedisProcess.StartAsync(RedisProcess.Find() ?? throw new InvalidOperationException("redis-server is not installed: apt-get install -y redis-server."), CancellationToken.None)
+            ? await RedisServer.StartAsync(CancellationToken.None)
             : null;
         var keyPrefix = $"offlinebearer-bench:{Guid.NewGuid():N}:";
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.Cli.Tests.Support;
-using OfflineBearer.Demo;
+using OfflineBearer.DevServer.Redis;
 using OfflineBearer.Fleet;
 using OfflineBearer.TokenEndpoint;
 
@@ -11,12 +11,9 @@ namespace OfflineBearer.Cli.Tests;
 public sealed class RedisTests(CliServerFixture fixture) : IAsyncLifetime, IDisposable
 {
     private readonly Tool _tool = new Tool(fixture).WithSecret(TokenServer.BasicClientSecret);
-    private RedisProcess _redis = null!;
+    private RedisServer _redis = null!;
 
-    public async Task InitializeAsync() =>
-        _redis = await RedisProcess.StartAsync(
-            RedisProcess.Find() ?? throw new InvalidOperationException("redis-server is not installed: apt-get install -y redis-server (.ci/run does it)."),
-            default);
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
 
     public async Task DisposeAsync() => await _redis.DisposeAsync();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using OfflineBearer.DevServer;
+using OfflineBearer.DevServer.Redis;
 using OfflineBearer.Redis.Tests.Support;
 
 namespace OfflineBearer.Redis.Tests;

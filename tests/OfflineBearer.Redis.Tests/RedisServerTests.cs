@@ -1,3 +1,4 @@
+using OfflineBearer.DevServer.Redis;
 using OfflineBearer.Redis.Tests.Support;
 using StackExchange.Redis;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using OfflineBearer.DevServer;
+using OfflineBearer.DevServer.Redis;
 using OfflineBearer.Redis.Internal;
 using OfflineBearer.Stores;
 using OfflineBearer.TokenEndpoint;

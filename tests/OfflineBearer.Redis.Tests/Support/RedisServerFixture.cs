@@ -1,3 +1,5 @@
+using OfflineBearer.DevServer.Redis;
+
 namespace OfflineBearer.Redis.Tests.Support;
 
 /// <summary>

@@ -55,7 +55,7 @@ internal sealed class DPoPTokenRequestCheck(DPoPProofValidator validator, DevSer
             return;
         }
 
-        var result = await validator.ValidateAsync(proof, request.Method, DPoPProofValidator.TargetOf(request), accessToken: null);
+        var result = await validator.ValidateAsync(proof, request.Method, DPoPProofValidator.TargetOf(request), accessToken: null).ConfigureAwait(false);
         if (result.NeedsNonce)
         {
             stats.RecordTokenDPoP(DPoPOutcome.NonceChallenge);

@@ -34,7 +34,7 @@ internal static class ApiEndpoints
     {
         stats.RecordApiCall();
 
-        var result = await http.AuthenticateAsync(Scheme);
+        var result = await http.AuthenticateAsync(Scheme).ConfigureAwait(false);
         if (!result.Succeeded || result.Principal.Identity?.IsAuthenticated != true)
         {
             stats.RecordApiRejection(expired: HasExpired(result, time));
@@ -50,7 +50,7 @@ internal static class ApiEndpoints
                 : dpop.InvalidToken(result.Properties?.GetString(".error_description") ?? "The access token is not valid.");
         }
 
-        if (await dpop.CheckAsync(http.Request, result.Principal) is { } refused)
+        if (await dpop.CheckAsync(http.Request, result.Principal).ConfigureAwait(false) is { } refused)
         {
             stats.RecordApiRejection(expired: false);
             return refused;

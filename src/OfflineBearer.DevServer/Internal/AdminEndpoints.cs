@@ -13,16 +13,16 @@ internal static class AdminEndpoints
     {
         var admin = endpoints.MapGroup("/admin").AddEndpointFilter(static async (context, next) =>
             IPAddress.IsLoopback(context.HttpContext.Connection.RemoteIpAddress ?? IPAddress.None)
-                ? await next(context)
+                ? await next(context).ConfigureAwait(false)
                 : Results.StatusCode(StatusCodes.Status403Forbidden));
 
         admin.MapPost("/revoke-access-tokens", static async (TokenRevoker revoker, CancellationToken cancellationToken) =>
-            Results.Ok(new { revoked = await revoker.RevokeAccessTokensAsync(cancellationToken) }));
+            Results.Ok(new { revoked = await revoker.RevokeAccessTokensAsync(cancellationToken).ConfigureAwait(false) }));
 
         admin.MapPost("/revoke-refresh-tokens", static async (
             [FromQuery(Name = "client_id")] string clientId, DevClients clients, TokenRevoker revoker, CancellationToken cancellationToken) =>
             clients.Find(clientId) is null
                 ? Results.NotFound()
-                : Results.Ok(new { revoked = await revoker.RevokeRefreshTokensAsync(clientId, cancellationToken) }));
+                : Results.Ok(new { revoked = await revoker.RevokeRefreshTokensAsync(clientId, cancellationToken).ConfigureAwait(false) }));
     }
 }

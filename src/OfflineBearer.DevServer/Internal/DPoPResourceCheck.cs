@@ -35,7 +35,7 @@ internal sealed class DPoPResourceCheck(DPoPProofValidator validator, DevServerS
             return Refuse(DPoP.InvalidProof, malformed?.Description ?? "A DPoP-bound access token needs a DPoP proof in the DPoP header.");
         }
 
-        var result = await validator.ValidateAsync(proof, request.Method, DPoPProofValidator.TargetOf(request), dpopToken);
+        var result = await validator.ValidateAsync(proof, request.Method, DPoPProofValidator.TargetOf(request), dpopToken).ConfigureAwait(false);
         if (result.NeedsNonce)
         {
             stats.RecordApiDPoP(DPoPOutcome.NonceChallenge);

@@ -40,7 +40,7 @@ internal static class VerificationEndpoint
     private static async Task<IResult> HandleAsync(HttpContext http)
     {
         // OpenIddict has looked the user code up (from the query or the form): a principal means it is valid and pending.
-        var result = await http.AuthenticateAsync(Scheme);
+        var result = await http.AuthenticateAsync(Scheme).ConfigureAwait(false);
         var userCode = result.Properties?.GetTokenValue(OpenIddictServerAspNetCoreConstants.Tokens.UserCode);
         var valid = result.Succeeded && !string.IsNullOrEmpty(result.Principal?.GetClaim(Claims.ClientId));
 
@@ -54,7 +54,7 @@ internal static class VerificationEndpoint
             return Form(userCode, InvalidCode);
         }
 
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
         if (form[UserNameField] != DevServer.UserName || form[PasswordField] != DevServer.Password)
         {
             return Form(userCode, "The user name or password is wrong.");

@@ -46,7 +46,7 @@ internal static class TokenEndpoint
         {
             // OpenIddict has already checked the refresh token (signature, status, reuse), the code and its PKCE
             // verifier, or the device code and its approval; re-issue the principal the token carries.
-            var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme).ConfigureAwait(false);
             return result.Principal is { } principal
                 ? Results.SignIn(principal, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)
                 : Reject(Errors.InvalidGrant, "The grant is no longer valid.");

@@ -99,7 +99,7 @@ internal sealed class DPoPProofValidator(TimeProvider time, DPoPNonce nonce, DPo
             ValidTypes = [ProofType],
             ValidAlgorithms = DPoP.Algorithms,
             CryptoProviderFactory = Crypto,
-        });
+        }).ConfigureAwait(false);
         if (!signature.IsValid)
         {
             return DPoPProofResult.Invalid("The DPoP proof's signature does not verify with its jwk.");

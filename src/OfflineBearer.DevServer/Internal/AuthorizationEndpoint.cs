@@ -32,7 +32,7 @@ internal static class AuthorizationEndpoint
             return LoginForm(request, message: null);
         }
 
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);
         if (string.Equals(form[DenyField], "true", StringComparison.OrdinalIgnoreCase))
         {
             // OpenIddict answers access_denied to the client's redirect URI.
