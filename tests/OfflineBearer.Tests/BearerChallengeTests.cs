@@ -2,6 +2,10 @@ using OfflineBearer.Handler;
 
 namespace OfflineBearer.Tests;
 
+/// <summary>
+/// How a <c>WWW-Authenticate</c> header is read: one parameter of a challenge, and which challenges ask for a new token
+/// or for a DPoP nonce.
+/// </summary>
 public sealed class BearerChallengeTests
 {
     [Theory]
@@ -21,6 +25,10 @@ public sealed class BearerChallengeTests
         Assert.Equal(expected, value);
     }
 
+    [Fact]
+    public void An_empty_value_ends_at_its_comma() =>
+        Assert.Equal("x", BearerChallenge.ReadParameter("error=, realm=x", "realm"));
+
     [Theory]
     [InlineData("Bearer error=\"invalid_token\", DPoP algs=\"ES256\"", true)]
     [InlineData("Basic realm=\"x\", Bearer", true)]
@@ -33,5 +41,19 @@ public sealed class BearerChallengeTests
         response.Headers.TryAddWithoutValidation("WWW-Authenticate", header);
 
         Assert.Equal(expected, BearerChallenge.AsksForNewToken(response.Headers));
+    }
+
+    [Theory]
+    [InlineData("DPoP error=\"use_dpop_nonce\"", true)]
+    [InlineData("Bearer realm=\"api\", DPoP error=\"use_dpop_nonce\"", true)]
+    [InlineData("DPoP error=\"invalid_token\"", false)]
+    [InlineData("Bearer error=\"use_dpop_nonce\"", false)]
+    [InlineData("Bearer error=\"invalid_token\"", false)]
+    public void Only_a_DPoP_challenge_with_use_dpop_nonce_asks_for_a_nonce(string header, bool expected)
+    {
+        using var response = new HttpResponseMessage(System.Net.HttpStatusCode.Unauthorized);
+        response.Headers.TryAddWithoutValidation("WWW-Authenticate", header);
+
+        Assert.Equal(expected, BearerChallenge.AsksForDPoPNonce(response.Headers));
     }
 }
