@@ -5,7 +5,10 @@ using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests;
 
-/// <summary>The answer's body lives in a pooled array (#11): given back wiped, once, and never readable afterwards.</summary>
+/// <summary>
+/// The token endpoint's answer: a success is a 2xx status, and its body lives in a pooled array (#11), given back wiped,
+/// once, and never readable afterwards.
+/// </summary>
 public sealed class TokenEndpointAnswerTests
 {
     [Fact]
@@ -33,5 +36,17 @@ public sealed class TokenEndpointAnswerTests
 
         Assert.Null(answer.Body);
         Assert.False(answer.IsSuccess);
+    }
+
+    [Theory]
+    [InlineData(199, false)]
+    [InlineData(200, true)]
+    [InlineData(299, true)]
+    [InlineData(300, false)]
+    public void Only_a_2xx_status_is_a_success(int status, bool success)
+    {
+        using var answer = new TokenEndpointAnswer((HttpStatusCode)status, "application/json", pooled: null, length: 0, retryAfter: null);
+
+        Assert.Equal(success, answer.IsSuccess);
     }
 }
