@@ -126,6 +126,28 @@ public sealed class TokenEndpointClientTests
         }
     }
 
+    /// <summary>
+    /// Without a Content-Length to refuse it up front, a body one byte over the limit is refused even when its first
+    /// <see cref="TokenServerConnection.MaxBodyBytes"/> bytes are a complete answer.
+    /// </summary>
+    [Fact]
+    public async Task A_body_one_byte_over_the_limit_is_refused_even_if_the_limit_ends_a_valid_answer()
+    {
+        using var harness = new Harness();
+        var token = harness.IssueJwt(TimeSpan.FromMinutes(5));
+        var head = "{\"token_type\":\"Bearer\",\"access_token\":\"" + token + "\",\"padding\":\"";
+        var body = Encoding.UTF8.GetBytes(head + new string('p', TokenServerConnection.MaxBodyBytes - head.Length - 2) + "\"} ");
+        Assert.Equal(TokenServerConnection.MaxBodyBytes + 1, body.Length);
+        harness.OnToken = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new UnseekableStream(body)) { Headers = { ContentType = new("application/json") } },
+        });
+        using var client = harness.CreateClient();
+
+        await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("items"));
+        Assert.Empty(harness.ApiRequests);
+    }
+
     [Fact]
     public async Task An_oversized_body_is_refused()
     {
