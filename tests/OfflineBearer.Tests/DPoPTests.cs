@@ -4,11 +4,14 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OfflineBearer.Caching;
 using OfflineBearer.ClientAuthentication;
 using OfflineBearer.DPoP;
+using OfflineBearer.Handler;
 using OfflineBearer.Options;
 using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
@@ -395,6 +398,109 @@ public sealed class DPoPTests
     }
 
     [Fact]
+    public async Task A_nonce_challenge_with_the_nonce_already_sent_is_not_resent()
+    {
+        using var harness = DPoPHarness(userDefaults: false);
+        harness.OnApi = _ => Task.FromResult(WithNonce(Harness.Unauthorized("DPoP error=\"use_dpop_nonce\""), "api-1"));
+        using var client = harness.CreateClient();
+
+        using var first = await client.GetAsync("items");
+        Assert.Equal(2, harness.ApiRequests.Count);
+        using var second = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, second.StatusCode);
+        Assert.Equal(3, harness.ApiRequests.Count);
+        Assert.Equal("api-1", Decode(harness.ApiRequests.Last().Headers["DPoP"]).Claim("nonce"));
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task A_nonce_in_the_answer_to_a_nonce_resend_goes_into_the_next_requests_proof()
+    {
+        using var harness = DPoPHarness(userDefaults: false);
+        harness.OnApi = request => Task.FromResult(harness.ApiRequests.Count switch
+        {
+            1 => NonceChallenge("api-1"),
+            2 => WithNonce(new HttpResponseMessage(HttpStatusCode.OK), "api-2"),
+            _ => new HttpResponseMessage(HttpStatusCode.OK),
+        });
+        using var client = harness.CreateClient();
+
+        using var first = await client.GetAsync("items");
+        using var second = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal([null, "api-1", "api-2"], harness.ApiRequests.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+    }
+
+    [Fact]
+    public async Task A_nonce_in_the_answer_to_a_resend_with_a_new_token_goes_into_the_next_requests_proof()
+    {
+        using var harness = DPoPHarness(userDefaults: false);
+        harness.OnApi = request => Task.FromResult(harness.ApiRequests.Count switch
+        {
+            1 => Harness.Unauthorized("DPoP error=\"invalid_token\""),
+            2 => WithNonce(new HttpResponseMessage(HttpStatusCode.OK), "api-2"),
+            _ => new HttpResponseMessage(HttpStatusCode.OK),
+        });
+        using var client = harness.CreateClient();
+
+        using var first = await client.GetAsync("items");
+        using var second = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+        Assert.Equal([null, null, "api-2"], harness.ApiRequests.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
+    }
+
+    /// <summary>A request that comes through the handler again (an outer retry) still carries its earlier proof.</summary>
+    [Fact]
+    public async Task A_request_that_already_carries_a_proof_goes_with_one_new_proof()
+    {
+        using var harness = DPoPHarness(userDefaults: false);
+        var holder = harness.Services.GetRequiredService<TokenHolderRegistry>().Get(Harness.ClientName);
+        var proofs = new List<string[]>();
+        using var invoker = new HttpMessageInvoker(new OfflineBearerHandler(holder, NullLogger.Instance)
+        {
+            InnerHandler = new Answers(request =>
+            {
+                proofs.Add(request.Headers.GetValues("DPoP").ToArray());
+                return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
+            }),
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Harness.ApiBase, "items"));
+        request.Headers.TryAddWithoutValidation("DPoP", "stale-proof-of-an-earlier-attempt");
+
+        (await invoker.SendAsync(request, CancellationToken.None)).Dispose();
+
+        var proof = Assert.Single(Assert.Single(proofs));
+        Assert.NotEqual("stale-proof-of-an-earlier-attempt", proof);
+        Assert.Equal("GET", Decode(proof).Claim("htm"));
+    }
+
+    [Fact]
+    public async Task A_resend_with_a_bearer_token_after_a_bound_one_carries_no_proof()
+    {
+        using var harness = DPoPHarness(userDefaults: false);
+        harness.OnToken = _ => Task.FromResult(Harness.Json(harness.TokenRequests.Count == 1
+            ? BoundToken(harness.IssueJwt(TimeSpan.FromMinutes(5)))
+            : TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
+        harness.OnApi = request => Task.FromResult(harness.ApiRequests.Count == 1
+            ? Harness.Unauthorized("DPoP error=\"invalid_token\"")
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("items");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (first, resent) = (harness.ApiRequests.First(), harness.ApiRequests.Last());
+        Assert.Equal("DPoP", first.Authorization!.Scheme);
+        Assert.True(first.Headers.ContainsKey("DPoP"));
+        Assert.Equal("Bearer", resent.Authorization!.Scheme);
+        Assert.False(resent.Headers.ContainsKey("DPoP"));
+    }
+
+    [Fact]
     public async Task A_key_file_gives_the_key_and_a_damaged_one_stops_the_host()
     {
         var directory = Directory.CreateTempSubdirectory("offlinebearer-dpop-").FullName;
@@ -465,16 +571,19 @@ public sealed class DPoPTests
     public void The_target_uri_of_a_proof_has_no_query_or_fragment_and_no_default_port(string uri, string htu) =>
         Assert.Equal(htu, DPoPProofs.TargetOf(new Uri(uri)));
 
-    private static Harness DPoPHarness(Action<OfflineBearerOptions>? configure = null, string tokenType = "DPoP")
+    /// <param name="userDefaults">
+    /// The retries a user gets, by default: a nonce refusal must not be mistaken for a transient failure and sent a third
+    /// time. Off, the harness's own default, where the API's answers alone are under test.
+    /// </param>
+    private static Harness DPoPHarness(Action<OfflineBearerOptions>? configure = null, string tokenType = "DPoP", bool userDefaults = true)
     {
-        // The retries a user gets: a nonce refusal must not be mistaken for a transient failure and sent a third time.
         var harness = new Harness(
             o =>
             {
                 o.DPoP = true;
                 configure?.Invoke(o);
             },
-            userDefaults: true);
+            userDefaults: userDefaults);
         harness.OnToken = _ => Task.FromResult(Harness.Json(BoundToken(harness.IssueJwt(TimeSpan.FromMinutes(5)), tokenType)));
         return harness;
     }
@@ -547,5 +656,10 @@ public sealed class DPoPTests
 
         public ValueTask<SharedTokenState?> WaitForNewerAsync(string clientName, long version, TimeSpan timeout, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
+    }
+
+    private sealed class Answers(Func<HttpRequestMessage, Task<HttpResponseMessage>> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => answer(request);
     }
 }
