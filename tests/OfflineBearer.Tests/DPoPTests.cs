@@ -10,7 +10,6 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OfflineBearer.Caching;
 using OfflineBearer.ClientAuthentication;
-using OfflineBearer.DPoP;
 using OfflineBearer.Handler;
 using OfflineBearer.Options;
 using OfflineBearer.Stores;
@@ -563,13 +562,6 @@ public sealed class DPoPTests
             File.Delete(keyPath);
         }
     }
-
-    [Theory]
-    [InlineData("https://API.test:443/a/b?q=1#f", "https://api.test/a/b")]
-    [InlineData("http://127.0.0.1:8080/x/", "http://127.0.0.1:8080/x/")]
-    [InlineData("https://api.test", "https://api.test/")]
-    public void The_target_uri_of_a_proof_has_no_query_or_fragment_and_no_default_port(string uri, string htu) =>
-        Assert.Equal(htu, DPoPProofs.TargetOf(new Uri(uri)));
 
     /// <param name="userDefaults">
     /// The retries a user gets, by default: a nonce refusal must not be mistaken for a transient failure and sent a third

@@ -10,12 +10,12 @@ using OfflineBearer.Tests.Support;
 namespace OfflineBearer.Tests;
 
 /// <summary>
-/// Where mutation testing found the DPoP tests silent: keys other than the default P-256 (their algorithm, hash and
-/// JWK), and which nonce a proof carries.
+/// The proofs themselves: keys other than the default P-256 (their algorithm, hash and JWK), which nonce a proof
+/// carries, the target URI it names, and a text that never shows the key.
 /// </summary>
-public sealed class DPoPProofsMutationTests : IDisposable
+public sealed class DPoPProofsTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("offlinebearer-dpop-mutation-").FullName;
+    private readonly string _directory = Directory.CreateTempSubdirectory("offlinebearer-dpop-proofs-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
@@ -98,6 +98,13 @@ public sealed class DPoPProofsMutationTests : IDisposable
 
         Assert.Equal($"DPoPProofs (jkt {proofs.Thumbprint}, ES256)", proofs.ToString());
     }
+
+    [Theory]
+    [InlineData("https://API.test:443/a/b?q=1#f", "https://api.test/a/b")]
+    [InlineData("http://127.0.0.1:8080/x/", "http://127.0.0.1:8080/x/")]
+    [InlineData("https://api.test", "https://api.test/")]
+    public void The_target_uri_of_a_proof_has_no_query_or_fragment_and_no_default_port(string uri, string htu) =>
+        Assert.Equal(htu, DPoPProofs.TargetOf(new Uri(uri)));
 
     private static string? NonceClaim(string proof) =>
         new JsonWebToken(proof).TryGetPayloadValue<string>("nonce", out var nonce) ? nonce : null;
