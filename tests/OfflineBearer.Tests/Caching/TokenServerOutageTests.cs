@@ -6,14 +6,14 @@ using OfflineBearer.Caching;
 using OfflineBearer.Tests.Support;
 using OfflineBearer.TokenEndpoint;
 
-namespace OfflineBearer.Tests.Issues;
+namespace OfflineBearer.Tests.Caching;
 
 /// <summary>
-/// Issue #7: with the options a user gets (retries on), a call that starts while its token is valid never fails because
-/// the token server is down, and without a valid token the client asks about once a second and recovers on the first
-/// request after the server is back.
+/// A token server outage, with the options a user gets (retries on): a call that starts while its token is valid never
+/// fails because the token server is down, and without a valid token the client asks about once a second and recovers
+/// on the first request after the server is back; a refusal keeps its long pause. Reported as issue #7.
 /// </summary>
-public sealed class Issue7Tests
+public sealed class TokenServerOutageTests
 {
     public enum Outage
     {
