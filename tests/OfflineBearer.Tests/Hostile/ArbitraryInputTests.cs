@@ -16,7 +16,7 @@ namespace OfflineBearer.Tests.Hostile;
 /// Issue #4, section 3: arbitrary input never makes the readers of token responses, token lifetimes and challenges
 /// throw; they answer with their typed "no" (null, or a <see cref="TokenResponse.Problem"/>) instead.
 /// </summary>
-public sealed class PropertyTests
+public sealed class ArbitraryInputTests
 {
     private const int Runs = 500;
 
