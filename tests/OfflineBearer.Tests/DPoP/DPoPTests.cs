@@ -563,12 +563,10 @@ public sealed class DPoPTests
         }
     }
 
-    /// <param name="userDefaults">
-    /// The retries a user gets, by default: a nonce refusal must not be mistaken for a transient failure and sent a third
-    /// time. Off, the harness's own default, where the API's answers alone are under test.
-    /// </param>
     private static Harness DPoPHarness(Action<OfflineBearerOptions>? configure = null, string tokenType = "DPoP", bool userDefaults = true)
     {
+        // The retries a user gets: a nonce refusal must not be mistaken for a transient failure and sent a third time.
+        // The tests of the API's answers alone may turn them off, the harness's own default.
         var harness = new Harness(
             o =>
             {
