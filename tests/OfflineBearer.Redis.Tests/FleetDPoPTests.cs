@@ -119,8 +119,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
         Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
 
-        await using var store = fleet.Store(prefix);
-        Assert.Null((await store.ReadAsync(Replica.ClientName, default))!.DPoPKeyThumbprint);
+        Assert.Null((await fleet.ReadStateAsync(prefix))!.DPoPKeyThumbprint);
         Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
         Assert.Equal(0, fleet.TokenServer.Stats.ApiDPoPProofsAccepted);
         Assert.Equal(0, fleet.TokenServer.Stats.ApiRejected);

@@ -77,14 +77,14 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
         fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
         var status = await call;
-        var untouched = await ReadStateAsync(prefix);
+        var untouched = await fleet.ReadStateAsync(prefix);
 
         // Its own token is not shared; once the lease runs out (deleted, as its expiry in Redis's own time would), the next
         // refresh is the fleet's again: under the lease, written for all.
         await fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(FleetFixture.Key(prefix, "lease")));
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         var after = await survivor.PingAsync();
-        var shared = await ReadStateAsync(prefix);
+        var shared = await fleet.ReadStateAsync(prefix);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(dead.Version, untouched?.Version);
@@ -208,7 +208,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var status = await call;
         // The next call waits for that refresh, which got a token of its own and shared nothing.
         var next = await replica.PingAsync();
-        var shared = await ReadStateAsync(prefix);
+        var shared = await fleet.ReadStateAsync(prefix);
 
         Assert.True(lookedAgain, "it got a token of its own after one look, with more than a holder's patience left on its token");
         Assert.Equal(1, requestsAfterOneLook);
@@ -273,7 +273,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
         var lookedAgain = await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call);
         var status = await call;
-        var shared = await ReadStateAsync(prefix);
+        var shared = await fleet.ReadStateAsync(prefix);
 
         Assert.False(lookedAgain, "it waited another look for a lease with no time left, without a token");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -320,12 +320,6 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         await dead.ReleaseLeaseAsync(Replica.ClientName, before!, default);
         Assert.NotNull(await dead.TryAcquireLeaseAsync(Replica.ClientName, lease, default));
         return state;
-    }
-
-    private async Task<SharedTokenState?> ReadStateAsync(string prefix)
-    {
-        await using var store = fleet.Store(prefix);
-        return await store.ReadAsync(Replica.ClientName, default);
     }
 
     /// <summary>A shared store written without regard for cancellation: OfflineBearer must not wait on it for ever.</summary>

@@ -111,13 +111,13 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var spy = new TokenEndpointSpy();
         await using var first = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy), server: server);
         Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
-        var issued = (await ReadStateAsync(prefix))?.RefreshToken;
+        var issued = (await fleet.ReadStateAsync(prefix))?.RefreshToken;
         Assert.NotNull(issued);
 
         spy.AnswerWithoutRefreshToken = true;
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
-        var kept = (await ReadStateAsync(prefix))?.RefreshToken;
+        var kept = (await fleet.ReadStateAsync(prefix))?.RefreshToken;
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         await using var second = new Replica(fleet, prefix, server: server);
         var status = await second.PingAsync();
@@ -139,7 +139,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         await using var replica = new Replica(
             fleet, prefix, Replica.PublicClient(configured), redis => redis.AllowLocalRefreshWhenUnavailable = true, Replica.AtTokenEndpoint(spy), server);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-        var newest = (await ReadStateAsync(prefix))?.RefreshToken;
+        var newest = (await fleet.ReadStateAsync(prefix))?.RefreshToken;
         Assert.NotNull(newest);
 
         spy.AnswerWithoutRefreshToken = true;
@@ -172,7 +172,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         await using var replica = new Replica(fleet, prefix, o => o.Scope = TokenServer.ApiScope, more: Replica.AtTokenEndpoint(spy));
 
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-        var shared = await ReadStateAsync(prefix);
+        var shared = await fleet.ReadStateAsync(prefix);
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         var status = await replica.PingAsync();
 
@@ -223,7 +223,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         }
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => call);
-        var left = await ReadStateAsync(prefix);
+        var left = await fleet.ReadStateAsync(prefix);
         await using var second = new Replica(fleet, prefix);
         var status = await second.PingAsync();
 
@@ -265,10 +265,10 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var configured = await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
         await using var replica = new Replica(fleet, prefix, o => o.RefreshToken = configured);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-        var first = await ReadStateAsync(prefix);
+        var first = await fleet.ReadStateAsync(prefix);
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-        var second = await ReadStateAsync(prefix);
+        var second = await fleet.ReadStateAsync(prefix);
         var stored = await fleet.OnRedisAsync(redis => redis.HashGetAsync(FleetFixture.Key(prefix, "state"), "sup"));
 
         Assert.Equal([SupersededRefreshTokens.HashOf(configured)], first!.SupersededRefreshTokenHashes);
@@ -329,10 +329,10 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var spy = new TokenEndpointSpy();
         await using var replica = new Replica(fleet, prefix, more: Replica.AtTokenEndpoint(spy));
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-        var older = await ReadStateAsync(prefix);
+        var older = await fleet.ReadStateAsync(prefix);
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-        var newest = (await ReadStateAsync(prefix))!.RefreshToken;
+        var newest = (await fleet.ReadStateAsync(prefix))!.RefreshToken;
 
         // A failover to a Redis replica that missed the last write: the older state, whose refresh token is spent, is back.
         await LoseRedisDataAsync(prefix);
@@ -378,7 +378,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         {
             // A new session by client_credentials, whose state puts the configured token on the fleet's record.
             Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-            Assert.Equal([SupersededRefreshTokens.HashOf(offlineToken)], (await ReadStateAsync(prefix))?.SupersededRefreshTokenHashes);
+            Assert.Equal([SupersededRefreshTokens.HashOf(offlineToken)], (await fleet.ReadStateAsync(prefix))?.SupersededRefreshTokenHashes);
         }
 
         Assert.Empty(spy.Redeemed);
@@ -427,7 +427,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
         await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = true);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-        var seeded = await ReadStateAsync(prefix);
+        var seeded = await fleet.ReadStateAsync(prefix);
         // A newer state without the fleet's record names the configured token again, with an access token it adopts.
         fleet.Time.Advance(fleet.RefreshWindowOpensAfter);
         await StageStateAsync(prefix, offlineToken, version: 2, validAccessToken: seeded?.AccessToken);
@@ -484,7 +484,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         }
 
         // Another replica refreshes; this one adopts what it shared.
-        var adopted = (await ReadStateAsync(prefix))!.RefreshToken!;
+        var adopted = (await fleet.ReadStateAsync(prefix))!.RefreshToken!;
         await using var other = new Replica(fleet, prefix, Replica.PublicClient(offlineToken));
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         Assert.Equal(HttpStatusCode.OK, await other.PingAsync());
@@ -505,12 +505,6 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     /// <summary>What a Redis restart without persistence leaves of this client: nothing.</summary>
     private Task<long> LoseRedisDataAsync(string prefix) => fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(
         [FleetFixture.Key(prefix, "state"), FleetFixture.Key(prefix, "lease"), FleetFixture.Key(prefix, "spending")]));
-
-    private async Task<SharedTokenState?> ReadStateAsync(string prefix)
-    {
-        await using var store = fleet.Store(prefix);
-        return await store.ReadAsync(Replica.ClientName, default);
-    }
 
     /// <summary>
     /// A state another replica wrote, whose access token has expired; or, given <paramref name="validAccessToken"/>, one

@@ -149,8 +149,7 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
     private async Task AssertFleetTokenExpiredAsync(string prefix, string failure, bool publicClient)
     {
         Assert.True(publicClient, $"a confidential survivor's call failed: {failure}");
-        await using var store = fleet.Store(prefix);
-        var state = await store.ReadAsync(Replica.ClientName, default);
+        var state = await fleet.ReadStateAsync(prefix);
         Assert.True(
             state?.AccessTokenExpiresAt is not { } expiresAt || expiresAt <= fleet.Time.GetUtcNow(),
             $"a public survivor's call failed while the fleet's token was valid until {state?.AccessTokenExpiresAt}: {failure}");
