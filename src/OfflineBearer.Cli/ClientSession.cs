@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using OfflineBearer.Caching;
 using OfflineBearer.Diagnostics;
 using OfflineBearer.Fleet;
+using OfflineBearer.Options;
 using OfflineBearer.Stores;
 using OfflineBearer.TokenEndpoint;
 
@@ -26,9 +27,10 @@ internal sealed class ClientSession : IAsyncDisposable
         ClientName = clientName;
         Options = options;
         Time = time;
-        Endpoint = TokenEndpointClient.Create(
-            clientName, options, services.GetRequiredService<IHttpClientFactory>(), time, NullLogger.Instance, new ClientTelemetry(clientName, metrics: null));
-        FileStore = services.GetRequiredService<IRefreshTokenStore>() as FileRefreshTokenStore;
+        var client = new ClientContext(clientName, options, time, NullLogger.Instance, new ClientTelemetry(clientName, metrics: null));
+        Endpoint = TokenEndpointClient.Create(client, services.GetRequiredService<IHttpClientFactory>());
+        Store = services.GetRequiredService<IRefreshTokenStore>();
+        Files = Store as ITokenFiles;
         SharedStore = services.GetService<ISharedTokenStore>();
     }
 
@@ -41,8 +43,11 @@ internal sealed class ClientSession : IAsyncDisposable
 
     public TokenEndpointClient Endpoint { get; }
 
-    /// <summary>The file store of <c>--store</c>, if given.</summary>
-    public FileRefreshTokenStore? FileStore { get; }
+    /// <summary>Where the client's refresh token is kept: the file store of <c>--store</c>, else the library's default.</summary>
+    public IRefreshTokenStore Store { get; }
+
+    /// <summary>The files of the file store of <c>--store</c>, if given.</summary>
+    public ITokenFiles? Files { get; }
 
     /// <summary>The Redis store of <c>--redis</c>, if given.</summary>
     public ISharedTokenStore? SharedStore { get; }
@@ -108,15 +113,15 @@ internal sealed class ClientSession : IAsyncDisposable
     public async Task<string> KeepAsync(TokenResponse response, DateTimeOffset sentAt, CancellationToken cancellationToken)
     {
         var lifetime = TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, sentAt);
-        if (FileStore is not null)
+        if (Files is not null)
         {
             if (response.RefreshToken is { } refreshToken)
             {
-                await FileStore.SetAsync(ClientName, refreshToken, cancellationToken).ConfigureAwait(false);
+                await Store.SetAsync(ClientName, refreshToken, cancellationToken).ConfigureAwait(false);
                 await ServerOptions.Remember(Options).WriteAsync(_directory!, ClientName, cancellationToken).ConfigureAwait(false);
             }
 
-            await AccessTokenCache.WriteAsync(FileStore.PathBeside(ClientName, AccessTokenCache.Extension), response.AccessToken!, UseUntil(sentAt, lifetime), cancellationToken)
+            await AccessTokenCache.WriteAsync(Files.PathBeside(ClientName, AccessTokenCache.Extension), response.AccessToken!, UseUntil(sentAt, lifetime), cancellationToken)
                 .ConfigureAwait(false);
             return response.RefreshToken is null ? "nothing stored: the server issued no refresh token" : $"stored for client '{ClientName}' in the file store";
         }

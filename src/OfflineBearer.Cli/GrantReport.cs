@@ -27,7 +27,7 @@ internal static class GrantReport
                 ["expires_at"] = expiresAt?.ToString("O", CultureInfo.InvariantCulture),
                 ["scope"] = response.Scope,
                 ["refresh_token_issued"] = response.RefreshToken is not null,
-                ["stored"] = session.FileStore is not null ? "file" : session.SharedStore is not null ? "redis" : null,
+                ["stored"] = session.Files is not null ? "file" : session.SharedStore is not null ? "redis" : null,
             };
             if (printRefreshToken)
             {

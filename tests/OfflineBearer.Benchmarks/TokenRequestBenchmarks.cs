@@ -5,7 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OfflineBearer.Benchmarks.InMemory;
+using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Diagnostics;
+using OfflineBearer.Options;
 using OfflineBearer.Refresh;
 using OfflineBearer.TokenEndpoint;
 
@@ -25,10 +27,10 @@ public class TokenRequestBenchmarks : IDisposable
 {
     private const string ClientName = "api";
     private static readonly Uri TokenEndpoint = new("https://sso.test/token");
-    private static readonly AuthenticationHeaderValue Basic = TokenEndpointClient.BasicCredentials("bench", "secret");
+    private static readonly AuthenticationHeaderValue Basic = ClientAuthenticator.BasicCredentials("bench", "secret");
 
     private ServiceProvider _services = null!;
-    private TokenEndpointClient _endpoint = null!;
+    private Redeemer _redeemer = null!;
     private HttpClient _tokenHttpClient = null!;
     private HttpMessageInvoker _endpointAlone = null!;
     private HttpRequestMessage _endpointAloneRequest = null!;
@@ -57,8 +59,8 @@ public class TokenRequestBenchmarks : IDisposable
         var factory = _services.GetRequiredService<IHttpClientFactory>();
         var options = _services.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get(ClientName);
         var time = _services.GetRequiredService<TimeProvider>();
-        _endpoint = TokenEndpointClient.Create(
-            ClientName, options, factory, time, NullLogger.Instance, new ClientTelemetry(ClientName, _services.GetService<OfflineBearerMetrics>()));
+        _redeemer = new Redeemer(TokenEndpointClient.Create(
+            new ClientContext(ClientName, options, time, NullLogger.Instance, new ClientTelemetry(ClientName, _services.GetService<OfflineBearerMetrics>())), factory));
         _tokenHttpClient = factory.CreateClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(ClientName));
         _endpointAlone = new HttpMessageInvoker(new RealisticTokenEndpoint());
         _endpointAloneRequest = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint);
@@ -117,7 +119,7 @@ public class TokenRequestBenchmarks : IDisposable
     private async Task<string> RedeemAsync(string? refreshToken)
     {
         var sentAt = TimeProvider.System.GetTimestamp();
-        var (response, grant) = await _endpoint.RedeemAsync(refreshToken, CancellationToken.None);
-        return TokenResult.From(response, grant, sentAt, TimeProvider.System).AccessToken;
+        var redemption = await _redeemer.RedeemAsync(refreshToken, CancellationToken.None);
+        return TokenResult.From(redemption, sentAt, TimeProvider.System, keys: null).AccessToken;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OfflineBearer.Tooling;
 using OfflineBearer.Cli.Tests.Support;
 using OfflineBearer.Stores;
 using OfflineBearer.TokenEndpoint;
@@ -165,7 +166,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
         await using (session)
         {
             var refused = await Assert.ThrowsAsync<OfflineBearerException>(
-                () => session.Endpoint.RequestAsync(TokenGrant.AuthorizationCode(code, redirectUri, other.Verifier), default));
+                () => session.Endpoint.RequestAsync(UserGrants.AuthorizationCode(code, redirectUri, other.Verifier), default));
 
             Assert.Equal("invalid_grant", refused.Error);
             Assert.Contains("PKCE verifier does not match", refused.Message, StringComparison.Ordinal);

@@ -73,9 +73,9 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var call = survivor.PingAsync();
 
         // It gives the holder one look (a live one shares its token within it), then gets a token of its own.
-        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
+        Assert.True(await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call));
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
-        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
         var status = await call;
         var untouched = await fleet.ReadStateAsync(prefix);
 
@@ -103,7 +103,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var time = new WatchedTime(fleet.Time);
         await using var waiting = new Replica(fleet, prefix, time: time);
         var call = waiting.PingAsync();
-        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
+        Assert.True(await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call));
 
         // The holder was only slow: its lease goes to another replica, which refreshes and shares before the look ends.
         await fleet.OnRedisAsync(redis => redis.KeyDeleteAsync(FleetFixture.Key(prefix, "lease")));
@@ -134,13 +134,13 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
                 async () => await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fleet.Redis.Configuration),
                 ownsConnection: true,
                 time,
-                TokenProtection.None))));
+                OfflineBearer.Redis.Internal.TokenProtection.None))));
         var call = replica.PingAsync();
 
         var looks = 0;
-        while (looks < 2 * timeout / SharedRefresh.LeaseCheckInterval && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call))
+        while (looks < 2 * timeout / LeaseWait.LeaseCheckInterval && await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call))
         {
-            fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+            fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
             looks++;
         }
 
@@ -154,7 +154,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
             error.Message,
             StringComparison.Ordinal);
         Assert.Contains("obtain a new offline token, or give the client a secret", error.Message, StringComparison.Ordinal);
-        Assert.Equal(TimeSpan.FromSeconds(patienceSeconds), looks * SharedRefresh.LeaseCheckInterval);
+        Assert.Equal(TimeSpan.FromSeconds(patienceSeconds), looks * LeaseWait.LeaseCheckInterval);
         Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
     }
 
@@ -174,10 +174,10 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var validFor = fleet.ScheduledLifetime - fleet.RefreshWindowOpensAfter;
         var call = replica.PingAsync();
 
-        for (var waited = TimeSpan.Zero; waited < validFor; waited += SharedRefresh.LeaseCheckInterval)
+        for (var waited = TimeSpan.Zero; waited < validFor; waited += LeaseWait.LeaseCheckInterval)
         {
-            Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, Never), $"it stopped waiting with {validFor - waited} left on its token");
-            fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+            Assert.True(await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, Never), $"it stopped waiting with {validFor - waited} left on its token");
+            fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
         }
 
         var status = await call;
@@ -200,11 +200,11 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         fleet.Time.Advance(fleet.RefreshWindowOpensAfter);
         var call = replica.PingAsync();
 
-        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
-        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
-        var lookedAgain = await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call);
+        Assert.True(await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call));
+        fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
+        var lookedAgain = await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call);
         var requestsAfterOneLook = fleet.TokenServer.Stats.TokenRequests();
-        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+        fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
         var status = await call;
         // The next call waits for that refresh, which got a token of its own and shared nothing.
         var next = await replica.PingAsync();
@@ -268,10 +268,10 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         };
         await using var replica = new Replica(fleet, prefix, time: time, more: services => services.AddSingleton<ISharedTokenStore>(store));
         var call = replica.PingAsync();
-        Assert.True(await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call));
+        Assert.True(await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call));
 
-        fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
-        var lookedAgain = await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, call);
+        fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
+        var lookedAgain = await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call);
         var status = await call;
         var shared = await fleet.ReadStateAsync(prefix);
 

@@ -117,9 +117,9 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
     {
         var calls = Enumerable.Range(0, Callers).Select(_ => OutcomeAsync(survivor)).ToList();
         var all = Task.WhenAll(calls);
-        while (!all.IsCompleted && await time.TimerStartedAsync(SharedRefresh.LeaseCheckInterval, all))
+        while (!all.IsCompleted && await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, all))
         {
-            fleet.Time.Advance(SharedRefresh.LeaseCheckInterval);
+            fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
             await timeMoved();
         }
 

@@ -341,8 +341,8 @@ public sealed class FleetTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         var keys = new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider();
-        await using var writer = fleet.Store(prefix, new TokenProtection(keys));
-        await using var reader = fleet.Store(prefix, new TokenProtection(keys));
+        await using var writer = fleet.Store(prefix, new OfflineBearer.Redis.Internal.TokenProtection(keys));
+        await using var reader = fleet.Store(prefix, new OfflineBearer.Redis.Internal.TokenProtection(keys));
         var lease = await writer.TryAcquireLeaseAsync("api", TimeSpan.FromMinutes(1), default);
         await writer.TryWriteAsync("api", lease!, new SharedTokenState(1, "refresh-at-rest", "access-at-rest", null, null), default);
 

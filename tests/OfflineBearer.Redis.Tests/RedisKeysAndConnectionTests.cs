@@ -73,5 +73,5 @@ public sealed class RedisKeysAndConnectionTests(FleetFixture fleet)
     }
 
     private static RedisSharedTokenStore Store(string prefix, TimeProvider time, Func<Task<IConnectionMultiplexer>> connect) => new(
-        new RedisTokenStoreOptions { KeyPrefix = prefix }, connect, ownsConnection: true, time, TokenProtection.None);
+        new RedisTokenStoreOptions { KeyPrefix = prefix }, connect, ownsConnection: true, time, OfflineBearer.Redis.Internal.TokenProtection.None);
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
 using OfflineBearer.TokenEndpoint;
+using OfflineBearer.Tooling;
 
 namespace OfflineBearer.Cli.Commands;
 
@@ -133,7 +134,7 @@ internal static class LoginCommand
             throw new CliException(ExitCodes.LoginIncomplete, "The redirect carried neither a code nor an error: run login again.");
         }
 
-        return await session.Endpoint.RequestAsync(TokenGrant.AuthorizationCode(code, listener.RedirectUri, pkce.Verifier), cancellationToken)
+        return await session.Endpoint.RequestAsync(UserGrants.AuthorizationCode(code, listener.RedirectUri, pkce.Verifier), cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -153,7 +154,7 @@ internal static class LoginCommand
             await Task.Delay(interval, time, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await session.Endpoint.RequestAsync(TokenGrant.DeviceCode(authorization.DeviceCode), cancellationToken).ConfigureAwait(false);
+                return await session.Endpoint.RequestAsync(UserGrants.DeviceCode(authorization.DeviceCode), cancellationToken).ConfigureAwait(false);
             }
             catch (OfflineBearerException e) when (e.Error is "authorization_pending" or "slow_down")
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using OfflineBearer.Tooling;
 
 namespace OfflineBearer.Cli.Commands;
 
@@ -29,8 +30,8 @@ internal static class RevokeCommand
                     var session = await ClientSession.OpenAsync(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment).ConfigureAwait(false);
                     await using (session.ConfigureAwait(false))
                     {
-                        var files = session.FileStore!;
-                        var refreshToken = await files.GetAsync(session.ClientName, cancellationToken).ConfigureAwait(false)
+                        var files = session.Files!;
+                        var refreshToken = await session.Store.GetAsync(session.ClientName, cancellationToken).ConfigureAwait(false)
                             ?? throw new CliException(ExitCodes.UsageError, $"The store {where.Directory} holds no refresh token for client '{session.ClientName}'.");
 
                         await session.Endpoint.RevokeAsync(refreshToken, "refresh_token", cancellationToken).ConfigureAwait(false);

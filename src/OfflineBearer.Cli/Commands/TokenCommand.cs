@@ -52,7 +52,7 @@ internal static class TokenCommand
 
     private static async Task<(string Token, DateTimeOffset? UseUntil)> GetAsync(ClientSession session, StoreArguments where, CancellationToken cancellationToken)
     {
-        if (session.FileStore is not { } files)
+        if (session.Files is not { } files)
         {
             // Redis keeps the fleet's access token itself: the holder adopts it without a token request while it is fresh.
             var adopted = await session.Holder.GetTokenAsync(cancellationToken).ConfigureAwait(false);

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OfflineBearer.Diagnostics;
-using OfflineBearer.Fleet;
+using OfflineBearer.Options;
 using OfflineBearer.Refresh;
-using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Caching;
 
@@ -27,9 +26,8 @@ internal sealed class TokenHolder : IDisposable
 
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
-    private readonly TokenEndpointClient _endpoint;
+    private readonly ITokenSource _source;
     private readonly RefreshTokenKeeper _refreshTokens;
-    private readonly SharedRefresh? _shared;
     private readonly FailurePause _pause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -50,32 +48,25 @@ internal sealed class TokenHolder : IDisposable
     private volatile Task<TokenSnapshot>? _refresh;
     private long _lastTokenAt;
 
-    public TokenHolder(
-        string clientName,
-        OfflineBearerOptions options,
-        TokenEndpointClient endpoint,
-        IRefreshTokenStore store,
-        ISharedTokenStore? sharedStore,
-        TimeProvider time,
-        ILogger logger,
-        ClientTelemetry telemetry,
-        double refreshAtFraction)
+    /// <param name="client">The client.</param>
+    /// <param name="source">Where its tokens come from (this process alone, or its fleet).</param>
+    /// <param name="refreshTokens">Its refresh token, which keep-alive asks about.</param>
+    /// <param name="isPublicClient">Whether it has no credentials of its own (the health check judges a refused token by it).</param>
+    public TokenHolder(ClientContext client, ITokenSource source, RefreshTokenKeeper refreshTokens, bool isPublicClient)
     {
-        _clientName = clientName;
-        _options = options;
-        _endpoint = endpoint;
-        _telemetry = telemetry;
-        _refreshTokens = new RefreshTokenKeeper(clientName, options.RefreshToken, store, telemetry);
-        _shared = sharedStore is null
-            ? null
-            : new SharedRefresh(clientName, options, sharedStore, endpoint, _refreshTokens, refreshAtFraction, time, logger, telemetry);
-        _pause = new FailurePause(time);
-        _time = time;
-        _logger = logger;
-        _refreshAtFraction = refreshAtFraction;
-        _lastTokenAt = time.GetTimestamp();
+        _clientName = client.Name;
+        _options = client.Options;
+        _source = source;
+        _telemetry = client.Telemetry;
+        _refreshTokens = refreshTokens;
+        IsPublicClient = isPublicClient;
+        _pause = new FailurePause(client.Time);
+        _time = client.Time;
+        _logger = client.Logger;
+        _refreshAtFraction = client.RefreshAtFraction;
+        _lastTokenAt = _time.GetTimestamp();
         _stopping = _disposed.Token;
-        _freshTimer = CreateFreshTimer(time);
+        _freshTimer = CreateFreshTimer(_time);
     }
 
     public string ClientName => _clientName;
@@ -86,7 +77,7 @@ internal sealed class TokenHolder : IDisposable
     /// <summary>How the last token requests went.</summary>
     public TokenHealth Health => _health;
 
-    public bool IsPublicClient => _endpoint.IsPublicClient;
+    public bool IsPublicClient { get; }
 
     public ClientTelemetry Telemetry => _telemetry;
 
@@ -249,11 +240,9 @@ internal sealed class TokenHolder : IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stopping);
         try
         {
-            var result = _shared is null
-                ? await RequestLocallyAsync(sentAt, linked.Token).ConfigureAwait(false)
-                : await _shared.RequestAsync(validUntil, linked.Token).ConfigureAwait(false);
+            var result = await _source.GetTokenAsync(validUntil, linked.Token).ConfigureAwait(false);
             var snapshot = TokenSnapshot.Create(
-                result.AccessToken, result.Lifetime, result.SentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time, result.DPoPBound ? _endpoint.DPoP : null);
+                result.AccessToken, result.Lifetime, result.SentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time, result.Proofs);
             lock (_gate)
             {
                 _current = snapshot;
@@ -265,9 +254,9 @@ internal sealed class TokenHolder : IDisposable
             }
 
             // An adopted token was logged as such (event 8); event 1 counts tokens this replica asked the server for.
-            if (result.Source != SharedRefresh.Adopted)
+            if (!result.Adopted)
             {
-                Log.TokenAcquired(_logger, _clientName, result.Source, result.Lifetime?.TotalSeconds, result.Scope, result.RefreshTokenIssued);
+                Log.TokenAcquired(_logger, _clientName, result.Grant!, result.Lifetime?.TotalSeconds, result.Scope, result.RefreshTokenIssued);
             }
             return snapshot;
         }
@@ -342,20 +331,5 @@ internal sealed class TokenHolder : IDisposable
         // and set itself again until the point came.
         var due = _time.GetElapsedTime(now, fresh.RefreshAt).Ticks;
         _freshTimer.Change(TimeSpan.FromTicks(Math.Clamp(due, TimeSpan.TicksPerMillisecond, LongestTimerWait.Ticks)), Timeout.InfiniteTimeSpan);
-    }
-
-    /// <summary>This replica alone: the grant, and a new refresh token kept before its access token is used.</summary>
-    private async Task<TokenResult> RequestLocallyAsync(long sentAt, CancellationToken cancellationToken)
-    {
-        var refreshToken = await _refreshTokens.GetAsync(cancellationToken).ConfigureAwait(false);
-        var (response, grant) = await _endpoint.RedeemAsync(refreshToken, cancellationToken).ConfigureAwait(false);
-        if (refreshToken is not null && grant == GrantTypes.ClientCredentials)
-        {
-            // The server refused the refresh token for good; the client goes on with what client_credentials gave.
-            _refreshTokens.Forget();
-        }
-
-        await _refreshTokens.KeepAsync(response.RefreshToken).ConfigureAwait(false);
-        return TokenResult.From(response, grant, sentAt, _time);
     }
 }

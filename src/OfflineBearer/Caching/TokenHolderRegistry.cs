@@ -3,6 +3,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OfflineBearer.Diagnostics;
+using OfflineBearer.Fleet;
+using OfflineBearer.Options;
+using OfflineBearer.Refresh;
 using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Caching;
@@ -55,16 +58,21 @@ internal sealed class TokenHolderRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// The one place a client's parts are put together, and where it is chosen whether its tokens come from this process
+    /// alone or from its fleet (a shared token store is registered).
+    /// </summary>
     private TokenHolder Create(string clientName)
     {
         var options = _options.Get(clientName);
-        var logger = _loggerFactory.CreateLogger(Log.Category);
-        var telemetry = new ClientTelemetry(clientName, _metrics);
-        var endpoint = TokenEndpointClient.Create(clientName, options, _httpClientFactory, _time, logger, telemetry, _store);
-
-        // 0.70 to 0.80 of the lifetime: a fleet started together does not refresh in the same second.
-        var refreshAtFraction = 0.70 + (Random.Shared.NextDouble() * 0.10);
-        var holder = new TokenHolder(clientName, options, endpoint, _store, _sharedStore, _time, logger, telemetry, refreshAtFraction);
+        var client = new ClientContext(clientName, options, _time, _loggerFactory.CreateLogger(Log.Category), new ClientTelemetry(clientName, _metrics));
+        var endpoint = TokenEndpointClient.Create(client, _httpClientFactory, _store);
+        var redeemer = new Redeemer(endpoint);
+        var refreshTokens = new RefreshTokenKeeper(clientName, options.RefreshToken, _store, client.Telemetry);
+        ITokenSource source = _sharedStore is null
+            ? new LocalTokenSource(redeemer, refreshTokens, _time)
+            : new FleetTokenSource(client, _sharedStore, redeemer, refreshTokens);
+        var holder = new TokenHolder(client, source, refreshTokens, endpoint.IsPublicClient);
         _metrics?.Track(holder);
         return holder;
     }

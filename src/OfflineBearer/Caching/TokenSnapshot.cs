@@ -56,16 +56,8 @@ internal sealed class TokenSnapshot
         TimeProvider time,
         DPoPProofs? proofs = null)
     {
-        if (lifetime is not { } life)
-        {
-            return new TokenSnapshot(accessToken, long.MaxValue, long.MaxValue, long.MaxValue, proofs);
-        }
-
-        var window = TimeSpan.FromTicks(Math.Min(refreshBeforeExpiry.Ticks, (life / 2).Ticks));
-        var expiresAt = sentAt + time.ToTimestamp(life);
-        var mustRefreshAt = sentAt + time.ToTimestamp(life - window);
-        var refreshAt = Math.Min(sentAt + time.ToTimestamp(life * refreshAtFraction), mustRefreshAt);
-        return new TokenSnapshot(accessToken, refreshAt, mustRefreshAt, expiresAt, proofs);
+        var schedule = RefreshSchedule.Of(lifetime, sentAt, refreshBeforeExpiry, refreshAtFraction, time);
+        return new TokenSnapshot(accessToken, schedule.RefreshAt, schedule.MustRefreshAt, schedule.ExpiresAt, proofs);
     }
 
     public bool IsExpired(long now) => now >= ExpiresAt;

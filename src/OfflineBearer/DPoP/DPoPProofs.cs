@@ -58,7 +58,7 @@ internal sealed class DPoPProofs
     /// The key kept in the file store beside the client's refresh token, or a new P-256 key stored there before any proof
     /// is signed with it, so a refresh token the server binds to it outlives a restart.
     /// </summary>
-    public static async Task<DPoPProofs> KeptInAsync(string client, FileRefreshTokenStore store, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<DPoPProofs> KeptInAsync(string client, IDPoPKeyStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         try

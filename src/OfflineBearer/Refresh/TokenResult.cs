@@ -1,39 +1,43 @@
-using OfflineBearer.Fleet;
-using OfflineBearer.TokenEndpoint;
+using OfflineBearer.DPoP;
 
 namespace OfflineBearer.Refresh;
 
-/// <summary>An access token got by a refresh, from the token server or adopted from the fleet, with what the log says of it.</summary>
-internal sealed class TokenResult(
-    string accessToken, TimeSpan? lifetime, long sentAt, string source, string? scope, bool refreshTokenIssued, bool dpopBound = false)
+/// <summary>
+/// An access token a token source got: from the token server (<see cref="Grant"/> says by which grant) or adopted from
+/// the fleet (<see cref="Adopted"/>); a token bound to the client's DPoP key carries the key's <see cref="Proofs"/>.
+/// </summary>
+/// <param name="AccessToken">The token.</param>
+/// <param name="Lifetime">Its whole lifetime, counted from <paramref name="SentAt"/>; null when unknown.</param>
+/// <param name="SentAt">The timestamp its lifetime counts from: when the request was sent, or when an adopted token was got.</param>
+internal sealed record TokenResult(string AccessToken, TimeSpan? Lifetime, long SentAt)
 {
-    public string AccessToken { get; } = accessToken;
+    /// <summary>The grant that got it; null for a token another replica got.</summary>
+    public string? Grant { get; init; }
 
-    /// <summary>Its whole lifetime, counted from <see cref="SentAt"/>; null when unknown.</summary>
-    public TimeSpan? Lifetime { get; } = lifetime;
+    /// <summary>Whether another replica got it and this one adopted it from the shared store.</summary>
+    public bool Adopted => Grant is null;
 
-    /// <summary>The timestamp its lifetime counts from: when the request was sent, or when an adopted token was got.</summary>
-    public long SentAt { get; } = sentAt;
+    public string? Scope { get; init; }
 
-    /// <summary>The grant that got it, or <see cref="SharedRefresh.Adopted"/>.</summary>
-    public string Source { get; } = source;
+    public bool RefreshTokenIssued { get; init; }
 
-    public string? Scope { get; } = scope;
+    /// <summary>The proofs of the key the token is bound to, so each request carries one; null for a bearer token.</summary>
+    public DPoPProofs? Proofs { get; init; }
 
-    public bool RefreshTokenIssued { get; } = refreshTokenIssued;
+    /// <summary>The result of a token request that <paramref name="redemption"/> describes, sent at <paramref name="sentAt"/>.</summary>
+    public static TokenResult From(Redemption redemption, long sentAt, TimeProvider time, DPoPKeySource? keys) =>
+        From(redemption.Response, redemption.Grant, sentAt, time, keys);
 
-    /// <summary>Whether the token is bound to the client's DPoP key, so each request needs a proof.</summary>
-    public bool DPoPBound { get; } = dpopBound;
-
-    public static TokenResult From(TokenResponse response, string grant, long sentAt, TimeProvider time) => new(
-        response.AccessToken!,
-        TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, time.GetUtcNow()),
-        sentAt,
-        grant,
-        response.Scope,
-        response.RefreshToken is not null,
-        response.IsDPoPBound);
+    /// <summary>The result of a <paramref name="grant"/> request answered with <paramref name="response"/>.</summary>
+    public static TokenResult From(TokenEndpoint.TokenResponse response, string grant, long sentAt, TimeProvider time, DPoPKeySource? keys) =>
+        new(response.AccessToken!, TokenEndpoint.TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, time.GetUtcNow()), sentAt)
+        {
+            Grant = grant,
+            Scope = response.Scope,
+            RefreshTokenIssued = response.RefreshToken is not null,
+            Proofs = response.IsDPoPBound ? keys?.Current : null,
+        };
 
     /// <summary>Never prints the token.</summary>
-    public override string ToString() => $"TokenResult from {Source} (token redacted)";
+    public override string ToString() => $"TokenResult from {Grant ?? "the fleet"} (token redacted)";
 }

@@ -10,7 +10,7 @@ namespace OfflineBearer.Stores;
 /// owner-only on Unix. A file that does not parse or whose checksum does not match is reported, never used. With Data
 /// Protection registered the token is written protected; a file written before that is still read.
 /// </summary>
-internal sealed class FileRefreshTokenStore : IRefreshTokenStore
+internal sealed class FileRefreshTokenStore : IRefreshTokenStore, IDPoPKeyStore, ITokenFiles
 {
     private const string Extension = ".refresh-token.json";
 
@@ -33,12 +33,12 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
     /// The client's DPoP key (RFC 9449) as a PKCS#8 PEM, kept beside its refresh token because a server may bind the
     /// refresh token to it (as it must for a public client): a new key after a restart would make the token useless.
     /// </summary>
-    internal ValueTask<string?> GetDPoPKeyAsync(string clientName, CancellationToken cancellationToken) =>
+    public ValueTask<string?> GetDPoPKeyAsync(string clientName, CancellationToken cancellationToken) =>
         ReadAsync(clientName, PathBeside(clientName, DPoPKeyExtension), DPoPKeyField, "DPoP key",
             "with a new key (a refresh token bound to the old one is then refused)", cancellationToken);
 
     /// <inheritdoc cref="GetDPoPKeyAsync"/>
-    internal ValueTask SetDPoPKeyAsync(string clientName, string keyPem, CancellationToken cancellationToken) =>
+    public ValueTask SetDPoPKeyAsync(string clientName, string keyPem, CancellationToken cancellationToken) =>
         WriteAsync(clientName, PathBeside(clientName, DPoPKeyExtension), DPoPKeyField, keyPem, "new DPoP key", cancellationToken);
 
     private async ValueTask<string?> ReadAsync(string clientName, string path, string field, string what, string startOver, CancellationToken cancellationToken)
@@ -76,6 +76,7 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
     }
 
     /// <summary>Forgets the client's refresh token (after it was revoked).</summary>
+    /// <param name="clientName">The client.</param>
     public void Delete(string clientName)
     {
         var path = PathOf(clientName);
@@ -86,7 +87,7 @@ internal sealed class FileRefreshTokenStore : IRefreshTokenStore
     }
 
     /// <summary>The path of a file beside the client's refresh token, for what else a tool keeps of the client.</summary>
-    internal string PathBeside(string clientName, string extension) =>
+    public string PathBeside(string clientName, string extension) =>
         Path.Combine(_directory, FileNameOf(clientName)[..^Extension.Length] + extension);
 
     /// <summary>

@@ -2,7 +2,12 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 
+// Linked as source into OfflineBearer.Redis, where it is its own internal type.
+#if OFFLINEBEARER_REDIS
+namespace OfflineBearer.Redis.Internal;
+#else
 namespace OfflineBearer.Stores;
+#endif
 
 /// <summary>
 /// Protects tokens at rest (the file store, the shared store) with ASP.NET Core Data Protection when the application

@@ -19,10 +19,11 @@ internal sealed class TokenEndpointDiscovery
     private readonly Lock _gate = new();
     private Task<ServerMetadata>? _metadata;
 
-    public TokenEndpointDiscovery(string clientName, OfflineBearerOptions options, TokenServerConnection connection)
+    public TokenEndpointDiscovery(ClientContext client, TokenServerConnection connection)
     {
-        _clientName = clientName;
-        _options = options;
+        _clientName = client.Name;
+        _options = client.Options;
+        var options = client.Options;
         _connection = connection;
         if (options.TokenEndpoint is { } endpoint)
         {

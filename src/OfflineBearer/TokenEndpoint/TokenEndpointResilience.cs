@@ -1,6 +1,6 @@
 using System.Net;
-using Microsoft.Extensions.Logging;
 using OfflineBearer.Diagnostics;
+using OfflineBearer.Options;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -22,15 +22,10 @@ internal static class TokenEndpointResilience
     /// refresh token, and replaying it trips reuse detection (RFC 9700). It is retried only when it surely never
     /// arrived or the server said it did not process it.
     /// </summary>
-    public static ResiliencePipeline<TokenEndpointAnswer> Create(
-        string clientName,
-        OfflineBearerOptions options,
-        TimeProvider time,
-        ILogger logger,
-        ClientTelemetry telemetry,
-        bool repeatable)
+    public static ResiliencePipeline<TokenEndpointAnswer> Create(ClientContext client, bool repeatable)
     {
-        var builder = new ResiliencePipelineBuilder<TokenEndpointAnswer> { TimeProvider = time };
+        var options = client.Options;
+        var builder = new ResiliencePipelineBuilder<TokenEndpointAnswer> { TimeProvider = client.Time };
         if (options.TokenRequestRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<TokenEndpointAnswer>
@@ -46,8 +41,8 @@ internal static class TokenEndpointResilience
                 OnRetry = args =>
                 {
                     var reason = Reason(args.Outcome);
-                    Log.RetryingTokenRequest(logger, clientName, args.AttemptNumber + 2, args.RetryDelay.TotalSeconds, reason);
-                    telemetry.Retry(reason);
+                    Log.RetryingTokenRequest(client.Logger, client.Name, args.AttemptNumber + 2, args.RetryDelay.TotalSeconds, reason);
+                    client.Telemetry.Retry(reason);
                     return default;
                 },
             });

@@ -6,7 +6,7 @@ namespace OfflineBearer.TokenEndpoint;
 /// </summary>
 internal sealed class TokenGrant
 {
-    private TokenGrant(string type, IReadOnlyList<KeyValuePair<string, string>> fields, string? credential, string? secondCredential = null)
+    public TokenGrant(string type, IReadOnlyList<KeyValuePair<string, string>> fields, string? credential, string? secondCredential = null)
     {
         Type = type;
         Fields = fields;
@@ -39,17 +39,6 @@ internal sealed class TokenGrant
 
     public static TokenGrant Refresh(string refreshToken) =>
         new(GrantTypes.RefreshToken, [new("refresh_token", refreshToken)], refreshToken);
-
-    /// <summary>RFC 6749 4.1.3 with the RFC 7636 verifier.</summary>
-    public static TokenGrant AuthorizationCode(string code, Uri redirectUri, string codeVerifier) => new(
-        GrantTypes.AuthorizationCode,
-        [new("code", code), new("redirect_uri", redirectUri.AbsoluteUri), new("code_verifier", codeVerifier)],
-        code,
-        codeVerifier);
-
-    /// <summary>RFC 8628 3.4.</summary>
-    public static TokenGrant DeviceCode(string deviceCode) =>
-        new(GrantTypes.DeviceCode, [new("device_code", deviceCode)], deviceCode);
 
     public override string ToString() => $"TokenGrant {Type} (credentials redacted)";
 }

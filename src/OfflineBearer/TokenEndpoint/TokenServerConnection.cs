@@ -1,7 +1,6 @@
 using System.Buffers;
-using Microsoft.Extensions.Logging;
-using OfflineBearer.Diagnostics;
 using OfflineBearer.DPoP;
+using OfflineBearer.Options;
 using Polly;
 using Polly.Timeout;
 
@@ -25,14 +24,13 @@ internal sealed class TokenServerConnection
     private readonly ResiliencePipeline<TokenEndpointAnswer> _repeatable;
     private readonly ResiliencePipeline<TokenEndpointAnswer> _notRepeatable;
 
-    public TokenServerConnection(
-        string clientName, OfflineBearerOptions options, Func<HttpClient> createHttpClient, TimeProvider time, ILogger logger, ClientTelemetry telemetry)
+    public TokenServerConnection(ClientContext client, Func<HttpClient> createHttpClient)
     {
-        _clientName = clientName;
+        _clientName = client.Name;
         _createHttpClient = createHttpClient;
-        _time = time;
-        _repeatable = TokenEndpointResilience.Create(clientName, options, time, logger, telemetry, repeatable: true);
-        _notRepeatable = TokenEndpointResilience.Create(clientName, options, time, logger, telemetry, repeatable: false);
+        _time = client.Time;
+        _repeatable = TokenEndpointResilience.Create(client, repeatable: true);
+        _notRepeatable = TokenEndpointResilience.Create(client, repeatable: false);
     }
 
     /// <summary>

@@ -73,12 +73,12 @@ public sealed class FleetFixture : IAsyncLifetime
     /// The store of a replica, used directly to stage what other replicas left in Redis, or given to a replica whose clock
     /// is <paramref name="time"/> (its waits for a write run on that clock).
     /// </summary>
-    internal RedisSharedTokenStore Store(string prefix, TokenProtection? protection = null, TimeProvider? time = null) => new(
+    internal RedisSharedTokenStore Store(string prefix, OfflineBearer.Redis.Internal.TokenProtection? protection = null, TimeProvider? time = null) => new(
         new RedisTokenStoreOptions { Configuration = Redis.Configuration, KeyPrefix = prefix },
         async () => await ConnectionMultiplexer.ConnectAsync(Redis.Configuration),
         ownsConnection: true,
         time ?? Time,
-        protection ?? TokenProtection.None);
+        protection ?? OfflineBearer.Redis.Internal.TokenProtection.None);
 
     /// <summary>The Redis key of one client's <paramref name="part"/> (state, lease, spending), as the store names it.</summary>
     public static string Key(string prefix, string part, string clientName = Replica.ClientName) => $"{prefix}{{{clientName}}}:{part}";

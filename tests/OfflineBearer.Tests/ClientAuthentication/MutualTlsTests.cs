@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OfflineBearer.Tooling;
 using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
@@ -114,7 +115,7 @@ public sealed class MutualTlsTests : IDisposable
             ? new HttpResponseMessage(HttpStatusCode.OK)
             : Harness.Json(TokenJson.Success("access")));
 
-        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        await endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None);
         await endpoint.RevokeAsync("refresh", "refresh_token", CancellationToken.None);
         var device = await endpoint.Discovery.GetMetadataAsync(CancellationToken.None);
 
@@ -137,7 +138,7 @@ public sealed class MutualTlsTests : IDisposable
             o.ClientSecret = null;
         });
 
-        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => endpoint.RequestAsync(refreshToken: null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None));
 
         Assert.Contains("plain http token endpoint (http://mtls.sso.test/token)", error.Message, StringComparison.Ordinal);
         Assert.Empty(server.Calls);

@@ -9,13 +9,11 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OfflineBearer.Caching;
-using OfflineBearer.ClientAuthentication;
-using OfflineBearer.DPoP;
 using OfflineBearer.Handler;
 using OfflineBearer.Keys;
-using OfflineBearer.Options;
 using OfflineBearer.Stores;
 using OfflineBearer.Tests.Support;
+using OfflineBearer.TokenEndpoint;
 using OfflineBearer.Validation;
 
 namespace OfflineBearer.Tests.DPoP;
@@ -175,13 +173,13 @@ public sealed class DPoPTests
             return Decode(request.Headers["DPoP"]).Claim("nonce") == current ? Harness.Json(TokenJson.Success("access")) : TokenNonceChallenge(current);
         };
         var endpoint = server.Client(o => o.DPoP = true);
-        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        await endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None);
         current = "n-2";
         hold = 1;
 
-        var slow = endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        var slow = endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None);
         await held.Task;
-        var quick = await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        var quick = await endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None);
         release.SetResult();
         var slowResponse = await slow;
 
@@ -201,9 +199,9 @@ public sealed class DPoPTests
             : challenge is null ? EndpointServer.Error("use_dpop_nonce", "Authorization server requires nonce in DPoP proof")
             : TokenNonceChallenge(challenge));
         var endpoint = server.Client(o => o.DPoP = true);
-        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        await endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => endpoint.RequestAsync(refreshToken: null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None));
 
         Assert.Equal("use_dpop_nonce", error.Error);
         Assert.Equal([null, "n-1"], server.Calls.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
@@ -218,8 +216,8 @@ public sealed class DPoPTests
             : WithNonce(Harness.Json(TokenJson.Success("access")), $"n-{server.Calls.Count}"));
         var endpoint = server.Client(o => o.DPoP = true);
 
-        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
-        await endpoint.RequestAsync(refreshToken: null, CancellationToken.None);
+        await endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None);
+        await endpoint.RequestAsync(TokenGrant.ClientCredentials(scope: null), CancellationToken.None);
 
         Assert.Equal([null, "n-1", "n-2"], server.Calls.Select(r => Decode(r.Headers["DPoP"]).Claim("nonce")));
     }

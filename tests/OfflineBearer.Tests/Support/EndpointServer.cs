@@ -2,7 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Diagnostics;
+using OfflineBearer.DPoP;
+using OfflineBearer.Options;
+using OfflineBearer.Refresh;
 using OfflineBearer.TokenEndpoint;
 using RichardSzalay.MockHttp;
 
@@ -79,12 +83,14 @@ internal sealed class EndpointServer : IDisposable
 
     public TokenEndpointClient Client(Action<OfflineBearerOptions>? configure = null)
     {
-        var options = Options(configure);
-        var telemetry = new ClientTelemetry(ClientName, metrics: null);
-        var connection = new TokenServerConnection(ClientName, options, () => new HttpClient(_server, disposeHandler: false), Time, NullLogger.Instance, telemetry);
+        var client = new ClientContext(ClientName, Options(configure), Time, NullLogger.Instance, new ClientTelemetry(ClientName, metrics: null));
+        var connection = new TokenServerConnection(client, () => new HttpClient(_server, disposeHandler: false));
         return new TokenEndpointClient(
-            ClientName, options, new TokenEndpointDiscovery(ClientName, options, connection), connection, NullLogger.Instance, telemetry, Time);
+            client, new TokenEndpointDiscovery(client, connection), connection, new ClientAuthenticator(client), DPoPKeySource.For(client, store: null));
     }
+
+    /// <summary>The grant decision of <see cref="Client"/>.</summary>
+    public Redeemer Redeemer(Action<OfflineBearerOptions>? configure = null) => new(Client(configure));
 
     public void Dispose() => _server.Dispose();
 

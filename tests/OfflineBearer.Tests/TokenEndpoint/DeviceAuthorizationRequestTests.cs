@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
+using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Tests.Support;
 using OfflineBearer.TokenEndpoint;
+using OfflineBearer.Tooling;
 
 namespace OfflineBearer.Tests.TokenEndpoint;
 
@@ -25,7 +27,7 @@ public sealed class DeviceAuthorizationRequestTests
         Assert.Equal(EndpointServer.DeviceEndpoint, request.Uri);
         Assert.Equal(new Dictionary<string, string> { ["scope"] = "openid offline_access" }, request.Form);
         Assert.Equal("Basic", request.Authorization?.Scheme);
-        Assert.Equal(TokenEndpointClient.BasicCredentials(EndpointServer.ClientId, EndpointServer.ClientSecret).Parameter, request.Authorization?.Parameter);
+        Assert.Equal(ClientAuthenticator.BasicCredentials(EndpointServer.ClientId, EndpointServer.ClientSecret).Parameter, request.Authorization?.Parameter);
         Assert.Equal("application/json", request.Headers["Accept"]);
     }
 

@@ -1,5 +1,5 @@
 using System.Text;
-using OfflineBearer.TokenEndpoint;
+using OfflineBearer.Tooling;
 
 namespace OfflineBearer.Tests.TokenEndpoint;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using OfflineBearer.Tooling;
 using OfflineBearer.Tests.Support;
 using OfflineBearer.TokenEndpoint;
 
@@ -25,7 +26,7 @@ public sealed class LoginGrantRefusalTests
         var client = server.Client(o => o.ClientSecret = null);
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(
-            () => client.RequestAsync(TokenGrant.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None));
+            () => client.RequestAsync(UserGrants.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None));
 
         Assert.Equal("invalid_grant", error.Error);
         Assert.Contains("refused the authorization_code request", error.Message, StringComparison.Ordinal);
@@ -44,7 +45,7 @@ public sealed class LoginGrantRefusalTests
         };
         var client = server.Client(o => o.ClientSecret = null);
 
-        var response = await client.RequestAsync(TokenGrant.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None);
+        var response = await client.RequestAsync(UserGrants.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None);
 
         Assert.Equal("rt-1", response.RefreshToken);
         var request = Assert.Single(server.Calls);
@@ -72,7 +73,7 @@ public sealed class LoginGrantRefusalTests
         });
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(
-            () => client.RequestAsync(TokenGrant.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None));
+            () => client.RequestAsync(UserGrants.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.BadGateway, error.StatusCode);
         Assert.Single(server.Calls);
@@ -91,7 +92,7 @@ public sealed class LoginGrantRefusalTests
         var client = server.Client(o => o.ClientSecret = null);
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(
-            () => client.RequestAsync(TokenGrant.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None));
+            () => client.RequestAsync(UserGrants.AuthorizationCode(Code, Redirect, Verifier), CancellationToken.None));
 
         Assert.Contains("answered the authorization_code request with HTTP 502 (text/html) and the body is not JSON.", error.Message, StringComparison.Ordinal);
     }
@@ -106,7 +107,7 @@ public sealed class LoginGrantRefusalTests
         var client = server.Client(o => o.ClientSecret = null);
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(
-            () => client.RequestAsync(TokenGrant.DeviceCode(DeviceCode), CancellationToken.None));
+            () => client.RequestAsync(UserGrants.DeviceCode(DeviceCode), CancellationToken.None));
 
         Assert.Equal("authorization_pending", error.Error);
         Assert.Equal(
@@ -126,7 +127,7 @@ public sealed class LoginGrantRefusalTests
         var client = server.Client(o => o.ClientSecret = null);
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(
-            () => client.RequestAsync(TokenGrant.DeviceCode(DeviceCode), CancellationToken.None));
+            () => client.RequestAsync(UserGrants.DeviceCode(DeviceCode), CancellationToken.None));
 
         Assert.Equal($"bad_{Redaction.Marker}", error.Error);
         Assert.DoesNotContain(DeviceCode, error.Message, StringComparison.Ordinal);
@@ -146,7 +147,7 @@ public sealed class LoginGrantRefusalTests
         var client = server.Client(o => o.ClientSecret = null);
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(
-            () => client.RequestAsync(TokenGrant.DeviceCode(DeviceCode), CancellationToken.None));
+            () => client.RequestAsync(UserGrants.DeviceCode(DeviceCode), CancellationToken.None));
 
         Assert.EndsWith($"with HTTP 400 '{oauthError}'. {advice}", error.Message, StringComparison.Ordinal);
     }
@@ -155,7 +156,7 @@ public sealed class LoginGrantRefusalTests
     public async Task A_public_client_with_nothing_stored_is_told_how_to_get_an_offline_token_and_nothing_is_sent()
     {
         using var server = new EndpointServer();
-        var client = server.Client(o => o.ClientSecret = null);
+        var client = server.Redeemer(o => o.ClientSecret = null);
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.RedeemAsync(refreshToken: null, CancellationToken.None));
 
@@ -171,9 +172,9 @@ public sealed class LoginGrantRefusalTests
     public async Task A_confidential_client_with_nothing_stored_runs_client_credentials()
     {
         using var server = new EndpointServer { OnRequest = _ => Task.FromResult(Harness.Json(TokenJson.Success("at-1"))) };
-        var client = server.Client(o => o.Scope = "api");
+        var client = server.Redeemer(o => o.Scope = "api");
 
-        var (_, grant) = await client.RedeemAsync(refreshToken: null, CancellationToken.None);
+        var grant = (await client.RedeemAsync(refreshToken: null, CancellationToken.None)).Grant;
 
         Assert.Equal("client_credentials", grant);
         Assert.Equal("api", Assert.Single(server.Calls).Form["scope"]);

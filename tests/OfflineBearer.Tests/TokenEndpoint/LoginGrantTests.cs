@@ -1,3 +1,4 @@
+using OfflineBearer.Tooling;
 using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Tests.TokenEndpoint;
@@ -43,7 +44,7 @@ public sealed class LoginGrantTests
     [Fact]
     public void An_authorization_code_is_redeemed_once_with_its_redirect_and_verifier_both_redacted()
     {
-        var grant = TokenGrant.AuthorizationCode("code-1", new Uri("http://127.0.0.1:49152/callback"), "verifier-1");
+        var grant = UserGrants.AuthorizationCode("code-1", new Uri("http://127.0.0.1:49152/callback"), "verifier-1");
 
         Assert.Equal("authorization_code", grant.Type);
         Assert.Equal(
@@ -57,7 +58,7 @@ public sealed class LoginGrantTests
     [Fact]
     public void A_device_code_poll_is_sent_once_and_redacts_the_device_code()
     {
-        var grant = TokenGrant.DeviceCode("dc-1");
+        var grant = UserGrants.DeviceCode("dc-1");
 
         Assert.Equal("urn:ietf:params:oauth:grant-type:device_code", grant.Type);
         Assert.Equal([new("device_code", "dc-1")], grant.Fields);
@@ -68,7 +69,7 @@ public sealed class LoginGrantTests
     [Fact]
     public void Its_text_names_the_grant_and_no_credential()
     {
-        var text = TokenGrant.AuthorizationCode("code-1", new Uri("http://127.0.0.1:49152/callback"), "verifier-1").ToString();
+        var text = UserGrants.AuthorizationCode("code-1", new Uri("http://127.0.0.1:49152/callback"), "verifier-1").ToString();
 
         Assert.Contains("authorization_code", text, StringComparison.Ordinal);
         Assert.DoesNotContain("code-1", text, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Net;
+using OfflineBearer.Tooling;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests.TokenEndpoint;

@@ -1,4 +1,4 @@
-namespace OfflineBearer.TokenEndpoint;
+namespace OfflineBearer.ClientAuthentication;
 
 /// <summary>application/x-www-form-urlencoded, as <see cref="FormUrlEncodedContent"/> writes it: space is '+'.</summary>
 internal static class FormUrl

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace OfflineBearer.TokenEndpoint;
+namespace OfflineBearer.Tooling;
 
 /// <summary>
 /// A device authorization response (RFC 8628 section 3.2): what the user is shown, and what the client polls with.
