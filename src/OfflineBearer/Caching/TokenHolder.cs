@@ -16,14 +16,8 @@ namespace OfflineBearer.Caching;
 /// clears at that point. Everything after it (background refresh, refresh window, expiry) is decided by the clock.
 /// </para>
 /// </summary>
-internal sealed class TokenHolder : IDisposable
+internal sealed class TokenHolder : ITokenGauges, IDisposable
 {
-    /// <summary>
-    /// A timer is never set further ahead than this (System.Threading.Timer's limit is 49.7 days); at the end it checks
-    /// the clock and sets itself again, so a token that lives a year stays on the hot path all year.
-    /// </summary>
-    internal static readonly TimeSpan LongestTimerWait = TimeSpan.FromDays(1);
-
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
     private readonly ITokenSource _source;
@@ -41,7 +35,7 @@ internal sealed class TokenHolder : IDisposable
 
     // The current token while it is before its refresh point, else null. Written under _gate; the hot path's one read.
     private volatile TokenSnapshot? _fresh;
-    private readonly ITimer _freshTimer;
+    private readonly RefreshPointTimer _freshTimer;
     private volatile TokenHealth _health = TokenHealth.Unknown;
 
     // Written under _gate; read without it only as a hint that the locked path confirms.
@@ -66,13 +60,19 @@ internal sealed class TokenHolder : IDisposable
         _refreshAtFraction = client.RefreshAtFraction;
         _lastTokenAt = _time.GetTimestamp();
         _stopping = _disposed.Token;
-        _freshTimer = CreateFreshTimer(_time);
+        _freshTimer = new RefreshPointTimer(_time, OnFreshTimer);
     }
 
     public string ClientName => _clientName;
 
     /// <summary>The token in hand, if any: for health checks and gauges, never for sending (use <see cref="GetTokenAsync"/>).</summary>
     public TokenSnapshot? Current => _current;
+
+    /// <inheritdoc/>
+    public long? ExpiresAt => _current is { ExpiresAt: not long.MaxValue } current ? current.ExpiresAt : null;
+
+    /// <inheritdoc/>
+    public long? LastSuccessAt => _health.LastSuccessAt;
 
     /// <summary>How the last token requests went.</summary>
     public TokenHealth Health => _health;
@@ -282,24 +282,6 @@ internal sealed class TokenHolder : IDisposable
         }
     }
 
-    private ITimer CreateFreshTimer(TimeProvider time)
-    {
-        // The callback only compares timestamps: it must not keep the creating caller's ExecutionContext (its Activity,
-        // its AsyncLocals) alive for the life of the client.
-        if (ExecutionContext.IsFlowSuppressed())
-        {
-            return Create();
-        }
-
-        using (ExecutionContext.SuppressFlow())
-        {
-            return Create();
-        }
-
-        ITimer Create() => time.CreateTimer(
-            static state => ((TokenHolder)state!).OnFreshTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-    }
-
     private void OnFreshTimer()
     {
         lock (_gate)
@@ -315,21 +297,9 @@ internal sealed class TokenHolder : IDisposable
     /// </summary>
     private void KeepFreshUntilRefreshPoint()
     {
-        if (_fresh is not { } fresh || fresh.RefreshAt == long.MaxValue || _stopping.IsCancellationRequested)
-        {
-            return;
-        }
-
-        var now = _time.GetTimestamp();
-        if (now >= fresh.RefreshAt)
+        if (_fresh is { } fresh && fresh.RefreshAt != long.MaxValue && !_stopping.IsCancellationRequested && !_freshTimer.TryArm(fresh.RefreshAt))
         {
             _fresh = null;
-            return;
         }
-
-        // At least a millisecond: the system timer truncates to whole milliseconds, so a shorter wait would fire at once
-        // and set itself again until the point came.
-        var due = _time.GetElapsedTime(now, fresh.RefreshAt).Ticks;
-        _freshTimer.Change(TimeSpan.FromTicks(Math.Clamp(due, TimeSpan.TicksPerMillisecond, LongestTimerWait.Ticks)), Timeout.InfiniteTimeSpan);
     }
 }

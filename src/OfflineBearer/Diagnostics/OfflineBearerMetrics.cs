@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using OfflineBearer.Caching;
 
 namespace OfflineBearer.Diagnostics;
 
@@ -19,7 +18,7 @@ internal sealed class OfflineBearerMetrics : IDisposable
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, TokenHolder> _holders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ITokenGauges> _holders = new(StringComparer.Ordinal);
 
     public OfflineBearerMetrics(TimeProvider time, IMeterFactory? meterFactory = null)
     {
@@ -64,7 +63,7 @@ internal sealed class OfflineBearerMetrics : IDisposable
     public Counter<long> StoreWrites { get; }
 
     /// <summary>Reports the gauges of <paramref name="holder"/> from now on.</summary>
-    public void Track(TokenHolder holder) => _holders[holder.ClientName] = holder;
+    public void Track(ITokenGauges holder) => _holders[holder.ClientName] = holder;
 
     public void Dispose()
     {
@@ -79,9 +78,9 @@ internal sealed class OfflineBearerMetrics : IDisposable
         var now = _time.GetTimestamp();
         foreach (var holder in _holders.Values)
         {
-            if (holder.Current is { ExpiresAt: not long.MaxValue } current)
+            if (holder.ExpiresAt is { } expiresAt)
             {
-                yield return new Measurement<double>((current.ExpiresAt - now) / (double)_time.TimestampFrequency, new KeyValuePair<string, object?>(ClientTag, holder.ClientName));
+                yield return new Measurement<double>((expiresAt - now) / (double)_time.TimestampFrequency, new KeyValuePair<string, object?>(ClientTag, holder.ClientName));
             }
         }
     }
@@ -90,7 +89,7 @@ internal sealed class OfflineBearerMetrics : IDisposable
     {
         foreach (var holder in _holders.Values)
         {
-            if (holder.Health.LastSuccessAt is { } at)
+            if (holder.LastSuccessAt is { } at)
             {
                 yield return new Measurement<double>(_time.GetElapsedTime(at).TotalSeconds, new KeyValuePair<string, object?>(ClientTag, holder.ClientName));
             }

@@ -2,7 +2,6 @@ using OfflineBearer.Diagnostics;
 using OfflineBearer.DPoP;
 using OfflineBearer.Options;
 using OfflineBearer.Refresh;
-using OfflineBearer.Stores;
 
 namespace OfflineBearer.Fleet;
 

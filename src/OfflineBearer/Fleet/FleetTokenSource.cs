@@ -24,6 +24,7 @@ internal sealed class FleetTokenSource : ITokenSource
     private readonly RefreshTokenKeeper _initial;
     private readonly FleetRecord _record;
     private readonly LeaseWait _leaseWait;
+    private readonly ReplicaAlone _alone;
 
     public FleetTokenSource(ClientContext client, ISharedTokenStore store, Redeemer redeemer, RefreshTokenKeeper initial)
     {
@@ -33,6 +34,7 @@ internal sealed class FleetTokenSource : ITokenSource
         _initial = initial;
         _record = new FleetRecord(client, redeemer.Endpoint.DPoPKeys);
         _leaseWait = new LeaseWait(client, store, _record, redeemer.IsPublicClient);
+        _alone = new ReplicaAlone(client, store, redeemer, initial, _record);
     }
 
     private string ClientName => _client.Name;
@@ -79,12 +81,12 @@ internal sealed class FleetTokenSource : ITokenSource
             }
             catch (Exception e) when (IsStoreFault(e, cancellationToken))
             {
-                return await RequestWithoutStoreAsync(e, cancellationToken).ConfigureAwait(false);
+                return await _alone.WithoutStoreAsync(e, cancellationToken).ConfigureAwait(false);
             }
 
             if (lease is null)
             {
-                return await ClientCredentialsAloneAsync(cancellationToken).ConfigureAwait(false);
+                return await _alone.ClientCredentialsAsync(cancellationToken).ConfigureAwait(false);
             }
 
             try
@@ -217,55 +219,6 @@ internal sealed class FleetTokenSource : ITokenSource
     private OfflineBearerException LeaseLost() => new(
         $"OfflineBearer client '{ClientName}' lost its refresh lease before it could share the new token with the other " +
         "replicas, so it does not use it. The next attempt reads the newest token from the shared store.");
-
-    private async Task<TokenResult> RequestWithoutStoreAsync(Exception cause, CancellationToken cancellationToken)
-    {
-        if (!_redeemer.IsPublicClient)
-        {
-            Log.SharedStoreUnavailable(_client.Logger, ClientName, "getting a token with client_credentials on its own", cause);
-            return await ClientCredentialsAloneAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!_store.AllowLocalRefreshWhenUnavailable)
-        {
-            throw new OfflineBearerException(
-                $"OfflineBearer client '{ClientName}' needs a new token, but the shared token store cannot be reached " +
-                $"({cause.GetType().Name}). A public client does not redeem its refresh token alone, because another replica " +
-                "may redeem the same one; it tries again when the store is back.",
-                cause);
-        }
-
-        Log.SharedStoreUnavailable(_client.Logger, ClientName, "refreshing on its own, as the store allows", cause);
-        var refreshToken = _record.KnowsNewest ? _record.Newest : await _initial.GetAsync(cancellationToken).ConfigureAwait(false);
-        if (refreshToken is not null && _record.IsSuperseded(refreshToken, state: null))
-        {
-            throw new OfflineBearerException(
-                $"OfflineBearer client '{ClientName}' does not redeem its refresh token on its own: it knows it as superseded by a " +
-                "newer one, so presenting it could end the session. It tries again when the shared token store is back.");
-        }
-
-        var sent = Time.GetTimestamp();
-        var redemption = await _redeemer.RedeemAsync(refreshToken, cancellationToken).ConfigureAwait(false);
-        var answer = redemption.Response;
-        if (refreshToken is not null && answer.RefreshToken is { } rotated && rotated != refreshToken)
-        {
-            _record.Supersede(refreshToken);
-        }
-
-        _record.KnowNewest(_record.SeenVersion, answer.RefreshToken ?? refreshToken);
-        return TokenResult.From(redemption, sent, Time, _redeemer.Endpoint.DPoPKeys);
-    }
-
-    /// <summary>
-    /// A token by client_credentials for this replica alone: it redeems no refresh token, so it cannot harm the fleet's
-    /// session. A refresh token in the answer is dropped (this replica holds no lease to share it under).
-    /// </summary>
-    private async Task<TokenResult> ClientCredentialsAloneAsync(CancellationToken cancellationToken)
-    {
-        var sentAt = Time.GetTimestamp();
-        var response = await _redeemer.ClientCredentialsAsync(cancellationToken).ConfigureAwait(false);
-        return TokenResult.From(response, GrantTypes.ClientCredentials, sentAt, Time, _redeemer.Endpoint.DPoPKeys);
-    }
 
     private async ValueTask ReleaseAsync(string lease)
     {

@@ -1,7 +1,6 @@
 using OfflineBearer.Diagnostics;
 using OfflineBearer.Options;
 using OfflineBearer.Refresh;
-using OfflineBearer.Stores;
 
 namespace OfflineBearer.Fleet;
 

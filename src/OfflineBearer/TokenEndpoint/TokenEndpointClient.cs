@@ -4,7 +4,6 @@ using OfflineBearer.ClientAuthentication;
 using OfflineBearer.Diagnostics;
 using OfflineBearer.DPoP;
 using OfflineBearer.Options;
-using OfflineBearer.Stores;
 
 namespace OfflineBearer.TokenEndpoint;
 

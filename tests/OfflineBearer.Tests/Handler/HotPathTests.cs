@@ -76,7 +76,7 @@ public sealed class HotPathTests
         harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromDays(365)), expiresIn: 365 * 86400)));
         using var client = harness.CreateClient();
         (await client.GetAsync("warm-up")).Dispose();
-        Assert.Equal(TokenHolder.LongestTimerWait, clock.Timer!.LastDue);
+        Assert.Equal(RefreshPointTimer.LongestWait, clock.Timer!.LastDue);
 
         for (var day = 0; day < 3; day++)
         {
