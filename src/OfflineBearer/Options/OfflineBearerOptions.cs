@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.IdentityModel.Tokens;
 
@@ -22,6 +23,7 @@ public sealed class OfflineBearerOptions
 
     /// <summary>The OAuth client id. A refresh token must be used with the client that obtained it.</summary>
     /// <value>The default is null; it is required.</value>
+    [Required(ErrorMessage = "ClientId is required.")]
     public string? ClientId { get; set; }
 
     /// <summary>The client secret of a confidential client; null for a public client, which then needs <see cref="RefreshToken"/>.</summary>
@@ -30,6 +32,7 @@ public sealed class OfflineBearerOptions
 
     /// <summary>How a confidential client proves who it is: its secret (Basic header or form body), a signed JWT or a TLS client certificate.</summary>
     /// <value>The default is <see cref="ClientAuthenticationMethod.ClientSecretBasic"/>.</value>
+    [EnumDataType(typeof(ClientAuthenticationMethod), ErrorMessage = "ClientAuthentication must be ClientSecretBasic, ClientSecretPost, PrivateKeyJwt, TlsClientAuth or SelfSignedTlsClientAuth.")]
     public ClientAuthenticationMethod ClientAuthentication { get; set; } = ClientAuthenticationMethod.ClientSecretBasic;
 
     /// <summary>
@@ -135,6 +138,7 @@ public sealed class OfflineBearerOptions
     /// <c>invalid_grant</c> are never tried again, and a refresh grant only when it surely never reached the server
     /// (or the server answered 429 or 503), since a replayed refresh token may already be spent.</summary>
     /// <value>The default is 3.</value>
+    [Range(0, 10, ErrorMessage = "TokenRequestRetries must be between 0 and 10.")]
     public int TokenRequestRetries { get; set; } = 3;
 
     /// <summary>The time limit of one refresh: discovery, the grant with all its retries, a fall-back grant and the store's read.

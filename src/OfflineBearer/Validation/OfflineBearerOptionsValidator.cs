@@ -14,14 +14,16 @@ namespace OfflineBearer.Validation;
 internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, ISharedTokenStore? sharedStore = null)
     : IValidateOptions<OfflineBearerOptions>
 {
+    private static readonly OfflineBearerOptionsAnnotations Annotations = new();
+
     public ValidateOptionsResult Validate(string? name, OfflineBearerOptions options)
     {
         var client = name ?? Microsoft.Extensions.Options.Options.DefaultName;
         var failures = new List<string>();
-
-        if (string.IsNullOrWhiteSpace(options.ClientId))
+        if (Annotations.Validate(name, options) is { Failed: true } annotated)
         {
-            failures.Add($"OfflineBearer client '{client}': ClientId is required.");
+            // The generated validator puts "Member: " before each message; every annotation's message names its option itself.
+            failures.AddRange(annotated.Failures.Select(failure => $"OfflineBearer client '{client}': {failure[(failure.IndexOf(": ", StringComparison.Ordinal) + 2)..]}"));
         }
 
         if (options.TokenEndpoint is null && string.IsNullOrWhiteSpace(options.Authority))
@@ -56,9 +58,16 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
                 "token), or keep the offline token in a store (AddOfflineBearerFileStore, AddOfflineBearerRedis).");
         }
 
+
+        // The TimeSpan rules stay here: RangeAttribute(typeof(TimeSpan), ...) is not trimming-safe.
         if (options.RefreshBeforeExpiry < TimeSpan.Zero)
         {
             failures.Add($"OfflineBearer client '{client}': RefreshBeforeExpiry must not be negative.");
+        }
+
+        if (options.KeepAliveInterval is { } keepAlive && keepAlive < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"OfflineBearer client '{client}': KeepAliveInterval must be at least one minute, or null to turn it off.");
         }
 
         // The bounds are Polly's own: outside them it would fail at start without naming the option.
@@ -69,20 +78,8 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
             failures.Add($"OfflineBearer client '{client}': TokenRequestAttemptTimeout must be at least 10 ms and TokenRequestTimeout at least as long, at most one day.");
         }
 
-        if (options.TokenRequestRetries is < 0 or > 10)
-        {
-            failures.Add($"OfflineBearer client '{client}': TokenRequestRetries must be between 0 and 10.");
-        }
 
-        if (options.KeepAliveInterval is { } keepAlive && keepAlive < TimeSpan.FromMinutes(1))
-        {
-            failures.Add($"OfflineBearer client '{client}': KeepAliveInterval must be at least one minute, or null to turn it off.");
-        }
 
-        if (!Enum.IsDefined(options.ClientAuthentication))
-        {
-            failures.Add($"OfflineBearer client '{client}': ClientAuthentication must be ClientSecretBasic, ClientSecretPost, PrivateKeyJwt, TlsClientAuth or SelfSignedTlsClientAuth.");
-        }
 
         if (withKey)
         {

@@ -223,7 +223,7 @@ public sealed class HotPathTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             var timer = new RecordingTimer(_fake!.CreateTimer(callback, state, dueTime, period));
-            if (state is TokenHolder)
+            if (state is Action { Target: TokenHolder })
             {
                 Timer = timer;
                 FlowSuppressedWhenTimerCreated = ExecutionContext.IsFlowSuppressed();
