@@ -2,7 +2,10 @@ using System.CommandLine;
 
 namespace OfflineBearer.Cli;
 
-/// <summary>The options that say which server and client a command talks as.</summary>
+/// <summary>
+/// The options that say which server and client a command talks as. Longer than 250 lines because each of its dozen
+/// flags carries its help text and its environment-variable fallback here, next to the one place that reads them.
+/// </summary>
 internal sealed class ServerOptions
 {
     private readonly Option<string> _authority = new("--authority")

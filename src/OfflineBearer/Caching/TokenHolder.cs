@@ -15,6 +15,11 @@ namespace OfflineBearer.Caching;
 /// The hot path reads no clock: until a token's refresh point it is handed out from <c>_fresh</c>, a field a timer
 /// clears at that point. Everything after it (background refresh, refresh window, expiry) is decided by the clock.
 /// </para>
+/// <para>
+/// Longer than 250 lines because one lock guards the token, its fresh period and the single flight together; the
+/// policies around them are types of their own (<see cref="FailurePause"/>, <see cref="RefreshPointTimer"/>, the
+/// token source, the schedule), and splitting the locked state across types would spread the lock with it.
+/// </para>
 /// </summary>
 internal sealed class TokenHolder : ITokenGauges, IDisposable
 {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,22 +26,25 @@ internal sealed class TokenHolderRegistry : IDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly OfflineBearerMetrics? _metrics;
 
+    /// <param name="options">Every client's options.</param>
+    /// <param name="httpClientFactory">Makes each token endpoint's own HttpClient.</param>
+    /// <param name="store">Where refresh tokens are kept.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="services">The optional services: a logger factory, a fleet's shared token store, the metrics.</param>
     public TokenHolderRegistry(
         IOptionsMonitor<OfflineBearerOptions> options,
         IHttpClientFactory httpClientFactory,
         IRefreshTokenStore store,
         TimeProvider time,
-        ILoggerFactory? loggerFactory = null,
-        ISharedTokenStore? sharedStore = null,
-        OfflineBearerMetrics? metrics = null)
+        IServiceProvider services)
     {
-        _metrics = metrics;
         _options = options;
         _httpClientFactory = httpClientFactory;
         _store = store;
-        _sharedStore = sharedStore;
         _time = time;
-        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        _sharedStore = services.GetService<ISharedTokenStore>();
+        _metrics = services.GetService<OfflineBearerMetrics>();
     }
 
     /// <summary>The holder of <paramref name="clientName"/>; its options are validated here at the latest.</summary>

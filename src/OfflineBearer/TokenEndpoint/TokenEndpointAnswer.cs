@@ -17,10 +17,8 @@ internal sealed class TokenEndpointAnswer : IDisposable
     /// <param name="pooled">The body's array, rented from <see cref="ArrayPool{T}.Shared"/>; the answer owns it from here.</param>
     /// <param name="length">How much of <paramref name="pooled"/> is body.</param>
     /// <param name="retryAfter">How long the server asked us to wait, from <c>Retry-After</c>.</param>
-    /// <param name="dpopNonce">The nonce the server asked DPoP proofs to carry, from <c>DPoP-Nonce</c>.</param>
-    public TokenEndpointAnswer(HttpStatusCode status, string? mediaType, byte[]? pooled, int length, TimeSpan? retryAfter, string? dpopNonce = null)
+    public TokenEndpointAnswer(HttpStatusCode status, string? mediaType, byte[]? pooled, int length, TimeSpan? retryAfter)
     {
-        DPoPNonce = dpopNonce;
         Status = status;
         MediaType = mediaType;
         _pooled = pooled;
@@ -37,7 +35,8 @@ internal sealed class TokenEndpointAnswer : IDisposable
 
     public TimeSpan? RetryAfter { get; }
 
-    public string? DPoPNonce { get; }
+    /// <summary>The nonce the server asked DPoP proofs to carry, from <c>DPoP-Nonce</c>.</summary>
+    public string? DPoPNonce { get; init; }
 
     public bool IsSuccess => (int)Status is >= 200 and < 300;
 

@@ -58,8 +58,10 @@ internal sealed class TokenServerConnection
                         response.Content.Headers.ContentType?.MediaType,
                         body,
                         length,
-                        state.self.ReadRetryAfter(response),
-                        response.Headers.TryGetValues(DPoPProofs.NonceHeader, out var nonces) ? nonces.FirstOrDefault() : null);
+                        state.self.ReadRetryAfter(response))
+                    {
+                        DPoPNonce = response.Headers.TryGetValues(DPoPProofs.NonceHeader, out var nonces) ? nonces.FirstOrDefault() : null,
+                    };
                 },
                 (self: this, createRequest, what),
                 cancellationToken).ConfigureAwait(false);

@@ -10,12 +10,11 @@ internal sealed class DeviceAuthorization
     /// <summary>RFC 8628 3.2: without an <c>interval</c> the client waits 5 seconds between polls.</summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
 
-    private DeviceAuthorization(string deviceCode, string userCode, Uri verificationUri, Uri? verificationUriComplete, TimeSpan expiresIn, TimeSpan interval)
+    private DeviceAuthorization(string deviceCode, string userCode, Uri verificationUri, TimeSpan expiresIn, TimeSpan interval)
     {
         DeviceCode = deviceCode;
         UserCode = userCode;
         VerificationUri = verificationUri;
-        VerificationUriComplete = verificationUriComplete;
         ExpiresIn = expiresIn;
         Interval = interval;
     }
@@ -29,7 +28,7 @@ internal sealed class DeviceAuthorization
     public Uri VerificationUri { get; }
 
     /// <summary>The verification URI with the user code in it, when the server gives one.</summary>
-    public Uri? VerificationUriComplete { get; }
+    public Uri? VerificationUriComplete { get; private init; }
 
     public TimeSpan ExpiresIn { get; }
 
@@ -56,9 +55,11 @@ internal sealed class DeviceAuthorization
                 deviceCode,
                 userCode,
                 verificationUri,
-                ReadUri(root, "verification_uri_complete"),
                 expiresIn,
-                ReadSeconds(root, "interval") ?? DefaultInterval);
+                ReadSeconds(root, "interval") ?? DefaultInterval)
+            {
+                VerificationUriComplete = ReadUri(root, "verification_uri_complete"),
+            };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
