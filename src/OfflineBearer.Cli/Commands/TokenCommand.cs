@@ -10,44 +10,30 @@ namespace OfflineBearer.Cli.Commands;
 /// </summary>
 internal static class TokenCommand
 {
-    public static Command Create(CliEnvironment environment, Option<bool> json)
-    {
-        var server = new ServerOptions(defaultScope: null, remembered: true);
-        var store = new StoreOptions();
-        var command = new Command("token", "Print a valid access token for a script: curl -H \"Authorization: Bearer $(offline-token token …)\".");
-        server.AddTo(command);
-        store.AddTo(command);
+    public static Command Create(CliEnvironment environment, Option<bool> json) => StoredClientCommand.Create(
+        environment,
+        json,
+        "token",
+        "Print a valid access token for a script: curl -H \"Authorization: Bearer $(offline-token token …)\".",
+        PrintAsync);
 
-        command.SetAction((parsed, cancellationToken) =>
+    private static async Task PrintAsync(StoreArguments where, ClientSession session, CommandOutput output, CancellationToken cancellationToken)
+    {
+        var (token, useUntil) = await GetAsync(session, where, cancellationToken).ConfigureAwait(false);
+        if (output.IsJson)
         {
-            var output = new CommandOutput(environment, parsed.GetValue(json));
-            return output.RunAsync(
-                async () =>
-                {
-                    var where = store.Read(parsed, required: true);
-                    var session = await ClientSession.OpenAsync(server.Read(parsed, environment, await where.RememberedAsync(cancellationToken).ConfigureAwait(false)), where, environment).ConfigureAwait(false);
-                    await using (session.ConfigureAwait(false))
-                    {
-                        var (token, useUntil) = await GetAsync(session, where, cancellationToken).ConfigureAwait(false);
-                        if (output.IsJson)
-                        {
-                            output.Json(new JsonObject
-                            {
-                                ["client"] = session.ClientName,
-                                ["token_type"] = "Bearer",
-                                ["access_token"] = token,
-                                ["use_until"] = useUntil?.ToString("O", CultureInfo.InvariantCulture),
-                            });
-                        }
-                        else
-                        {
-                            output.Data(token);
-                        }
-                    }
-                },
-                cancellationToken);
-        });
-        return command;
+            output.Json(new JsonObject
+            {
+                ["client"] = session.ClientName,
+                ["token_type"] = "Bearer",
+                ["access_token"] = token,
+                ["use_until"] = useUntil?.ToString("O", CultureInfo.InvariantCulture),
+            });
+        }
+        else
+        {
+            output.Data(token);
+        }
     }
 
     private static async Task<(string Token, DateTimeOffset? UseUntil)> GetAsync(ClientSession session, StoreArguments where, CancellationToken cancellationToken)
