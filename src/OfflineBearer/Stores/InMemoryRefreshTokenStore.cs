@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace OfflineBearer.Stores;
 
 /// <summary>The default store: the refresh token lives as long as the process.</summary>
-internal sealed class InMemoryRefreshTokenStore : IRefreshTokenStore
+internal sealed class InMemoryRefreshTokenStore : IRefreshTokenStore, IProcessLifetimeStore
 {
     private readonly ConcurrentDictionary<string, string> _tokens = new(StringComparer.Ordinal);
 

@@ -52,7 +52,7 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         var withKey = options.ClientAuthentication == ClientAuthenticationMethod.PrivateKeyJwt;
         var withCertificate = ClientCertificateFile.Authenticates(options);
         if (!withKey && !withCertificate && string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken)
-            && store is InMemoryRefreshTokenStore && sharedStore is null)
+            && store is IProcessLifetimeStore && sharedStore is null)
         {
             failures.Add($"OfflineBearer client '{client}': set ClientSecret (confidential client) or RefreshToken (public client with an offline " +
                 "token), or keep the offline token in a store (AddOfflineBearerFileStore, AddOfflineBearerRedis).");
