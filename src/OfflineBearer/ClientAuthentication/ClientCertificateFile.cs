@@ -15,10 +15,6 @@ internal static class ClientCertificateFile
     public static bool IsConfigured(OfflineBearerOptions options) =>
         options.ClientCertificate is not null || !string.IsNullOrWhiteSpace(options.ClientCertificatePath);
 
-    /// <summary>Whether the client proves itself with its certificate rather than a secret or a key.</summary>
-    public static bool Authenticates(OfflineBearerOptions options) =>
-        options.ClientAuthentication is ClientAuthenticationMethod.TlsClientAuth or ClientAuthenticationMethod.SelfSignedTlsClientAuth;
-
     /// <summary>
     /// The certificate with its private key, current at <paramref name="now"/>; throws <see cref="InvalidOperationException"/>
     /// saying what is wrong. A certificate read from a file belongs to the caller; one set in code stays the user's.

@@ -22,7 +22,7 @@ internal sealed class CredentialFilesValidator(TimeProvider? time = null) : IVal
             Check(failures, () => ClientSigningKey.Load(client, options));
         }
 
-        if (ClientCertificateFile.Authenticates(options) || ClientCertificateFile.IsConfigured(options))
+        if (ClientAuthenticator.UsesCertificate(options) || ClientCertificateFile.IsConfigured(options))
         {
             Check(failures, () =>
             {

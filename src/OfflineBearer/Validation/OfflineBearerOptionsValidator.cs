@@ -50,8 +50,8 @@ internal sealed class OfflineBearerOptionsValidator(IRefreshTokenStore store, IS
         // A public client may start from an offline token that a tool put in a durable store; whether one is there is
         // known only at its first token request, which says how to get one if not.
         var withKey = options.ClientAuthentication == ClientAuthenticationMethod.PrivateKeyJwt;
-        var withCertificate = ClientCertificateFile.Authenticates(options);
-        if (!withKey && !withCertificate && string.IsNullOrEmpty(options.ClientSecret) && string.IsNullOrEmpty(options.RefreshToken)
+        var withCertificate = ClientAuthenticator.UsesCertificate(options);
+        if (ClientAuthenticator.IsPublic(options) && string.IsNullOrEmpty(options.RefreshToken)
             && store is IProcessLifetimeStore && sharedStore is null)
         {
             failures.Add($"OfflineBearer client '{client}': set ClientSecret (confidential client) or RefreshToken (public client with an offline " +
