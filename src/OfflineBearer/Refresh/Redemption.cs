@@ -18,7 +18,7 @@ internal enum RedemptionKind
 /// <summary>A token server's answer and the decision that got it.</summary>
 /// <param name="Response">The token response.</param>
 /// <param name="Kind">Which grant ran, and why.</param>
-internal sealed record Redemption(TokenResponse Response, RedemptionKind Kind)
+internal readonly record struct Redemption(TokenResponse Response, RedemptionKind Kind)
 {
     /// <summary>The <c>grant_type</c> that got <see cref="Response"/>.</summary>
     public string Grant => Kind == RedemptionKind.Refreshed ? GrantTypes.RefreshToken : GrantTypes.ClientCredentials;
