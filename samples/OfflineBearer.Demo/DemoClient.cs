@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using TokenServer = OfflineBearer.DevServer.DevServer;
+using TokenServer = OfflineBearer.Testing.TestTokenServer;
 
 namespace OfflineBearer.Demo;
 

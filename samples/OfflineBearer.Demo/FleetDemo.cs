@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.DevServer;
-using OfflineBearer.DevServer.Redis;
-using TokenServer = OfflineBearer.DevServer.DevServer;
+using OfflineBearer.Testing;
+using OfflineBearer.Testing.Redis;
+using TokenServer = OfflineBearer.Testing.TestTokenServer;
 
 namespace OfflineBearer.Demo;
 
@@ -63,7 +63,7 @@ internal static class FleetDemo
         }
 
         await using var redis = started;
-        await using var server = await TokenServer.StartAsync(new DevServerOptions { AccessTokenLifetime = DemoClient.TokenLifetime }, cancellationToken);
+        await using var server = await TokenServer.StartAsync(new TestTokenServerOptions { AccessTokenLifetime = DemoClient.TokenLifetime }, cancellationToken);
         console.Restart();
         Console.WriteLine($"OfflineBearer fleet demo: {count} replicas (separate service providers) share one token on Redis; the handler does all the token work.");
         Console.WriteLine($"  token server  {server.Authority} (OpenIddict; access tokens live {DemoClient.TokenLifetime.TotalSeconds} s; refresh tokens rotate, reuse is refused)");
@@ -88,7 +88,7 @@ internal static class FleetDemo
 
             // Each replica needs every new token, by its own request or by adoption, so the most tokens one replica went
             // through counts the expiries. Replicas that did not share would each make about that many requests.
-            var stats = server.Stats;
+            var stats = server.Ledger;
             var requests = stats.TokenRequests();
             var expiries = replicas.Max(r => r.Output.TokenRequests + r.Output.Adoptions);
             Console.WriteLine();

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OfflineBearer;
 using OfflineBearer.Demo;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 
 // Settings come from the command line or from OFFLINEBEARER_* environment variables (keep the secret in the latter).
 var settings = new ConfigurationBuilder()
@@ -59,11 +59,11 @@ return 1;
 static async Task<int> RunEmbeddedAsync(DemoConsole console)
 {
     var lifetime = DemoClient.TokenLifetime;
-    await using var server = await DevServer.StartAsync(new DevServerOptions { AccessTokenLifetime = lifetime });
+    await using var server = await TestTokenServer.StartAsync(new TestTokenServerOptions { AccessTokenLifetime = lifetime });
     console.Restart();
     Console.WriteLine("OfflineBearer demo: a named HttpClient calls a protected API; the handler does all the token work.");
     Console.WriteLine($"  token server  {server.Authority} (OpenIddict; access tokens live {lifetime.TotalSeconds} s; refresh tokens rotate, reuse is refused)");
-    Console.WriteLine($"  client        {DevServer.BasicClientId} (client_secret_basic), scope 'offline_access api'");
+    Console.WriteLine($"  client        {TestTokenServer.BasicClientId} (client_secret_basic), scope 'offline_access api'");
     Console.WriteLine();
 
     using var metrics = new DemoMetrics();
@@ -99,7 +99,7 @@ static async Task<int> RunEmbeddedAsync(DemoConsole console)
         $"{metrics.Sum("offlinebearer.token.requests", "refresh_token", "success")} refresh_token, " +
         $"{metrics.Sum("offlinebearer.token.requests") - metrics.Sum("offlinebearer.token.requests", outcome: "success")} failed; " +
         $"{metrics.Sum("offlinebearer.refresh_token.rotations")} rotations; {metrics.Sum("offlinebearer.request.resends")} resent after 401; " +
-        $"{metrics.Sum("offlinebearer.token.waits")} calls waited for a token. Expired tokens seen by the API: {server.Stats.ApiRejectedExpired}.");
+        $"{metrics.Sum("offlinebearer.token.waits")} calls waited for a token. Expired tokens seen by the API: {server.Ledger.ApiRejectedExpired}.");
     return failures == 0 ? 0 : 1;
 }
 

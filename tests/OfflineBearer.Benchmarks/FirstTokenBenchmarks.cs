@@ -3,7 +3,7 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.Benchmarks.InMemory;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 
 namespace OfflineBearer.Benchmarks;
 
@@ -26,14 +26,14 @@ public class FirstTokenBenchmarks : IAsyncDisposable
 {
     private const string ClientName = "api";
     private static readonly AuthenticationHeaderValue Basic =
-        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{TokenServer.BasicClientId}:{TokenServer.BasicClientSecret}")));
+        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{TestTokenServer.BasicClientId}:{TestTokenServer.BasicClientSecret}")));
 
-    private TokenServer? _server;
+    private TestTokenServer? _server;
 
     [GlobalSetup]
     public async Task SetUpAsync()
     {
-        _server = await TokenServer.StartAsync(new DevServerOptions { ConfigureLogging = _ => { } });
+        _server = await TestTokenServer.StartAsync(new TestTokenServerOptions { ConfigureLogging = _ => { } });
 
         // Both paths must get a token, or a row measures a failure.
         if (string.IsNullOrEmpty(await TwoRawRoundTrips()) || await OfflineBearerFirstToken() != 200)
@@ -71,7 +71,7 @@ public class FirstTokenBenchmarks : IAsyncDisposable
 
         using var grant = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
         {
-            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("scope", TokenServer.ApiScope)]),
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("scope", TestTokenServer.ApiScope)]),
         };
         grant.Headers.Authorization = Basic;
         using var answer = await http.SendAsync(grant);
@@ -90,9 +90,9 @@ public class FirstTokenBenchmarks : IAsyncDisposable
             .AddOfflineBearerHandler(o =>
             {
                 o.Authority = Server.Authority.ToString();
-                o.ClientId = TokenServer.BasicClientId;
-                o.ClientSecret = TokenServer.BasicClientSecret;
-                o.Scope = TokenServer.ApiScope;
+                o.ClientId = TestTokenServer.BasicClientId;
+                o.ClientSecret = TestTokenServer.BasicClientSecret;
+                o.Scope = TestTokenServer.ApiScope;
             })
             .ConfigurePrimaryHttpMessageHandler(() => new CachedOkApi());
         services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(ClientName))
@@ -111,5 +111,5 @@ public class FirstTokenBenchmarks : IAsyncDisposable
         }
     }
 
-    private TokenServer Server => _server ?? throw new InvalidOperationException("The development server is not started.");
+    private TestTokenServer Server => _server ?? throw new InvalidOperationException("The development server is not started.");
 }

@@ -5,7 +5,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer.Redis;
+using OfflineBearer.Testing.Redis;
 
 namespace OfflineBearer.Benchmarks;
 

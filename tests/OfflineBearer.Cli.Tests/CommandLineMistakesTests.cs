@@ -17,7 +17,7 @@ public sealed class CommandLineMistakesTests(CliServerFixture fixture) : IDispos
     [InlineData("-5")]
     public async Task A_login_time_limit_that_is_not_positive_is_a_usage_error(string seconds)
     {
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--timeout", seconds));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--timeout", seconds));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Equal("offline-token: --timeout must be a positive number of seconds.", run.Error.TrimEnd());
@@ -26,23 +26,23 @@ public sealed class CommandLineMistakesTests(CliServerFixture fixture) : IDispos
     [Fact]
     public async Task Client_secret_stdin_with_nothing_on_standard_input_is_a_usage_error()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret); // the variable does not stand in for what was asked
+        _tool.WithSecret(TestTokenServer.BasicClientSecret); // the variable does not stand in for what was asked
         _tool.Input = "\n";
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--client-secret-stdin"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--client-secret-stdin"));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("--client-secret-stdin was given, but standard input had no secret on its first line.", run.Error, StringComparison.Ordinal);
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
     }
 
     [Fact]
     public async Task The_secret_on_standard_input_is_read_without_its_surrounding_blanks()
     {
-        _tool.Input = $"  {TokenServer.BasicClientSecret} \nnext line\n";
+        _tool.Input = $"  {TestTokenServer.BasicClientSecret} \nnext line\n";
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--client-secret-stdin"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--client-secret-stdin"));
 
         Assert.True(run.ExitCode == 0, run.Error);
     }
@@ -50,9 +50,9 @@ public sealed class CommandLineMistakesTests(CliServerFixture fixture) : IDispos
     [Fact]
     public async Task An_authority_that_is_not_a_url_is_a_usage_error_that_shows_it()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret);
+        _tool.WithSecret(TestTokenServer.BasicClientSecret);
 
-        var run = await _tool.RunAsync("get", "--authority", "sso.example.org/realms/prod", "--client-id", TokenServer.BasicClientId);
+        var run = await _tool.RunAsync("get", "--authority", "sso.example.org/realms/prod", "--client-id", TestTokenServer.BasicClientId);
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains(
@@ -64,9 +64,9 @@ public sealed class CommandLineMistakesTests(CliServerFixture fixture) : IDispos
     [Fact]
     public async Task A_store_without_a_client_name_is_a_usage_error()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret);
+        _tool.WithSecret(TestTokenServer.BasicClientSecret);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, clientName: null, "--store", _tool.StoreDirectory));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, clientName: null, "--store", _tool.StoreDirectory));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("--client NAME is required with --store and --redis", run.Error, StringComparison.Ordinal);

@@ -16,16 +16,16 @@ public sealed partial class DeviceLoginTests(CliServerFixture fixture) : IDispos
     [Fact]
     public async Task The_device_flow_waits_while_pending_and_keeps_the_offline_token_once_approved()
     {
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
         var approved = false;
 
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--device")),
+            _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--device")),
             Step,
             async () =>
             {
                 // Approve only after the tool has been told "authorization_pending" twice.
-                if (!approved && _tool.Server.Stats.TokenRequests(GrantTypes.DeviceCode) >= 2)
+                if (!approved && _tool.Server.Ledger.TokenRequests(GrantTypes.DeviceCode) >= 2)
                 {
                     await _tool.Server.ApproveDeviceAsync(UserCode());
                     approved = true;
@@ -35,8 +35,8 @@ public sealed partial class DeviceLoginTests(CliServerFixture fixture) : IDispos
             });
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(3, _tool.Server.Stats.TokenRequests(GrantTypes.DeviceCode));
-        Assert.Equal(2, _tool.Server.Stats.FailedTokenRequests); // the two pending answers: no slow_down at the announced interval
+        Assert.Equal(3, _tool.Server.Ledger.TokenRequests(GrantTypes.DeviceCode));
+        Assert.Equal(2, _tool.Server.Ledger.FailedTokenRequests); // the two pending answers: no slow_down at the announced interval
         Assert.Contains($"open {_tool.Server.VerificationEndpoint.AbsoluteUri} and enter the code", run.Error, StringComparison.Ordinal);
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("device", default);
         Assert.NotNull(stored);
@@ -49,7 +49,7 @@ public sealed partial class DeviceLoginTests(CliServerFixture fixture) : IDispos
         var denied = false;
 
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--device")),
+            _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--device")),
             Step,
             async () =>
             {
@@ -71,7 +71,7 @@ public sealed partial class DeviceLoginTests(CliServerFixture fixture) : IDispos
     public async Task A_device_code_nobody_approves_expires_with_exit_code_2()
     {
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--device")),
+            _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--device")),
             Step,
             UserCodeShown);
 
@@ -101,11 +101,11 @@ public sealed partial class DeviceSlowDownTests(SlowDownServerFixture fixture) :
         var approved = false;
 
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--device")),
+            _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--device")),
             TimeSpan.FromSeconds(1),
             async () =>
             {
-                if (!approved && _tool.Server.Stats.FailedTokenRequests >= 1)
+                if (!approved && _tool.Server.Ledger.FailedTokenRequests >= 1)
                 {
                     await _tool.Server.ApproveDeviceAsync(UserCodePattern().Match(_tool.ErrorSoFar()).Groups[1].Value);
                     approved = true;
@@ -117,8 +117,8 @@ public sealed partial class DeviceSlowDownTests(SlowDownServerFixture fixture) :
         // Polled at 5 s (too soon for 8: slow_down), then at 5 + 5 = 10 s after that: tokens. Polling again at 5 s would
         // have met slow_down until the code expired.
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(2, _tool.Server.Stats.TokenRequests(GrantTypes.DeviceCode));
-        Assert.Equal(1, _tool.Server.Stats.FailedTokenRequests);
+        Assert.Equal(2, _tool.Server.Ledger.TokenRequests(GrantTypes.DeviceCode));
+        Assert.Equal(1, _tool.Server.Ledger.FailedTokenRequests);
     }
 
     [GeneratedRegex("enter the code (\\S+)")]

@@ -15,7 +15,7 @@ public sealed partial class DeviceLoginWordsTests(CliServerFixture fixture) : ID
         var approved = false;
 
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--device")),
+            _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--device")),
             TimeSpan.FromSeconds(1),
             async () =>
             {

@@ -12,14 +12,14 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
 {
-    private readonly Tool _tool = new Tool(fixture).WithSecret(TokenServer.BasicClientSecret);
+    private readonly Tool _tool = new Tool(fixture).WithSecret(TestTokenServer.BasicClientSecret);
 
     [Fact]
     public async Task A_token_server_nobody_listens_at_is_a_server_failure()
     {
         // Connection refused is tried again after a backoff on the tool's clock.
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync("get", "--authority", $"http://127.0.0.1:{ClosedPort()}/realms/dev", "--client-id", TokenServer.BasicClientId),
+            _tool.StartAsync("get", "--authority", $"http://127.0.0.1:{ClosedPort()}/realms/dev", "--client-id", TestTokenServer.BasicClientId),
             TimeSpan.FromSeconds(1));
 
         Assert.Equal(ExitCodes.ServerFailure, run.ExitCode);
@@ -29,7 +29,7 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task An_authority_without_a_discovery_document_is_a_server_failure_with_its_status()
     {
-        var run = await _tool.RunAsync("get", "--authority", new Uri(_tool.Server.Authority, "no-such-realm").AbsoluteUri, "--client-id", TokenServer.BasicClientId, "--json");
+        var run = await _tool.RunAsync("get", "--authority", new Uri(_tool.Server.Authority, "no-such-realm").AbsoluteUri, "--client-id", TestTokenServer.BasicClientId, "--json");
 
         Assert.Equal(ExitCodes.ServerFailure, run.ExitCode);
         Assert.Contains("answered HTTP 404 without a usable \"token_endpoint\"", run.Error, StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
     {
         _tool.WithSecret("wrong-secret");
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, clientName: null, "--json"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, clientName: null, "--json"));
 
         using var json = JsonDocument.Parse(run.Out);
         Assert.Equal(ExitCodes.Refused, json.RootElement.GetProperty("error").GetProperty("exit_code").GetInt32());
@@ -53,7 +53,7 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
     public async Task Options_the_library_refuses_are_a_usage_error_in_its_words()
     {
         var run = await _tool.RunAsync(
-            "token", "--authority", "http://sso.example.org/realms/prod", "--client-id", TokenServer.BasicClientId, "--store", _tool.StoreDirectory, "--client", "inventory");
+            "token", "--authority", "http://sso.example.org/realms/prod", "--client-id", TestTokenServer.BasicClientId, "--store", _tool.StoreDirectory, "--client", "inventory");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains(
@@ -68,7 +68,7 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
         var notADirectory = Path.Combine(_tool.StoreDirectory, "a-file");
         await File.WriteAllTextAsync(notADirectory, "x");
 
-        var run = await _tool.RunAsync("get", "--authority", _tool.Authority, "--client-id", TokenServer.BasicClientId, "--scope", TokenServer.ApiScope, "--store", notADirectory, "--client", "inventory");
+        var run = await _tool.RunAsync("get", "--authority", _tool.Authority, "--client-id", TestTokenServer.BasicClientId, "--scope", TestTokenServer.ApiScope, "--store", notADirectory, "--client", "inventory");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("offline-token: A file of the store could not be written or read:", run.Error, StringComparison.Ordinal);
@@ -80,8 +80,8 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
         var file = Path.Combine(_tool.StoreDirectory, "not-a-directory");
         await File.WriteAllTextAsync(file, "a file where the store directory should be");
 
-        var run = await _tool.RunAsync("get", "--authority", _tool.Authority, "--client-id", TokenServer.BasicClientId,
-            "--scope", $"offline_access {TokenServer.ApiScope}", "--store", file, "--client", "inventory");
+        var run = await _tool.RunAsync("get", "--authority", _tool.Authority, "--client-id", TestTokenServer.BasicClientId,
+            "--scope", $"offline_access {TestTokenServer.ApiScope}", "--store", file, "--client", "inventory");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("could not store its new refresh token", run.Error, StringComparison.Ordinal);
@@ -103,7 +103,7 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
         };
 
         var login = OfflineTokenApp.RunAsync(
-            ["login", "--device", "--authority", _tool.Authority, "--client-id", TokenServer.PublicClientId], environment, interrupt.Token);
+            ["login", "--device", "--authority", _tool.Authority, "--client-id", TestTokenServer.PublicClientId], environment, interrupt.Token);
         while (!error.ToString().Contains("Waiting for the approval", StringComparison.Ordinal) && !login.IsCompleted)
         {
             await Task.Delay(10);

@@ -8,34 +8,34 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class GetTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TokenServer.ApiScope}";
+    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
     private readonly Tool _tool = new(fixture);
 
     [Fact]
     public async Task Get_with_basic_auth_puts_the_offline_token_where_the_file_store_reads_it()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret);
-        _tool.Server.Stats.Reset();
+        _tool.WithSecret(TestTokenServer.BasicClientSecret);
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(string.Empty, run.Out); // data only on request
         Assert.Contains("refresh token: stored for client 'inventory' in the file store", run.Error, StringComparison.Ordinal);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.ClientCredentials));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.ClientCredentials));
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("inventory", default);
         Assert.NotNull(stored);
         Assert.DoesNotContain(stored, run.All, StringComparison.Ordinal);
-        Assert.DoesNotContain(TokenServer.BasicClientSecret, run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestTokenServer.BasicClientSecret, run.All, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Get_with_post_auth_sends_the_secret_in_the_form()
     {
-        _tool.WithSecret(TokenServer.PostClientSecret);
+        _tool.WithSecret(TestTokenServer.PostClientSecret);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.PostClientId, "reports", "--scope", OfflineScope, "--client-auth", "post"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--scope", OfflineScope, "--client-auth", "post"));
 
         Assert.Equal(0, run.ExitCode);
         Assert.NotNull(await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("reports", default));
@@ -44,13 +44,13 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task Get_with_the_wrong_client_authentication_method_is_refused_with_exit_code_2()
     {
-        _tool.WithSecret(TokenServer.PostClientSecret);
+        _tool.WithSecret(TestTokenServer.PostClientSecret);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.PostClientId, "reports", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--scope", OfflineScope));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("'invalid_client'", run.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain(TokenServer.PostClientSecret, run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestTokenServer.PostClientSecret, run.All, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_tool.StoreDirectory));
     }
 
@@ -60,7 +60,7 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
         const string wrong = "not-the-basic-secret";
         _tool.WithSecret(wrong);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--json"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--json"));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         using var json = JsonDocument.Parse(run.Out);
@@ -74,9 +74,9 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task The_secret_can_come_from_standard_input()
     {
-        _tool.Input = TokenServer.BasicClientSecret + "\n";
+        _tool.Input = TestTokenServer.BasicClientSecret + "\n";
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, clientName: null, "--client-secret-stdin"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, clientName: null, "--client-secret-stdin"));
 
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("not stored (no --store or --redis)", run.Error, StringComparison.Ordinal);
@@ -85,7 +85,7 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task Get_without_a_secret_is_a_usage_error_that_says_where_the_secret_comes_from()
     {
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains(CliEnvironment.ClientSecretVariable, run.Error, StringComparison.Ordinal);
@@ -95,10 +95,10 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task Json_output_has_the_access_token_and_the_refresh_token_only_when_asked()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret);
+        _tool.WithSecret(TestTokenServer.BasicClientSecret);
 
-        var plain = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--json"));
-        var asked = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--json", "--print-refresh-token"));
+        var plain = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--json"));
+        var asked = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--json", "--print-refresh-token"));
 
         using var first = JsonDocument.Parse(plain.Out);
         Assert.Equal("inventory", first.RootElement.GetProperty("client").GetString());
@@ -119,9 +119,9 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task Print_refresh_token_prints_it_alone_on_standard_output()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret);
+        _tool.WithSecret(TestTokenServer.BasicClientSecret);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--print-refresh-token"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--print-refresh-token"));
 
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("inventory", default);
         Assert.Equal(stored + Environment.NewLine, run.Out);

@@ -32,7 +32,7 @@ public sealed class InspectTests(CliServerFixture fixture) : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         Assert.Contains($"iss: {_tool.Authority}", run.Out, StringComparison.Ordinal);
-        Assert.Contains($"sub: {TokenServer.BasicClientId}", run.Out, StringComparison.Ordinal);
+        Assert.Contains($"sub: {TestTokenServer.BasicClientId}", run.Out, StringComparison.Ordinal);
         Assert.Contains("header.alg: RS256", run.Out, StringComparison.Ordinal);
         Assert.Matches(@"exp: \d+ = 2026-", run.Out);
         Assert.Matches(@"\(in (9|10) seconds\)", run.Out); // exp is whole seconds; the shared clock may be mid-second
@@ -198,8 +198,8 @@ public sealed class InspectTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task Inspect_of_a_stored_refresh_token_of_the_development_server_says_it_is_encrypted()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret);
-        await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", $"offline_access {TokenServer.ApiScope}"));
+        _tool.WithSecret(TestTokenServer.BasicClientSecret);
+        await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", $"offline_access {TestTokenServer.ApiScope}"));
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("inventory", default);
 
         var run = await _tool.RunAsync("inspect", "--store", _tool.StoreDirectory, "--client", "inventory");
@@ -258,8 +258,8 @@ public sealed class InspectTests(CliServerFixture fixture) : IDisposable
 
     private async Task<string> AccessTokenAsync()
     {
-        _tool.WithSecret(TokenServer.BasicClientSecret);
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, clientName: null, "--json"));
+        _tool.WithSecret(TestTokenServer.BasicClientSecret);
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, clientName: null, "--json"));
         using var json = JsonDocument.Parse(run.Out);
         return json.RootElement.GetProperty("access_token").GetString()!;
     }

@@ -21,7 +21,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
     {
         ReturnWith(state => $"state={state}&error=temporarily_unavailable&error_description=Try%20again%20later");
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("offline-token: The server ended the sign-in with 'temporarily_unavailable': Try again later", run.Error, StringComparison.Ordinal);
@@ -33,7 +33,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
     {
         ReturnWith(state => $"state={state}&error=access_denied");
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("offline-token: The server ended the sign-in with 'access_denied'." + Environment.NewLine, run.Error, StringComparison.Ordinal);
@@ -45,13 +45,13 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
     public async Task A_redirect_with_neither_code_nor_error_is_an_incomplete_login(string rest)
     {
         ReturnWith(state => $"state={state}{rest}");
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.LoginIncomplete, run.ExitCode);
         Assert.Contains("The redirect carried neither a code nor an error: run login again.", run.Error, StringComparison.Ordinal);
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
     {
         ReturnWith(state => $"state={state}&error=server_error&error_description={new string('x', 2000)}");
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         var line = run.Error.TrimEnd().Split(Environment.NewLine)[^1];
@@ -72,7 +72,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
     {
         ReturnWith(_ => "state=forged&code=stolen");
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.LoginIncomplete, run.ExitCode);
         Assert.Contains("This sign-in was refused: it does not belong to the login that is waiting.", await _page!, StringComparison.Ordinal);
@@ -82,13 +82,13 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
     public async Task A_redirect_without_a_state_is_refused()
     {
         ReturnWith(_ => "code=stolen");
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.LoginIncomplete, run.ExitCode);
         Assert.Contains("did not carry this login's state", run.Error, StringComparison.Ordinal);
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("Signed in. You can close this window and return to offline-token.", await _page!, StringComparison.Ordinal);
@@ -131,7 +131,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(HttpStatusCode.NotFound, other);
         Assert.True(run.ExitCode == 0, run.Error);
@@ -157,7 +157,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(HttpStatusCode.NotFound, posted);
         Assert.True(run.ExitCode == 0, run.Error);
@@ -174,7 +174,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var login = _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--no-browser", "--timeout", "5"));
+        var login = _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--no-browser", "--timeout", "5"));
         var run = await _tool.StepClockUntilDoneAsync(login, TimeSpan.FromSeconds(1), () => printed = printed || _tool.ErrorSoFar().Contains("Open this address", StringComparison.Ordinal));
 
         Assert.False(asked);
@@ -193,12 +193,12 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
             return false;
         };
 
-        var login = _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--scope", " ", "--timeout", "5"));
+        var login = _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--scope", " ", "--timeout", "5"));
         await _tool.StepClockUntilDoneAsync(login, TimeSpan.FromSeconds(1), () => Volatile.Read(ref opened) is not null);
 
         var query = HttpUtility.ParseQueryString(opened!.Query);
         Assert.Null(query["scope"]);
-        Assert.Equal(TokenServer.PublicClientId, query["client_id"]);
+        Assert.Equal(TestTokenServer.PublicClientId, query["client_id"]);
         Assert.StartsWith(_tool.Server.AuthorizationEndpoint.ToString() + "?response_type=code&client_id=", opened.AbsoluteUri, StringComparison.Ordinal);
     }
 
@@ -207,7 +207,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
     [InlineData("65536")]
     public async Task A_port_out_of_range_is_a_usage_error(string port)
     {
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--port", port));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--port", port));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("--port must be between 1 and 65535 (or 0 for a free one).", run.Error, StringComparison.Ordinal);
@@ -222,7 +222,7 @@ public sealed class LoginRedirectTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--scope", "openid"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--scope", "openid"));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("The sign-in worked but the server issued no refresh token", run.Error, StringComparison.Ordinal);

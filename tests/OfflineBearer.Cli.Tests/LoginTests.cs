@@ -24,9 +24,9 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
             redirectedTo = SignIn(address);
             return true;
         };
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--scope", $"openid offline_access {TokenServer.ApiScope}"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--scope", $"openid offline_access {TestTokenServer.ApiScope}"));
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains(opened!.AbsoluteUri, run.Error, StringComparison.Ordinal); // also printed, for a browser elsewhere
@@ -35,7 +35,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
         Assert.Equal(43, query["code_challenge"]!.Length);
         Assert.Equal("code", query["response_type"]);
         Assert.Matches(@"^http://127\.0\.0\.1:\d+/callback$", query["redirect_uri"]);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.AuthorizationCode));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.AuthorizationCode));
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("device", default);
         Assert.NotNull(stored);
         Assert.DoesNotContain(stored, run.All, StringComparison.Ordinal);
@@ -43,10 +43,10 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
 
         // What the service then does: refresh with the stored offline token.
         _tool.Time.Advance(TimeSpan.FromSeconds(10));
-        var token = await _tool.RunAsync(_tool.Args("token", TokenServer.PublicClientId, "device"));
+        var token = await _tool.RunAsync(_tool.Args("token", TestTokenServer.PublicClientId, "device"));
         Assert.Equal(0, token.ExitCode);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
-        Assert.Equal(0, _tool.Server.Stats.ReusedRefreshTokens);
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(0, _tool.Server.Ledger.ReusedRefreshTokens);
         Assert.NotNull(redirectedTo);
     }
 
@@ -68,7 +68,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal($"http://127.0.0.1:{port}/callback", System.Web.HttpUtility.ParseQueryString(opened!.Query)["redirect_uri"]);
@@ -86,7 +86,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.True(run.ExitCode == 0, run.Error);
     }
@@ -101,13 +101,13 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
             Follow(forged);
             return true;
         };
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--json"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--json"));
 
         Assert.Equal(ExitCodes.LoginIncomplete, run.ExitCode);
         Assert.Contains("did not carry this login's state", run.Error, StringComparison.Ordinal);
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
         Assert.Empty(Directory.GetFiles(_tool.StoreDirectory));
         using var json = JsonDocument.Parse(run.Out);
         Assert.Equal(ExitCodes.LoginIncomplete, json.RootElement.GetProperty("error").GetProperty("exit_code").GetInt32());
@@ -122,7 +122,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
             return true;
         };
 
-        var run = await _tool.RunAsync(_tool.Args("login", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("'access_denied'", run.Error, StringComparison.Ordinal);
@@ -139,7 +139,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
         };
 
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("login", TokenServer.PublicClientId, "device", "--timeout", "120")),
+            _tool.StartAsync(_tool.Args("login", TestTokenServer.PublicClientId, "device", "--timeout", "120")),
             TimeSpan.FromSeconds(1),
             before: () => Volatile.Read(ref printed));
 
@@ -153,14 +153,14 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
     {
         // What the server does with a code whose PKCE verifier does not match, through the library's grant.
         var pkce = Pkce.Create();
-        var redirectUri = new Uri($"http://127.0.0.1:49152{TokenServer.LoopbackRedirectPath}");
+        var redirectUri = new Uri($"http://127.0.0.1:49152{TestTokenServer.LoopbackRedirectPath}");
         var address = new Uri(
-            $"{_tool.Server.AuthorizationEndpoint}?response_type=code&client_id={TokenServer.PublicClientId}&redirect_uri={Uri.EscapeDataString(redirectUri.AbsoluteUri)}" +
+            $"{_tool.Server.AuthorizationEndpoint}?response_type=code&client_id={TestTokenServer.PublicClientId}&redirect_uri={Uri.EscapeDataString(redirectUri.AbsoluteUri)}" +
             $"&scope=offline_access&state={pkce.State}&code_challenge={pkce.Challenge}&code_challenge_method=S256");
         var code = System.Web.HttpUtility.ParseQueryString((await _tool.Server.LogInAsync(address)).Query)["code"]!;
         var other = Pkce.Create();
         var session = await ClientSession.OpenAsync(
-            new OfflineBearerOptions { Authority = _tool.Authority, ClientId = TokenServer.PublicClientId },
+            new OfflineBearerOptions { Authority = _tool.Authority, ClientId = TestTokenServer.PublicClientId },
             new StoreArguments(null, null, "offlinebearer:", null),
             Environment());
         await using (session)

@@ -13,15 +13,15 @@ public sealed class LongLivedTokenTests(LongLivedTokenServerFixture fixture) : I
     // 600 seconds, less the library's 1-second margin, less the 60-second refresh window.
     private static readonly TimeSpan HandedOutFor = TimeSpan.FromSeconds(539);
 
-    private readonly Tool _tool = new Tool(fixture.Inner).WithSecret(TokenServer.BasicClientSecret);
+    private readonly Tool _tool = new Tool(fixture.Inner).WithSecret(TestTokenServer.BasicClientSecret);
 
     [Fact]
     public async Task A_token_got_by_get_is_handed_out_until_a_minute_before_it_expires()
     {
         var sentAt = _tool.Time.GetUtcNow();
-        var get = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", $"offline_access {TokenServer.ApiScope}"));
+        var get = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", $"offline_access {TestTokenServer.ApiScope}"));
 
-        var token = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId, "inventory", "--json"));
+        var token = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId, "inventory", "--json"));
 
         Assert.True(get.ExitCode == 0, get.Error);
         using var json = JsonDocument.Parse(token.Out);
@@ -31,11 +31,11 @@ public sealed class LongLivedTokenTests(LongLivedTokenServerFixture fixture) : I
     [Fact]
     public async Task A_token_refreshed_by_token_is_handed_out_until_a_minute_before_it_expires()
     {
-        var get = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "reports", "--scope", $"offline_access {TokenServer.ApiScope}"));
+        var get = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "reports", "--scope", $"offline_access {TestTokenServer.ApiScope}"));
         File.Delete(new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).PathBeside("reports", AccessTokenCache.Extension));
         var sentAt = _tool.Time.GetUtcNow();
 
-        var token = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId, "reports", "--json"));
+        var token = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId, "reports", "--json"));
 
         Assert.True(get.ExitCode == 0, get.Error);
         Assert.True(token.ExitCode == 0, token.Error);
@@ -48,9 +48,9 @@ public sealed class LongLivedTokenTests(LongLivedTokenServerFixture fixture) : I
     {
         var sentAt = _tool.Time.GetUtcNow();
 
-        var stored = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "billing", "--scope", $"offline_access {TokenServer.ApiScope}"));
-        var accessOnly = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "audit", "--scope", TokenServer.ApiScope, "--print-refresh-token"));
-        var printed = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, clientName: null, "--scope", TokenServer.ApiScope, "--json"));
+        var stored = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "billing", "--scope", $"offline_access {TestTokenServer.ApiScope}"));
+        var accessOnly = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "audit", "--scope", TestTokenServer.ApiScope, "--print-refresh-token"));
+        var printed = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, clientName: null, "--scope", TestTokenServer.ApiScope, "--json"));
 
         var expires = (sentAt + TimeSpan.FromSeconds(599)).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(
@@ -59,7 +59,7 @@ public sealed class LongLivedTokenTests(LongLivedTokenServerFixture fixture) : I
         Assert.Contains("and no refresh token: nothing stored: the server issued no refresh token.", accessOnly.Error, StringComparison.Ordinal);
         Assert.Equal(string.Empty, accessOnly.Out); // no refresh token to print
         Assert.False(File.Exists(new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).PathBeside("audit", ".refresh-token.json")));
-        Assert.Contains($"Got an access token for client '{TokenServer.BasicClientId}'", printed.Error, StringComparison.Ordinal);
+        Assert.Contains($"Got an access token for client '{TestTokenServer.BasicClientId}'", printed.Error, StringComparison.Ordinal);
         Assert.Contains("and no refresh token: not stored (no --store or --redis).", printed.Error, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(printed.Out);
         Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("stored").ValueKind);
@@ -69,8 +69,8 @@ public sealed class LongLivedTokenTests(LongLivedTokenServerFixture fixture) : I
     [Fact]
     public async Task A_client_authentication_given_on_the_command_line_wins_over_the_remembered_one()
     {
-        _tool.WithSecret(TokenServer.PostClientSecret);
-        var get = await _tool.RunAsync(_tool.Args("get", TokenServer.PostClientId, "posting", "--scope", $"offline_access {TokenServer.ApiScope}", "--client-auth", "post"));
+        _tool.WithSecret(TestTokenServer.PostClientSecret);
+        var get = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "posting", "--scope", $"offline_access {TestTokenServer.ApiScope}", "--client-auth", "post"));
         File.Delete(new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).PathBeside("posting", AccessTokenCache.Extension));
 
         var basic = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "posting", "--client-auth", "basic");

@@ -13,7 +13,7 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TokenServer.ApiScope}";
+    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
     private readonly Tool _tool = new(fixture);
     private readonly string _keys = Directory.CreateTempSubdirectory("offline-token-keys-").FullName;
@@ -22,13 +22,13 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
     public async Task Get_with_a_signing_key_stores_an_offline_token_without_any_secret()
     {
         var key = WriteKey("jwt-client.key.pem", _tool.Server.SignedJwtClientKeyPem!);
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("refresh token: stored for client 'inventory' in the file store", run.Error, StringComparison.Ordinal);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.ClientCredentials));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.ClientCredentials));
         Assert.NotNull(await ReadStoreAsync());
         AssertNoKeyMaterial(run.All);
     }
@@ -39,15 +39,15 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         await GetAsync();
         var before = await ReadStoreAsync();
         _tool.Time.Advance(TimeSpan.FromSeconds(10));
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
         var run = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "inventory");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Matches("^eyJ[A-Za-z0-9_.-]+\r?\n$", run.Out);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests());
-        Assert.Equal(0, _tool.Server.Stats.FailedTokenRequests);
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.FailedTokenRequests);
         Assert.NotEqual(before, await ReadStoreAsync()); // rotated and kept
     }
 
@@ -74,7 +74,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         using var json = JsonDocument.Parse(text);
         Assert.Equal("private-key-jwt", json.RootElement.GetProperty("client_auth").GetString());
         Assert.Equal(key, json.RootElement.GetProperty("signing_key_path").GetString());
-        Assert.Equal(TokenServer.SignedJwtClientId, json.RootElement.GetProperty("client_id").GetString());
+        Assert.Equal(TestTokenServer.SignedJwtClientId, json.RootElement.GetProperty("client_id").GetString());
         Assert.False(json.RootElement.TryGetProperty("client_certificate_path", out _));
         Assert.DoesNotContain("PRIVATE KEY", text, StringComparison.Ordinal);
         AssertNoKeyMaterial(text);
@@ -86,7 +86,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         _tool.WithSecret("a-secret-for-another-client");
         var key = WriteKey("jwt-client.key.pem", _tool.Server.SignedJwtClientKeyPem!);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
 
         Assert.True(run.ExitCode == 0, run.Error);
     }
@@ -97,7 +97,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var key = WriteKey("other.key.pem", other.ExportPkcs8PrivateKeyPem());
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("'invalid_client'", run.Error, StringComparison.Ordinal);
@@ -119,16 +119,16 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
             "damaged" => WriteKey("damaged.pem", Damage(made.ExportPkcs8PrivateKeyPem())),
             _ => WriteKey("empty.pem", string.Empty),
         };
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory", "--signing-key", key, "--json"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--signing-key", key, "--json"));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains($"--signing-key '{key}' {problem}", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("SigningKeyPath", run.Error, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(run.Out);
         Assert.Equal(ExitCodes.UsageError, json.RootElement.GetProperty("error").GetProperty("exit_code").GetInt32());
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
         Assert.Empty(Directory.GetFiles(_tool.StoreDirectory));
         AssertNoKeyMaterial(run.All, File.Exists(key) ? await File.ReadAllTextAsync(key) : null);
     }
@@ -150,7 +150,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task Get_without_a_secret_says_that_a_signing_key_or_a_certificate_would_do()
     {
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory"));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("(or prove the client with --signing-key or --client-certificate).", run.Error, StringComparison.Ordinal);
@@ -165,7 +165,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         var missing = Path.Combine(_keys, "no-such.key.pem");
 
         var run = await _tool.RunAsync(
-            "get", "--authority", _tool.Authority, "--client-id", TokenServer.SignedJwtClientId, "--redis", "127.0.0.1:1", "--client", "inventory", "--signing-key", missing);
+            "get", "--authority", _tool.Authority, "--client-id", TestTokenServer.SignedJwtClientId, "--redis", "127.0.0.1:1", "--client", "inventory", "--signing-key", missing);
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains($"--signing-key '{missing}' cannot be read", run.Error, StringComparison.Ordinal);
@@ -178,13 +178,13 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         var remembered = (await ClientSettings.ReadAsync(_tool.StoreDirectory, "inventory", default))!;
         await (remembered with { SigningKeyPath = null }).WriteAsync(_tool.StoreDirectory, "inventory", default); // edited by hand
         _tool.Time.Advance(TimeSpan.FromSeconds(10));
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
         var run = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "inventory");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("--client-auth private-key-jwt: set --signing-key", run.Error, StringComparison.Ordinal);
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
     }
 
     public void Dispose()
@@ -215,7 +215,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
     private async Task<string> GetAsync()
     {
         var key = WriteKey("jwt-client.key.pem", _tool.Server.SignedJwtClientKeyPem!);
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
         Assert.True(run.ExitCode == 0, run.Error);
         return key;
     }

@@ -12,18 +12,18 @@ public sealed class ProcessTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task A_script_gets_an_offline_token_then_a_bearer_token_it_can_inspect()
     {
-        var secret = new Dictionary<string, string> { [CliEnvironment.ClientSecretVariable] = TokenServer.BasicClientSecret };
+        var secret = new Dictionary<string, string> { [CliEnvironment.ClientSecretVariable] = TestTokenServer.BasicClientSecret };
 
-        var get = await RunAsync(secret, null, _tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", $"offline_access {TokenServer.ApiScope}"));
-        var token = await RunAsync(secret, null, _tool.Args("token", TokenServer.BasicClientId));
+        var get = await RunAsync(secret, null, _tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", $"offline_access {TestTokenServer.ApiScope}"));
+        var token = await RunAsync(secret, null, _tool.Args("token", TestTokenServer.BasicClientId));
         var inspect = await RunAsync([], token.Out, "inspect", "-");
 
         Assert.True(get.ExitCode == 0, get.Error);
         Assert.True(token.ExitCode == 0, token.Error);
         Assert.Matches("^eyJ[A-Za-z0-9_.-]+\r?\n$", token.Out);
         Assert.Equal(0, inspect.ExitCode);
-        Assert.Contains($"sub: {TokenServer.BasicClientId}", inspect.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(TokenServer.BasicClientSecret, get.All + token.All + inspect.All, StringComparison.Ordinal);
+        Assert.Contains($"sub: {TestTokenServer.BasicClientId}", inspect.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestTokenServer.BasicClientSecret, get.All + token.All + inspect.All, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,12 +10,12 @@ public sealed class RevokeTests(CliServerFixture fixture) : IDisposable
     private readonly Tool _tool = new(fixture);
 
     [Theory]
-    [InlineData(TokenServer.BasicClientId, TokenServer.BasicClientSecret, "basic")]
-    [InlineData(TokenServer.PostClientId, TokenServer.PostClientSecret, "post")]
+    [InlineData(TestTokenServer.BasicClientId, TestTokenServer.BasicClientSecret, "basic")]
+    [InlineData(TestTokenServer.PostClientId, TestTokenServer.PostClientSecret, "post")]
     public async Task Revoke_ends_the_offline_token_at_the_server_and_removes_it_from_the_store(string clientId, string secret, string auth)
     {
         _tool.WithSecret(secret);
-        await _tool.RunAsync(_tool.Args("get", clientId, "inventory", "--scope", $"offline_access {TokenServer.ApiScope}", "--client-auth", auth));
+        await _tool.RunAsync(_tool.Args("get", clientId, "inventory", "--scope", $"offline_access {TestTokenServer.ApiScope}", "--client-auth", auth));
         var store = new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None);
         var revoked = (await store.GetAsync("inventory", default))!;
 
@@ -35,17 +35,17 @@ public sealed class RevokeTests(CliServerFixture fixture) : IDisposable
         var offline = await _tool.Server.GetPublicClientOfflineTokenAsync();
         await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).SetAsync("device", offline, default);
 
-        var run = await _tool.RunAsync(_tool.Args("revoke", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("revoke", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal("invalid_grant", (await RefreshAsync(TokenServer.PublicClientId, null, "basic", offline)).Error);
+        Assert.Equal("invalid_grant", (await RefreshAsync(TestTokenServer.PublicClientId, null, "basic", offline)).Error);
         Assert.DoesNotContain(offline, run.All, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Revoke_with_nothing_stored_is_a_usage_error()
     {
-        var run = await _tool.RunAsync(_tool.Args("revoke", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("revoke", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("holds no refresh token for client 'device'", run.Error, StringComparison.Ordinal);

@@ -12,21 +12,21 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TokenServer.ApiScope}";
+    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
-    private readonly Tool _tool = new Tool(fixture).WithSecret(TokenServer.BasicClientSecret);
+    private readonly Tool _tool = new Tool(fixture).WithSecret(TestTokenServer.BasicClientSecret);
 
     [Fact]
     public async Task A_token_call_that_waited_for_another_takes_the_token_that_one_kept_without_a_token_request()
     {
         await GetOfflineTokenAsync();
         _tool.Time.Advance(TimeSpan.FromSeconds(9)); // the kept access token is due for renewal
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
         var other = HoldLock();
         var waited = false;
 
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("token", TokenServer.BasicClientId)),
+            _tool.StartAsync(_tool.Args("token", TestTokenServer.BasicClientId)),
             TimeSpan.FromMilliseconds(100),
             async () =>
             {
@@ -49,7 +49,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal("token-of-the-other-call" + Environment.NewLine, run.Out);
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -57,16 +57,16 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
     {
         await GetOfflineTokenAsync();
         _tool.Time.Advance(TimeSpan.FromSeconds(9));
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
         using var other = HoldLock();
         var started = _tool.Time.GetUtcNow();
 
-        var run = await _tool.StepClockUntilDoneAsync(_tool.StartAsync(_tool.Args("token", TokenServer.BasicClientId)), TimeSpan.FromSeconds(1));
+        var run = await _tool.StepClockUntilDoneAsync(_tool.StartAsync(_tool.Args("token", TestTokenServer.BasicClientId)), TimeSpan.FromSeconds(1));
 
         Assert.Equal(ExitCodes.ServerFailure, run.ExitCode);
         Assert.Contains("Another offline-token has held the token of client 'inventory' for 2 minutes", run.Error, StringComparison.Ordinal);
         Assert.InRange(_tool.Time.GetUtcNow() - started, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(5));
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -74,12 +74,12 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
     {
         await GetOfflineTokenAsync();
         _tool.Time.Advance(TimeSpan.FromSeconds(9));
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
         var other = HoldLock();
         var started = _tool.Time.GetUtcNow();
 
         var run = await _tool.StepClockUntilDoneAsync(
-            _tool.StartAsync(_tool.Args("token", TokenServer.BasicClientId)),
+            _tool.StartAsync(_tool.Args("token", TestTokenServer.BasicClientId)),
             TimeSpan.FromSeconds(1),
             () =>
             {
@@ -92,7 +92,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
             });
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
     }
 
     [Theory]
@@ -105,13 +105,13 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
     {
         await GetOfflineTokenAsync();
         await File.WriteAllTextAsync(CachePath, content);
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
+        var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Matches("^eyJ[A-Za-z0-9_.-]+\r?\n$", run.Out);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
     }
 
     [Fact]
@@ -121,15 +121,15 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
         var kept = JsonDocument.Parse(await File.ReadAllTextAsync(CachePath)).RootElement;
         var until = DateTimeOffset.FromUnixTimeMilliseconds(kept.GetProperty("use_until").GetInt64());
         _tool.Time.SetUtcNow(until - TimeSpan.FromMilliseconds(1));
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var before = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
+        var before = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
         _tool.Time.SetUtcNow(until);
-        var at = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
+        var at = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
 
         Assert.Equal(kept.GetProperty("access_token").GetString() + Environment.NewLine, before.Out);
         Assert.NotEqual(before.Out, at.Out);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
     {
         var missing = Path.Combine(_tool.StoreDirectory, "missing");
 
-        var run = await _tool.RunAsync("token", "--authority", _tool.Authority, "--client-id", TokenServer.BasicClientId, "--store", missing, "--client", "inventory");
+        var run = await _tool.RunAsync("token", "--authority", _tool.Authority, "--client-id", TestTokenServer.BasicClientId, "--store", missing, "--client", "inventory");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains($"The store directory {missing} does not exist: put an offline token there with login or get first.", run.Error, StringComparison.Ordinal);
@@ -152,7 +152,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
 
     private async Task GetOfflineTokenAsync()
     {
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
         Assert.True(run.ExitCode == 0, run.Error);
     }
 

@@ -8,33 +8,33 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class TokenTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TokenServer.ApiScope}";
+    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
-    private readonly Tool _tool = new Tool(fixture).WithSecret(TokenServer.BasicClientSecret);
+    private readonly Tool _tool = new Tool(fixture).WithSecret(TestTokenServer.BasicClientSecret);
 
     [Fact]
     public async Task Token_twice_within_a_lifetime_asks_the_server_once()
     {
         await GetOfflineTokenAsync();
         _tool.Time.Advance(TimeSpan.FromSeconds(1));
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
         var store = await ReadStoreAsync();
 
-        var first = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
-        var second = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
+        var first = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
+        var second = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
 
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(0, second.ExitCode);
         Assert.Equal(first.Out, second.Out);
         Assert.Equal(string.Empty, second.Error);
-        var cached = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId, "inventory", "--json"));
+        var cached = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId, "inventory", "--json"));
         using (var json = System.Text.Json.JsonDocument.Parse(cached.Out))
         {
             // Got one second ago, a 10-second token less its 1-second margin, handed out until half of that is left.
             Assert.Equal(_tool.Time.GetUtcNow() + TimeSpan.FromSeconds(3.5), json.RootElement.GetProperty("use_until").GetDateTimeOffset());
         }
 
-        Assert.Equal(0, _tool.Server.Stats.TokenRequests()); // login left a fresh access token beside the refresh token
+        Assert.Equal(0, _tool.Server.Ledger.TokenRequests()); // login left a fresh access token beside the refresh token
         Assert.Equal(store, await ReadStoreAsync());
         Assert.DoesNotContain(store!, first.All, StringComparison.Ordinal);
     }
@@ -45,15 +45,15 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
         await GetOfflineTokenAsync();
         var before = await ReadStoreAsync();
         _tool.Time.Advance(TimeSpan.FromSeconds(9)); // 10-second tokens: past the point where they are handed out
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var refreshed = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
-        var again = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
+        var refreshed = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
+        var again = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
 
         Assert.Equal(0, refreshed.ExitCode);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests());
-        Assert.Equal(0, _tool.Server.Stats.ReusedRefreshTokens);
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests());
+        Assert.Equal(0, _tool.Server.Ledger.ReusedRefreshTokens);
         var after = await ReadStoreAsync();
         Assert.NotEqual(before, after); // the rotated token was kept
         Assert.Equal(refreshed.Out, again.Out);
@@ -64,32 +64,32 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
     public async Task Token_after_another_rotation_reads_the_new_refresh_token_from_the_store()
     {
         await GetOfflineTokenAsync();
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
         for (var i = 0; i < 3; i++)
         {
             _tool.Time.Advance(TimeSpan.FromSeconds(10));
-            var run = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId));
+            var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
             Assert.Equal(0, run.ExitCode);
         }
 
-        Assert.Equal(0, _tool.Server.Stats.ReusedRefreshTokens);
-        Assert.Equal(0, _tool.Server.Stats.FailedTokenRequests);
+        Assert.Equal(0, _tool.Server.Ledger.ReusedRefreshTokens);
+        Assert.Equal(0, _tool.Server.Ledger.FailedTokenRequests);
     }
 
     [Fact]
     public async Task After_get_token_and_revoke_need_only_the_store_and_the_client_name()
     {
-        _tool.WithSecret(TokenServer.PostClientSecret);
-        var get = await _tool.RunAsync(_tool.Args("get", TokenServer.PostClientId, "reports", "--client-auth", "post", "--scope", OfflineScope));
+        _tool.WithSecret(TestTokenServer.PostClientSecret);
+        var get = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--client-auth", "post", "--scope", OfflineScope));
         _tool.Time.Advance(TimeSpan.FromSeconds(10));
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
         var token = await _tool.RunAsync("token", "--store", _tool.StoreDirectory, "--client", "reports");
         var revoke = await _tool.RunAsync("revoke", "--store", _tool.StoreDirectory, "--client", "reports");
 
         Assert.Equal(0, get.ExitCode);
         Assert.True(token.ExitCode == 0, token.Error); // post authentication, remembered: basic would be refused
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
         Assert.True(revoke.ExitCode == 0, revoke.Error);
         Assert.Empty(Directory.GetFiles(_tool.StoreDirectory, "*.json"));
     }
@@ -109,7 +109,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
         await GetOfflineTokenAsync();
         _tool.Time.Advance(TimeSpan.FromSeconds(9));
 
-        var run = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId, "inventory", "--json"));
+        var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId, "inventory", "--json"));
 
         using var json = JsonDocument.Parse(run.Out);
         Assert.Equal("inventory", json.RootElement.GetProperty("client").GetString());
@@ -124,7 +124,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
     {
         _tool.WithSecret(string.Empty);
 
-        var run = await _tool.RunAsync(_tool.Args("token", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.PublicClientId, "device"));
 
         Assert.True(ExitCodes.UsageError == run.ExitCode, run.Error);
         Assert.Contains("offline-token login --store DIR --client device", run.Error, StringComparison.Ordinal);
@@ -133,7 +133,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
     [Fact]
     public async Task Token_needs_a_store()
     {
-        var run = await _tool.RunAsync(_tool.Args("token", TokenServer.BasicClientId, clientName: null));
+        var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId, clientName: null));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains("--store DIR --client NAME", run.Error, StringComparison.Ordinal);
@@ -143,11 +143,11 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
     public async Task Token_with_a_revoked_offline_token_is_refused_with_exit_code_2()
     {
         _tool.WithSecret(string.Empty);
-        var login = await _tool.RunAsync(["get", "--authority", _tool.Authority, "--client-id", TokenServer.BasicClientId]);
+        var login = await _tool.RunAsync(["get", "--authority", _tool.Authority, "--client-id", TestTokenServer.BasicClientId]);
         await PutPublicOfflineTokenAsync();
-        await _tool.Server.RevokeRefreshTokensAsync(TokenServer.PublicClientId);
+        await _tool.Server.RevokeRefreshTokensAsync(TestTokenServer.PublicClientId);
 
-        var run = await _tool.RunAsync(_tool.Args("token", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(ExitCodes.UsageError, login.ExitCode); // no secret, no client_credentials
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
@@ -160,17 +160,17 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
     {
         _tool.WithSecret(string.Empty);
         await PutPublicOfflineTokenAsync();
-        _tool.Server.Stats.Reset();
+        _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("token", TokenServer.PublicClientId, "device"));
+        var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal(1, _tool.Server.Stats.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
     }
 
     private async Task GetOfflineTokenAsync()
     {
-        var run = await _tool.RunAsync(_tool.Args("get", TokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
         Assert.Equal(0, run.ExitCode);
     }
 

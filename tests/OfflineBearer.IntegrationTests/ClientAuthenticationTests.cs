@@ -12,16 +12,16 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
         await using var harness = DevServerHarness.Create(servers.Rotating);
         harness.AddClient("inventory", o =>
         {
-            o.ClientId = TokenServer.BasicClientId;
-            o.ClientSecret = TokenServer.BasicClientSecret;
+            o.ClientId = TestTokenServer.BasicClientId;
+            o.ClientSecret = TestTokenServer.BasicClientSecret;
         });
 
         using var response = await harness.SendPingAsync("inventory");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal((TokenServer.BasicClientId, TokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal((TestTokenServer.BasicClientId, TestTokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(response));
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -30,22 +30,22 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
         await using var harness = DevServerHarness.Create(servers.Rotating);
         harness.AddClient("billing", o =>
         {
-            o.ClientId = TokenServer.PostClientId;
-            o.ClientSecret = TokenServer.PostClientSecret;
+            o.ClientId = TestTokenServer.PostClientId;
+            o.ClientSecret = TestTokenServer.PostClientSecret;
             o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
         });
 
         using var response = await harness.SendPingAsync("billing");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal((TokenServer.PostClientId, TokenServer.PostClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal((TestTokenServer.PostClientId, TestTokenServer.PostClientId), await DevServerHarness.ReadCallerAsync(response));
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
     [Theory]
-    [InlineData(TokenServer.BasicClientId, TokenServer.BasicClientSecret, ClientAuthenticationMethod.ClientSecretPost)]
-    [InlineData(TokenServer.PostClientId, TokenServer.PostClientSecret, ClientAuthenticationMethod.ClientSecretBasic)]
+    [InlineData(TestTokenServer.BasicClientId, TestTokenServer.BasicClientSecret, ClientAuthenticationMethod.ClientSecretPost)]
+    [InlineData(TestTokenServer.PostClientId, TestTokenServer.PostClientSecret, ClientAuthenticationMethod.ClientSecretBasic)]
     public async Task A_client_configured_with_the_method_its_server_does_not_accept_fails_with_OfflineBearerException(
         string clientId, string clientSecret, ClientAuthenticationMethod method)
     {
@@ -61,8 +61,8 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
 
         Assert.Equal("invalid_client", failure.Error);
         Assert.Contains("'inventory'", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(1, harness.Stats.FailedTokenRequests);
-        Assert.Equal(0, harness.Stats.ApiCalls);
+        Assert.Equal(1, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(0, harness.Ledger.ApiCalls);
     }
 
     [Fact]
@@ -72,12 +72,12 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
         await using var harness = DevServerHarness.Create(servers.Rotating);
         harness.AddClient("inventory", o =>
         {
-            o.ClientId = TokenServer.BasicClientId;
+            o.ClientId = TestTokenServer.BasicClientId;
             o.ClientSecret = WrongSecret;
         });
 
         var first = await Assert.ThrowsAsync<OfflineBearerException>(() => harness.SendPingAsync("inventory"));
-        var tokenRequestsAfterFirstCall = harness.Stats.TokenRequests();
+        var tokenRequestsAfterFirstCall = harness.Ledger.TokenRequests();
         var second = await Assert.ThrowsAsync<OfflineBearerException>(() => harness.SendPingAsync("inventory"));
 
         Assert.Contains("'inventory'", first.Message, StringComparison.Ordinal);
@@ -85,7 +85,7 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
         Assert.Equal("invalid_client", first.Error);
         Assert.Equal("invalid_client", second.Error);
         Assert.Equal(1, tokenRequestsAfterFirstCall);
-        Assert.Equal(1, harness.Stats.TokenRequests());
-        Assert.Equal(0, harness.Stats.ApiCalls);
+        Assert.Equal(1, harness.Ledger.TokenRequests());
+        Assert.Equal(0, harness.Ledger.ApiCalls);
     }
 }

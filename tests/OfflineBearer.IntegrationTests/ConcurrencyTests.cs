@@ -29,12 +29,12 @@ public sealed class ConcurrencyTests(DevServerFixture servers)
 
         Assert.Equal(Rounds * ConcurrentRequests, statuses.Count);
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(Rounds * ConcurrentRequests, harness.Stats.ApiCalls);
-        Assert.Equal(0, harness.Stats.ApiRejected);
-        Assert.Equal(Rounds, harness.Stats.TokenRequests()); // (Rounds - 1) expiries + the first token
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(0, harness.Stats.ReusedRefreshTokens);
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal(Rounds * ConcurrentRequests, harness.Ledger.ApiCalls);
+        Assert.Equal(0, harness.Ledger.ApiRejected);
+        Assert.Equal(Rounds, harness.Ledger.TokenRequests()); // (Rounds - 1) expiries + the first token
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, harness.Ledger.ReusedRefreshTokens);
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
     /// <summary>Starts every request on the thread pool behind one gate, so they reach the handler together.</summary>

@@ -25,7 +25,7 @@ public sealed class DPoPRestartTests(DevServerFixture servers) : IDisposable
             AddClient(before, offlineToken);
             using var first = await before.SendPingAsync("sensor");
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-            Assert.Equal(1, before.Stats.TokenDPoPProofsAccepted);
+            Assert.Equal(1, before.Ledger.TokenDPoPProofsAccepted);
         }
 
         await using var after = DevServerHarness.Create(servers.Rotating);
@@ -33,17 +33,17 @@ public sealed class DPoPRestartTests(DevServerFixture servers) : IDisposable
         using var response = await after.SendPingAsync("sensor");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal((TokenServer.PublicClientId, TokenServer.UserName), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, after.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(1, after.Stats.TokenDPoPProofsAccepted);
-        Assert.Equal(0, after.Stats.TokenDPoPProofsRefused);
-        Assert.Equal(0, after.Stats.ReusedRefreshTokens);
-        Assert.Equal(1, after.Stats.ApiDPoPProofsAccepted);
+        Assert.Equal((TestTokenServer.PublicClientId, TestTokenServer.UserName), await DevServerHarness.ReadCallerAsync(response));
+        Assert.Equal(1, after.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, after.Ledger.TokenDPoPProofsAccepted);
+        Assert.Equal(0, after.Ledger.TokenDPoPProofsRefused);
+        Assert.Equal(0, after.Ledger.ReusedRefreshTokens);
+        Assert.Equal(1, after.Ledger.ApiDPoPProofsAccepted);
     }
 
     private void AddClient(DevServerHarness harness, string offlineToken) => harness.AddClient("sensor", o =>
     {
-        o.ClientId = TokenServer.PublicClientId;
+        o.ClientId = TestTokenServer.PublicClientId;
         o.ClientSecret = null;
         o.RefreshToken = offlineToken;
         o.DPoP = true;

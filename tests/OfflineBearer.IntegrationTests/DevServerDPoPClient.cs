@@ -10,7 +10,7 @@ namespace OfflineBearer.IntegrationTests;
 /// Raw HTTP to a development server for the DPoP tests, as a DPoP client would send it: token requests with an optional
 /// <c>DPoP</c> header, API calls with a chosen scheme and proof. No library in between, so every header is the test's.
 /// </summary>
-internal sealed class DevServerDPoPClient(TokenServer server) : IDisposable
+internal sealed class DevServerDPoPClient(TestTokenServer server) : IDisposable
 {
     public const string OfflineScope = "offline_access api";
 
@@ -22,13 +22,13 @@ internal sealed class DevServerDPoPClient(TokenServer server) : IDisposable
         TokenAsync(
             new() { ["grant_type"] = "client_credentials", ["scope"] = OfflineScope },
             proofs,
-            basic: $"{TokenServer.BasicClientId}:{TokenServer.BasicClientSecret}");
+            basic: $"{TestTokenServer.BasicClientId}:{TestTokenServer.BasicClientSecret}");
 
     public Task<Answer> RefreshConfidentialAsync(string refreshToken, params string[] proofs) =>
         TokenAsync(
             new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refreshToken },
             proofs,
-            basic: $"{TokenServer.BasicClientId}:{TokenServer.BasicClientSecret}");
+            basic: $"{TestTokenServer.BasicClientId}:{TestTokenServer.BasicClientSecret}");
 
     /// <summary>The public client's password grant, as a user gets an offline token.</summary>
     public Task<Answer> PasswordAsync(params string[] proofs) =>
@@ -36,16 +36,16 @@ internal sealed class DevServerDPoPClient(TokenServer server) : IDisposable
             new()
             {
                 ["grant_type"] = "password",
-                ["client_id"] = TokenServer.PublicClientId,
-                ["username"] = TokenServer.UserName,
-                ["password"] = TokenServer.Password,
+                ["client_id"] = TestTokenServer.PublicClientId,
+                ["username"] = TestTokenServer.UserName,
+                ["password"] = TestTokenServer.Password,
                 ["scope"] = OfflineScope,
             },
             proofs);
 
     public Task<Answer> RefreshPublicAsync(string refreshToken, params string[] proofs) =>
         TokenAsync(
-            new() { ["grant_type"] = "refresh_token", ["client_id"] = TokenServer.PublicClientId, ["refresh_token"] = refreshToken },
+            new() { ["grant_type"] = "refresh_token", ["client_id"] = TestTokenServer.PublicClientId, ["refresh_token"] = refreshToken },
             proofs);
 
     /// <summary><c>GET ping</c> with <c>Authorization: {scheme} {token}</c> and a <c>DPoP</c> header per proof.</summary>

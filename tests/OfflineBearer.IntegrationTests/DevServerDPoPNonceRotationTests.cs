@@ -1,13 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;
 
 /// <summary>
 /// The library's DPoP client against a development server whose nonce changes every second
-/// (<see cref="DevServerOptions.DPoPNonceRotationInterval"/>), the clock shared by server and client and moved by the
+/// (<see cref="TestTokenServerOptions.DPoPNonceRotationInterval"/>), the clock shared by server and client and moved by the
 /// test: concurrent requests that left with the old nonce are each resent once with the new one, at the API and at the
 /// token endpoint, whichever request learned the new nonce first (issue 18).
 /// </summary>
@@ -41,12 +41,12 @@ public sealed class DevServerDPoPNonceRotationTests(DevServerDPoPRotatingNonceSe
     [Fact]
     public async Task A_rotation_interval_needs_the_nonce_required_and_a_positive_length()
     {
-        var withoutNonce = new DevServerOptions { DPoPNonceRotationInterval = TimeSpan.FromSeconds(1) };
-        var zero = new DevServerOptions { RequireDPoPNonce = true, DPoPNonceRotationInterval = TimeSpan.Zero };
+        var withoutNonce = new TestTokenServerOptions { DPoPNonceRotationInterval = TimeSpan.FromSeconds(1) };
+        var zero = new TestTokenServerOptions { RequireDPoPNonce = true, DPoPNonceRotationInterval = TimeSpan.Zero };
 
         var refusals = await Task.WhenAll(
-            Assert.ThrowsAsync<ArgumentException>(() => TokenServer.StartAsync(withoutNonce)),
-            Assert.ThrowsAsync<ArgumentException>(() => TokenServer.StartAsync(zero)));
+            Assert.ThrowsAsync<ArgumentException>(() => TestTokenServer.StartAsync(withoutNonce)),
+            Assert.ThrowsAsync<ArgumentException>(() => TestTokenServer.StartAsync(zero)));
 
         Assert.All(refusals, refusal => Assert.StartsWith("DPoPNonceRotationInterval must be positive and needs RequireDPoPNonce", refusal.Message, StringComparison.Ordinal));
     }
@@ -64,8 +64,8 @@ public sealed class DevServerDPoPNonceRotationTests(DevServerDPoPRotatingNonceSe
         var barrier = new SendBarrier();
         harness.AddClient("dpop", o =>
         {
-            o.ClientId = TokenServer.BasicClientId;
-            o.ClientSecret = TokenServer.BasicClientSecret;
+            o.ClientId = TestTokenServer.BasicClientId;
+            o.ClientSecret = TestTokenServer.BasicClientSecret;
             o.DPoP = true;
         }).AddHttpMessageHandler(() => barrier);
         var client = harness.CreateClient("dpop");
@@ -79,7 +79,7 @@ public sealed class DevServerDPoPNonceRotationTests(DevServerDPoPRotatingNonceSe
             harness.Time.Advance(DevServerDPoPRotatingNonceServer.RotationInterval);
         }
 
-        var stats = harness.Stats;
+        var stats = harness.Ledger;
         var calls = rounds * Callers;
         Assert.Equal(calls, statuses.Count(status => status == HttpStatusCode.OK));
         Assert.Equal(calls, stats.ApiDPoPProofsAccepted);
@@ -102,15 +102,15 @@ public sealed class DevServerDPoPNonceRotationTests(DevServerDPoPRotatingNonceSe
         var gate = new SendGate();
         harness.AddClient("dpop", o =>
         {
-            o.ClientId = TokenServer.BasicClientId;
-            o.ClientSecret = TokenServer.BasicClientSecret;
+            o.ClientId = TestTokenServer.BasicClientId;
+            o.ClientSecret = TestTokenServer.BasicClientSecret;
             o.DPoP = true;
             o.RefreshBeforeExpiry = TimeSpan.FromSeconds(1); // a refresh window in which calls go on with the current token
         }).AddHttpMessageHandler(() => barrier);
         harness.TokenEndpointClient("dpop").AddHttpMessageHandler(() => gate);
         var client = harness.CreateClient("dpop");
         Assert.Equal(HttpStatusCode.OK, await DevServerHarness.PingAsync(client));
-        harness.Stats.Reset();
+        harness.Ledger.Reset();
 
         gate.Close();
         barrier.StartRound(Callers, alsoWaitFor: gate.Held);
@@ -120,8 +120,8 @@ public sealed class DevServerDPoPNonceRotationTests(DevServerDPoPRotatingNonceSe
         var tokenAnswers = await gate.AnswersAsync(2, patience: TimeSpan.FromSeconds(10)); // only a failing run waits that long
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(Callers, harness.Stats.ApiDPoPNonceChallenges);
+        Assert.Equal(Callers, harness.Ledger.ApiDPoPNonceChallenges);
         Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.OK], tokenAnswers);
-        Assert.Equal((1, 1), (harness.Stats.TokenDPoPNonceChallenges, harness.Stats.TokenDPoPProofsAccepted));
+        Assert.Equal((1, 1), (harness.Ledger.TokenDPoPNonceChallenges, harness.Ledger.TokenDPoPProofsAccepted));
     }
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 
 namespace OfflineBearer.IntegrationTests;
 
@@ -9,12 +9,12 @@ namespace OfflineBearer.IntegrationTests;
 /// </summary>
 public sealed class DevServerDPoPNonceServer : IAsyncLifetime
 {
-    public TokenServer Server { get; private set; } = null!;
+    public TestTokenServer Server { get; private set; } = null!;
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
 
     public async Task InitializeAsync() =>
-        Server = await TokenServer.StartAsync(new DevServerOptions
+        Server = await TestTokenServer.StartAsync(new TestTokenServerOptions
         {
             TimeProvider = Time,
             RequireDPoP = true,

@@ -1,20 +1,20 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;
 
 /// <summary>
 /// DPoP nonces (RFC 9449 sections 8 and 9) and a token endpoint that requires DPoP, on a server started with
-/// <see cref="DevServerOptions.RequireDPoPNonce"/> and <see cref="DevServerOptions.RequireDPoP"/>: a proof without the
+/// <see cref="TestTokenServerOptions.RequireDPoPNonce"/> and <see cref="TestTokenServerOptions.RequireDPoP"/>: a proof without the
 /// current nonce is answered <c>use_dpop_nonce</c> with the nonce in <c>DPoP-Nonce</c>, and one retry with it succeeds,
 /// also after the server switched nonces.
 /// </summary>
 [Collection(SharedDevServers.Name)]
 public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceServer>, IDisposable
 {
-    private readonly TokenServer _server;
+    private readonly TestTokenServer _server;
     private readonly FakeTimeProvider _time;
     private readonly DevServerDPoPClient _client;
     private readonly DPoPKey _key;
@@ -25,7 +25,7 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
         _time = server.Time;
         _client = new DevServerDPoPClient(_server);
         _key = new DPoPKey(_time);
-        _server.Stats.Reset();
+        _server.Ledger.Reset();
     }
 
     public void Dispose()
@@ -37,7 +37,7 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
     [Fact]
     public void DPoP_and_its_nonce_are_off_by_default()
     {
-        var options = new DevServerOptions();
+        var options = new TestTokenServerOptions();
 
         Assert.False(options.RequireDPoP);
         Assert.False(options.RequireDPoPNonce);
@@ -56,9 +56,9 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
         Assert.Equal(HttpStatusCode.OK, retried.Status);
         Assert.Equal("DPoP", retried.String("token_type"));
         Assert.Equal(challenged.Nonce, retried.Nonce);
-        Assert.Equal(1, _server.Stats.TokenDPoPNonceChallenges);
-        Assert.Equal(1, _server.Stats.TokenDPoPProofsAccepted);
-        Assert.Equal(0, _server.Stats.TokenDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.TokenDPoPNonceChallenges);
+        Assert.Equal(1, _server.Ledger.TokenDPoPProofsAccepted);
+        Assert.Equal(0, _server.Ledger.TokenDPoPProofsRefused);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
         Assert.Equal("invalid_dpop_proof", answer.String("error"));
         Assert.NotNull(answer.Nonce);
-        Assert.Equal(1, _server.Stats.TokenDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.TokenDPoPProofsRefused);
     }
 
     [Fact]
@@ -91,9 +91,9 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
         Assert.NotNull(fresh);
         Assert.NotEqual(nonce, fresh);
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
-        Assert.Equal(1, _server.Stats.ApiDPoPNonceChallenges);
-        Assert.Equal(2, _server.Stats.ApiDPoPProofsAccepted);
-        Assert.Equal(0, _server.Stats.ApiDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.ApiDPoPNonceChallenges);
+        Assert.Equal(2, _server.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, _server.Ledger.ApiDPoPProofsRefused);
     }
 
     [Fact]
@@ -123,33 +123,33 @@ public sealed class DevServerDPoPNonceTests : IClassFixture<DevServerDPoPNonceSe
         Assert.NotEqual(nonce, challenged.Nonce);
         Assert.Equal(HttpStatusCode.OK, retried.Status);
         Assert.Equal("DPoP", retried.String("token_type"));
-        Assert.Equal(0, _server.Stats.ReusedRefreshTokens);
-        Assert.Equal(2, _server.Stats.TokenDPoPNonceChallenges);
+        Assert.Equal(0, _server.Ledger.ReusedRefreshTokens);
+        Assert.Equal(2, _server.Ledger.TokenDPoPNonceChallenges);
     }
 
     [Fact]
     public async Task The_librarys_DPoP_client_retries_once_for_the_nonce_and_once_more_after_a_nonce_switch()
     {
-        await using var harness = DevServerHarness.Create(new SharedDevServer(_server, _time, new DevServerOptions().AccessTokenLifetime));
+        await using var harness = DevServerHarness.Create(new SharedDevServer(_server, _time, new TestTokenServerOptions().AccessTokenLifetime));
         harness.AddClient("dpop", o =>
         {
-            o.ClientId = TokenServer.BasicClientId;
-            o.ClientSecret = TokenServer.BasicClientSecret;
+            o.ClientId = TestTokenServer.BasicClientId;
+            o.ClientSecret = TestTokenServer.BasicClientSecret;
             o.DPoP = true;
         });
 
         using var first = await harness.SendPingAsync("dpop");
-        var challengesBeforeSwitch = (_server.Stats.TokenDPoPNonceChallenges, _server.Stats.ApiDPoPNonceChallenges);
+        var challengesBeforeSwitch = (_server.Ledger.TokenDPoPNonceChallenges, _server.Ledger.ApiDPoPNonceChallenges);
         _server.RotateDPoPNonce();
         using var second = await harness.SendPingAsync("dpop");
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal((1, 0), challengesBeforeSwitch);
-        Assert.Equal(1, _server.Stats.TokenDPoPNonceChallenges);
-        Assert.Equal(1, _server.Stats.ApiDPoPNonceChallenges);
-        Assert.Equal(2, _server.Stats.ApiDPoPProofsAccepted);
-        Assert.Equal(0, _server.Stats.TokenDPoPProofsRefused + _server.Stats.ApiDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.TokenDPoPNonceChallenges);
+        Assert.Equal(1, _server.Ledger.ApiDPoPNonceChallenges);
+        Assert.Equal(2, _server.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, _server.Ledger.TokenDPoPProofsRefused + _server.Ledger.ApiDPoPProofsRefused);
     }
 
     private string Proof(string? nonce = null) => _key.Proof(HttpMethod.Post, _server.TokenEndpoint, nonce: nonce);

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;
@@ -17,14 +17,14 @@ public sealed class DevServerDPoPRotatingNonceServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
-        var options = new DevServerOptions
+        var options = new TestTokenServerOptions
         {
             TimeProvider = time,
             RequireDPoPNonce = true,
             DPoPNonceRotationInterval = RotationInterval,
             ConfigureLogging = _ => { }, // the server's own logs are not under test
         };
-        Shared = new SharedDevServer(await TokenServer.StartAsync(options), time, options.AccessTokenLifetime);
+        Shared = new SharedDevServer(await TestTokenServer.StartAsync(options), time, options.AccessTokenLifetime);
     }
 
     public async Task DisposeAsync()

@@ -14,7 +14,7 @@ namespace OfflineBearer.IntegrationTests;
 public sealed class DevServerDPoPTests : IDisposable
 {
     private readonly SharedDevServer _shared;
-    private readonly TokenServer _server;
+    private readonly TestTokenServer _server;
     private readonly FakeTimeProvider _time;
     private readonly DevServerDPoPClient _client;
     private readonly DPoPKey _key;
@@ -28,7 +28,7 @@ public sealed class DevServerDPoPTests : IDisposable
         _client = new DevServerDPoPClient(_server);
         _key = new DPoPKey(_time);
         _otherKey = new DPoPKey(_time);
-        _server.Stats.Reset();
+        _server.Ledger.Reset();
     }
 
     public void Dispose()
@@ -60,8 +60,8 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(JsonValueKind.Object, payload.GetProperty("cnf").ValueKind);
         Assert.Equal(_key.Thumbprint, payload.GetProperty("cnf").GetProperty("jkt").GetString());
         Assert.False(payload.TryGetProperty("dev_dpop_jkt", out _));
-        Assert.Equal(1, _server.Stats.TokenDPoPProofsAccepted);
-        Assert.Equal(0, _server.Stats.TokenDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.TokenDPoPProofsAccepted);
+        Assert.Equal(0, _server.Ledger.TokenDPoPProofsRefused);
     }
 
     [Fact]
@@ -74,9 +74,9 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal((TokenServer.BasicClientId, TokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(2, _server.Stats.ApiDPoPProofsAccepted);
-        Assert.Equal(0, _server.Stats.ApiRejected);
+        Assert.Equal((TestTokenServer.BasicClientId, TestTokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(second));
+        Assert.Equal(2, _server.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, _server.Ledger.ApiRejected);
     }
 
     public static TheoryData<string, string> Refusals => new()
@@ -125,9 +125,9 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(("DPoP", error), DevServerDPoPClient.ChallengeOf(response));
         Assert.Contains("algs=\"ES256", response.Headers.WwwAuthenticate.Single().Parameter, StringComparison.Ordinal);
-        Assert.Equal(1, _server.Stats.ApiDPoPProofsRefused);
-        Assert.Equal(1, _server.Stats.ApiRejected);
-        Assert.Equal(0, _server.Stats.ApiDPoPProofsAccepted);
+        Assert.Equal(1, _server.Ledger.ApiDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.ApiRejected);
+        Assert.Equal(0, _server.Ledger.ApiDPoPProofsAccepted);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, first.Status);
         Assert.Equal(HttpStatusCode.BadRequest, replayed.Status);
         Assert.Equal("invalid_dpop_proof", replayed.String("error"));
-        Assert.Equal(1, _server.Stats.TokenDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.TokenDPoPProofsRefused);
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(("DPoP", "invalid_dpop_proof"), DevServerDPoPClient.ChallengeOf(dpop));
         Assert.Equal(HttpStatusCode.Unauthorized, ownKey.StatusCode);
         Assert.Equal(("DPoP", "invalid_dpop_proof"), DevServerDPoPClient.ChallengeOf(ownKey));
-        Assert.Equal(3, _server.Stats.ApiDPoPProofsRefused);
+        Assert.Equal(3, _server.Ledger.ApiDPoPProofsRefused);
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(("DPoP", "invalid_token"), DevServerDPoPClient.ChallengeOf(response));
-        Assert.Equal(1, _server.Stats.ApiRejectedExpired);
+        Assert.Equal(1, _server.Ledger.ApiRejectedExpired);
     }
 
     [Fact]
@@ -214,9 +214,9 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(_key.Thumbprint, DevServerDPoPClient.PayloadOf(sameKey.AccessToken).GetProperty("cnf").GetProperty("jkt").GetString());
         Assert.Equal("invalid_grant", rotatedWithOtherKey.String("error"));
         Assert.Equal(HttpStatusCode.OK, rotatedWithSameKey.Status);
-        Assert.Equal(0, _server.Stats.ReusedRefreshTokens);
-        Assert.Equal(3, _server.Stats.TokenDPoPProofsAccepted);
-        Assert.Equal(3, _server.Stats.TokenDPoPProofsRefused);
+        Assert.Equal(0, _server.Ledger.ReusedRefreshTokens);
+        Assert.Equal(3, _server.Ledger.TokenDPoPProofsAccepted);
+        Assert.Equal(3, _server.Ledger.TokenDPoPProofsRefused);
     }
 
     [Fact]
@@ -248,7 +248,7 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.False(ping.Headers.Contains("DPoP-Nonce"));
         Assert.Equal(HttpStatusCode.Unauthorized, asDPoP.StatusCode);
         Assert.Equal(("DPoP", "invalid_token"), DevServerDPoPClient.ChallengeOf(asDPoP));
-        Assert.Equal(0, _server.Stats.TokenDPoPProofsAccepted);
+        Assert.Equal(0, _server.Ledger.TokenDPoPProofsAccepted);
     }
 
     [Fact]
@@ -263,9 +263,9 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first);
         Assert.Equal(HttpStatusCode.OK, second);
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
-        Assert.Equal(0, harness.Stats.TokenDPoPProofsAccepted + harness.Stats.TokenDPoPProofsRefused + harness.Stats.TokenDPoPNonceChallenges);
-        Assert.Equal(0, harness.Stats.ApiDPoPProofsAccepted + harness.Stats.ApiDPoPProofsRefused + harness.Stats.ApiDPoPNonceChallenges);
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(0, harness.Ledger.TokenDPoPProofsAccepted + harness.Ledger.TokenDPoPProofsRefused + harness.Ledger.TokenDPoPNonceChallenges);
+        Assert.Equal(0, harness.Ledger.ApiDPoPProofsAccepted + harness.Ledger.ApiDPoPProofsRefused + harness.Ledger.ApiDPoPNonceChallenges);
     }
 
     [Fact]
@@ -274,8 +274,8 @@ public sealed class DevServerDPoPTests : IDisposable
         await using var harness = DevServerHarness.Create(_shared);
         harness.AddClient("dpop", o =>
         {
-            o.ClientId = TokenServer.BasicClientId;
-            o.ClientSecret = TokenServer.BasicClientSecret;
+            o.ClientId = TestTokenServer.BasicClientId;
+            o.ClientSecret = TestTokenServer.BasicClientSecret;
             o.Scope = DevServerHarness.OfflineScope;
             o.DPoP = true;
         });
@@ -286,12 +286,12 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(2, harness.Stats.TokenDPoPProofsAccepted);
-        Assert.Equal(2, harness.Stats.ApiDPoPProofsAccepted);
-        Assert.Equal(0, harness.Stats.TokenDPoPProofsRefused + harness.Stats.ApiDPoPProofsRefused);
-        Assert.Equal(0, harness.Stats.ApiRejected);
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, harness.Ledger.TokenDPoPProofsAccepted);
+        Assert.Equal(2, harness.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, harness.Ledger.TokenDPoPProofsRefused + harness.Ledger.ApiDPoPProofsRefused);
+        Assert.Equal(0, harness.Ledger.ApiRejected);
     }
 
     [Fact]
@@ -301,7 +301,7 @@ public sealed class DevServerDPoPTests : IDisposable
         var offlineToken = await harness.GetPublicClientOfflineTokenAsync();
         harness.AddClient("dpop", o =>
         {
-            o.ClientId = TokenServer.PublicClientId;
+            o.ClientId = TestTokenServer.PublicClientId;
             o.ClientSecret = null;
             o.RefreshToken = offlineToken;
             o.DPoP = true;
@@ -313,10 +313,10 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal((TokenServer.PublicClientId, TokenServer.UserName), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(2, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
-        Assert.Equal(2, harness.Stats.ApiDPoPProofsAccepted);
+        Assert.Equal((TestTokenServer.PublicClientId, TestTokenServer.UserName), await DevServerHarness.ReadCallerAsync(second));
+        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(2, harness.Ledger.ApiDPoPProofsAccepted);
     }
 
     public static TheoryData<string> TokenEndpointRefusals => new()
@@ -345,8 +345,8 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
         Assert.Equal("invalid_dpop_proof", answer.String("error"));
-        Assert.Equal(1, _server.Stats.TokenDPoPProofsRefused);
-        Assert.Equal(1, _server.Stats.FailedTokenRequests);
+        Assert.Equal(1, _server.Ledger.TokenDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -368,7 +368,7 @@ public sealed class DevServerDPoPTests : IDisposable
         using var revoked = await _client.PostAsync(
             _server.RevocationEndpoint,
             new() { ["token"] = token, ["token_type_hint"] = "access_token" },
-            basic: $"{TokenServer.BasicClientId}:{TokenServer.BasicClientSecret}");
+            basic: $"{TestTokenServer.BasicClientId}:{TestTokenServer.BasicClientSecret}");
         using var ping = await _client.PingAsync("DPoP", token, ApiProof(_key, token));
 
         Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);

@@ -19,7 +19,7 @@ public sealed class DevServerLoginTests : IDisposable
     private const string DeviceCodeGrant = "urn:ietf:params:oauth:grant-type:device_code";
     private const string Scope = "openid offline_access api";
 
-    private readonly TokenServer _server;
+    private readonly TestTokenServer _server;
     private readonly FakeTimeProvider _time;
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
 
@@ -27,7 +27,7 @@ public sealed class DevServerLoginTests : IDisposable
     {
         _server = servers.Rotating.Server;
         _time = servers.Rotating.Time;
-        _server.Stats.Reset();
+        _server.Ledger.Reset();
     }
 
     public void Dispose() => _http.Dispose();
@@ -66,8 +66,8 @@ public sealed class DevServerLoginTests : IDisposable
         Assert.False(string.IsNullOrEmpty(tokens.String("access_token")));
         Assert.False(string.IsNullOrEmpty(tokens.String("refresh_token")));
         Assert.False(string.IsNullOrEmpty(tokens.String("id_token")));
-        Assert.Equal(1, _server.Stats.TokenRequests("authorization_code"));
-        Assert.Equal(0, _server.Stats.FailedTokenRequests);
+        Assert.Equal(1, _server.Ledger.TokenRequests("authorization_code"));
+        Assert.Equal(0, _server.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class DevServerLoginTests : IDisposable
         using var refreshed = await RefreshAsync(tokens.String("refresh_token")!);
 
         Assert.Equal(HttpStatusCode.OK, api.StatusCode);
-        Assert.Contains($"\"{TokenServer.UserName}\"", await api.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains($"\"{TestTokenServer.UserName}\"", await api.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, refreshed.Status);
         Assert.False(string.IsNullOrEmpty(refreshed.String("refresh_token")));
     }
@@ -111,7 +111,7 @@ public sealed class DevServerLoginTests : IDisposable
 
         Assert.Equal(HttpStatusCode.BadRequest, tokens.Status);
         Assert.Equal("invalid_grant", tokens.String("error"));
-        Assert.Equal(1, _server.Stats.FailedTokenRequests);
+        Assert.Equal(1, _server.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class DevServerLoginTests : IDisposable
         var url = AuthorizationUrl(LoopbackRedirect(), challenge);
 
         var login = await Assert.ThrowsAsync<InvalidOperationException>(() => _server.LogInAsync(url, password: "wrong"));
-        using var form = new FormUrlEncodedContent(QueryPairs(url).Append(new("username", TokenServer.UserName)).Append(new("password", "wrong")));
+        using var form = new FormUrlEncodedContent(QueryPairs(url).Append(new("username", TestTokenServer.UserName)).Append(new("password", "wrong")));
         using var response = await _http.PostAsync(_server.AuthorizationEndpoint, form);
 
         Assert.Contains("user name or password is wrong", login.Message, StringComparison.Ordinal);
@@ -203,7 +203,7 @@ public sealed class DevServerLoginTests : IDisposable
         Assert.StartsWith(_server.VerificationEndpoint + "?user_code=", device.String("verification_uri_complete"), StringComparison.Ordinal);
         Assert.Equal(300, device.Json.GetProperty("expires_in").GetInt64());
         Assert.Equal(5, device.Json.GetProperty("interval").GetInt64());
-        Assert.Equal(1, _server.Stats.DeviceAuthorizationRequests);
+        Assert.Equal(1, _server.Ledger.DeviceAuthorizationRequests);
     }
 
     [Fact]
@@ -228,8 +228,8 @@ public sealed class DevServerLoginTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, tokens.Status);
         Assert.False(string.IsNullOrEmpty(tokens.String("access_token")));
         Assert.False(string.IsNullOrEmpty(tokens.String("refresh_token")));
-        Assert.Equal(4, _server.Stats.TokenRequests(DeviceCodeGrant));
-        Assert.Equal(3, _server.Stats.FailedTokenRequests);
+        Assert.Equal(4, _server.Ledger.TokenRequests(DeviceCodeGrant));
+        Assert.Equal(3, _server.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -289,7 +289,7 @@ public sealed class DevServerLoginTests : IDisposable
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["user_code"] = device.String("user_code")!,
-            ["username"] = TokenServer.UserName,
+            ["username"] = TestTokenServer.UserName,
             ["password"] = "wrong",
             ["action"] = "approve",
         });
@@ -313,7 +313,7 @@ public sealed class DevServerLoginTests : IDisposable
         {
             ["token"] = refreshToken,
             ["token_type_hint"] = "refresh_token",
-            ["client_id"] = TokenServer.PublicClientId,
+            ["client_id"] = TestTokenServer.PublicClientId,
         });
         using var revoked = await _http.PostAsync(_server.RevocationEndpoint, revoke);
         using var refreshed = await RefreshAsync(refreshToken);
@@ -324,8 +324,8 @@ public sealed class DevServerLoginTests : IDisposable
     }
 
     [Theory]
-    [InlineData(TokenServer.BasicClientId, TokenServer.BasicClientSecret, true)]
-    [InlineData(TokenServer.PostClientId, TokenServer.PostClientSecret, false)]
+    [InlineData(TestTokenServer.BasicClientId, TestTokenServer.BasicClientSecret, true)]
+    [InlineData(TestTokenServer.PostClientId, TestTokenServer.PostClientSecret, false)]
     public async Task A_confidential_client_revokes_its_refresh_token_and_the_next_refresh_gets_invalid_grant(
         string clientId, string secret, bool basic)
     {
@@ -355,7 +355,7 @@ public sealed class DevServerLoginTests : IDisposable
     [Fact]
     public void The_device_options_default_to_five_minutes_and_five_seconds()
     {
-        var options = new OfflineBearer.DevServer.DevServerOptions();
+        var options = new OfflineBearer.Testing.TestTokenServerOptions();
 
         Assert.Equal(TimeSpan.FromMinutes(5), options.DeviceCodeLifetime);
         Assert.Equal(TimeSpan.FromSeconds(5), options.DevicePollingInterval);
@@ -367,18 +367,18 @@ public sealed class DevServerLoginTests : IDisposable
     [InlineData(300, 2.5, "DevicePollingInterval")]
     public async Task Invalid_device_options_are_refused_at_start_naming_the_option(int lifetimeSeconds, double intervalSeconds, string option)
     {
-        var options = new OfflineBearer.DevServer.DevServerOptions
+        var options = new OfflineBearer.Testing.TestTokenServerOptions
         {
             DeviceCodeLifetime = TimeSpan.FromSeconds(lifetimeSeconds),
             DevicePollingInterval = TimeSpan.FromSeconds(intervalSeconds),
         };
 
-        var refused = await Assert.ThrowsAsync<ArgumentException>(() => TokenServer.StartAsync(options));
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => TestTokenServer.StartAsync(options));
 
         Assert.StartsWith(option, refused.Message, StringComparison.Ordinal);
     }
 
-    private static string LoopbackRedirect() => $"http://127.0.0.1:{Random.Shared.Next(1024, 65536)}{TokenServer.LoopbackRedirectPath}";
+    private static string LoopbackRedirect() => $"http://127.0.0.1:{Random.Shared.Next(1024, 65536)}{TestTokenServer.LoopbackRedirectPath}";
 
     private static (string Verifier, string Challenge) NewPkce()
     {
@@ -393,7 +393,7 @@ public sealed class DevServerLoginTests : IDisposable
         var parameters = new Dictionary<string, string>
         {
             ["response_type"] = "code",
-            ["client_id"] = TokenServer.PublicClientId,
+            ["client_id"] = TestTokenServer.PublicClientId,
             ["redirect_uri"] = redirect,
             ["scope"] = Scope,
             ["state"] = state,
@@ -422,7 +422,7 @@ public sealed class DevServerLoginTests : IDisposable
         PostAsync(_server.TokenEndpoint, new()
         {
             ["grant_type"] = "authorization_code",
-            ["client_id"] = TokenServer.PublicClientId,
+            ["client_id"] = TestTokenServer.PublicClientId,
             ["code"] = code ?? string.Empty,
             ["code_verifier"] = verifier,
             ["redirect_uri"] = redirect,
@@ -432,14 +432,14 @@ public sealed class DevServerLoginTests : IDisposable
         PostAsync(_server.TokenEndpoint, new()
         {
             ["grant_type"] = "refresh_token",
-            ["client_id"] = TokenServer.PublicClientId,
+            ["client_id"] = TestTokenServer.PublicClientId,
             ["refresh_token"] = refreshToken,
         });
 
     private Task<Answer> AuthorizeDeviceAsync() =>
         PostAsync(_server.DeviceAuthorizationEndpoint, new()
         {
-            ["client_id"] = TokenServer.PublicClientId,
+            ["client_id"] = TestTokenServer.PublicClientId,
             ["scope"] = "offline_access api",
         });
 
@@ -447,7 +447,7 @@ public sealed class DevServerLoginTests : IDisposable
         PostAsync(_server.TokenEndpoint, new()
         {
             ["grant_type"] = DeviceCodeGrant,
-            ["client_id"] = TokenServer.PublicClientId,
+            ["client_id"] = TestTokenServer.PublicClientId,
             ["device_code"] = deviceCode,
         });
 

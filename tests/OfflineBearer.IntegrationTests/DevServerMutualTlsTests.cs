@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;
@@ -21,14 +21,14 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     private const string Scope = "api offline_access";
 
     private readonly DevServerTlsFixture _fixture;
-    private readonly TokenServer _server;
+    private readonly TestTokenServer _server;
     private readonly List<IDisposable> _disposables = [];
 
     public DevServerMutualTlsTests(DevServerTlsFixture fixture)
     {
         _fixture = fixture;
         _server = fixture.Server;
-        _server.Stats.Reset();
+        _server.Ledger.Reset();
     }
 
     public void Dispose()
@@ -64,47 +64,47 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     {
         var certificate = ClientCertificate();
 
-        var answer = await ClientCredentialsAsync(certificate, TokenServer.TlsClientId);
+        var answer = await ClientCredentialsAsync(certificate, TestTokenServer.TlsClientId);
 
         var payload = DevServerDPoPClient.PayloadOf(answer.AccessToken);
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal("Bearer", answer.String("token_type"));
-        Assert.Equal(TokenServer.TlsClientId, payload.GetProperty("client_id").GetString());
+        Assert.Equal(TestTokenServer.TlsClientId, payload.GetProperty("client_id").GetString());
         Assert.Equal(Thumbprint(certificate), payload.GetProperty("cnf").GetProperty("x5t#S256").GetString());
         Assert.NotNull(answer.String("refresh_token"));
-        Assert.Equal(1, _server.Stats.MtlsTokenRequests);
-        Assert.Equal(0, _server.Stats.FailedTokenRequests);
+        Assert.Equal(1, _server.Ledger.MtlsTokenRequests);
+        Assert.Equal(0, _server.Ledger.FailedTokenRequests);
     }
 
     [Fact]
     public async Task The_tls_clients_refresh_token_works_with_the_same_certificate()
     {
         var certificate = ClientCertificate();
-        var first = await ClientCredentialsAsync(certificate, TokenServer.TlsClientId);
+        var first = await ClientCredentialsAsync(certificate, TestTokenServer.TlsClientId);
 
         var refreshed = await RequestAsync(certificate, _server.MtlsTokenEndpoint, new()
         {
             ["grant_type"] = "refresh_token",
-            ["client_id"] = TokenServer.TlsClientId,
+            ["client_id"] = TestTokenServer.TlsClientId,
             ["refresh_token"] = first.RefreshToken,
         });
 
         Assert.Equal(HttpStatusCode.OK, refreshed.Status);
         Assert.Equal(Thumbprint(certificate), DevServerDPoPClient.PayloadOf(refreshed.AccessToken).GetProperty("cnf").GetProperty("x5t#S256").GetString());
         Assert.NotEqual(first.RefreshToken, refreshed.RefreshToken);
-        Assert.Equal(2, _server.Stats.MtlsTokenRequests);
-        Assert.Equal(1, _server.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(2, _server.Ledger.MtlsTokenRequests);
+        Assert.Equal(1, _server.Ledger.TokenRequests("refresh_token"));
     }
 
     [Fact]
     public async Task The_tls_client_revokes_its_refresh_token_at_the_mtls_revocation_alias_with_its_certificate()
     {
         var certificate = ClientCertificate();
-        var refreshToken = (await ClientCredentialsAsync(certificate, TokenServer.TlsClientId)).RefreshToken;
+        var refreshToken = (await ClientCredentialsAsync(certificate, TestTokenServer.TlsClientId)).RefreshToken;
         using var http = Client(certificate);
         using var revocation = new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["client_id"] = TokenServer.TlsClientId,
+            ["client_id"] = TestTokenServer.TlsClientId,
             ["token"] = refreshToken,
             ["token_type_hint"] = "refresh_token",
         });
@@ -113,7 +113,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
         var refresh = await RequestAsync(certificate, _server.MtlsTokenEndpoint, new()
         {
             ["grant_type"] = "refresh_token",
-            ["client_id"] = TokenServer.TlsClientId,
+            ["client_id"] = TestTokenServer.TlsClientId,
             ["refresh_token"] = refreshToken,
         });
 
@@ -124,20 +124,20 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     [Fact]
     public async Task The_tls_client_is_refused_without_a_certificate()
     {
-        var answer = await ClientCredentialsAsync(certificate: null, TokenServer.TlsClientId);
+        var answer = await ClientCredentialsAsync(certificate: null, TestTokenServer.TlsClientId);
 
         AssertInvalidClient(answer);
-        Assert.Equal(1, _server.Stats.MtlsTokenRequests);
-        Assert.Equal(1, _server.Stats.FailedTokenRequests);
+        Assert.Equal(1, _server.Ledger.MtlsTokenRequests);
+        Assert.Equal(1, _server.Ledger.FailedTokenRequests);
     }
 
     [Fact]
     public async Task The_tls_client_is_refused_with_a_certificate_from_another_authority()
     {
-        using var otherAuthority = DevServerCertificates.CreateAuthority("Some Other CA");
-        var certificate = Own(DevServerCertificates.CreateClientCertificate(otherAuthority));
+        using var otherAuthority = TestCertificates.CreateAuthority("Some Other CA");
+        var certificate = Own(TestCertificates.CreateClientCertificate(otherAuthority));
 
-        var answer = await ClientCredentialsAsync(certificate, TokenServer.TlsClientId);
+        var answer = await ClientCredentialsAsync(certificate, TestTokenServer.TlsClientId);
 
         AssertInvalidClient(answer);
     }
@@ -145,9 +145,9 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     [Fact]
     public async Task The_tls_client_is_refused_with_a_certificate_from_the_authority_for_another_name()
     {
-        var certificate = Own(DevServerCertificates.CreateClientCertificate(_fixture.Authority, "someone-else.offlinebearer.test"));
+        var certificate = Own(TestCertificates.CreateClientCertificate(_fixture.Authority, "someone-else.offlinebearer.test"));
 
-        var answer = await ClientCredentialsAsync(certificate, TokenServer.TlsClientId);
+        var answer = await ClientCredentialsAsync(certificate, TestTokenServer.TlsClientId);
 
         AssertInvalidClient(answer);
     }
@@ -155,7 +155,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     [Fact]
     public async Task The_tls_client_is_refused_with_a_self_signed_certificate()
     {
-        var answer = await ClientCredentialsAsync(_fixture.SelfSignedClientCertificate, TokenServer.TlsClientId);
+        var answer = await ClientCredentialsAsync(_fixture.SelfSignedClientCertificate, TestTokenServer.TlsClientId);
 
         AssertInvalidClient(answer);
     }
@@ -166,7 +166,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
         var answer = await RequestAsync(ClientCertificate(), _server.MtlsTokenEndpoint, new()
         {
             ["grant_type"] = "client_credentials",
-            ["client_id"] = TokenServer.TlsClientId,
+            ["client_id"] = TestTokenServer.TlsClientId,
             ["client_secret"] = "a guess",
             ["scope"] = Scope,
         });
@@ -179,7 +179,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     {
         var certificate = _fixture.SelfSignedClientCertificate;
 
-        var answer = await ClientCredentialsAsync(certificate, TokenServer.SelfSignedTlsClientId);
+        var answer = await ClientCredentialsAsync(certificate, TestTokenServer.SelfSignedTlsClientId);
 
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.Equal(Thumbprint(certificate), DevServerDPoPClient.PayloadOf(answer.AccessToken).GetProperty("cnf").GetProperty("x5t#S256").GetString());
@@ -188,9 +188,9 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     [Fact]
     public async Task The_self_signed_client_is_refused_with_another_self_signed_certificate()
     {
-        var certificate = Own(DevServerCertificates.CreateSelfSignedClientCertificate());
+        var certificate = Own(TestCertificates.CreateSelfSignedClientCertificate());
 
-        var answer = await ClientCredentialsAsync(certificate, TokenServer.SelfSignedTlsClientId);
+        var answer = await ClientCredentialsAsync(certificate, TestTokenServer.SelfSignedTlsClientId);
 
         AssertInvalidClient(answer);
     }
@@ -198,7 +198,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     [Fact]
     public async Task The_self_signed_client_is_refused_with_a_certificate_from_the_authority()
     {
-        var answer = await ClientCredentialsAsync(ClientCertificate(), TokenServer.SelfSignedTlsClientId);
+        var answer = await ClientCredentialsAsync(ClientCertificate(), TestTokenServer.SelfSignedTlsClientId);
 
         AssertInvalidClient(answer);
     }
@@ -207,38 +207,38 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     public async Task The_API_accepts_a_bound_token_over_a_connection_with_the_same_certificate()
     {
         var certificate = ClientCertificate();
-        var token = (await ClientCredentialsAsync(certificate, TokenServer.TlsClientId)).AccessToken;
+        var token = (await ClientCredentialsAsync(certificate, TestTokenServer.TlsClientId)).AccessToken;
 
         using var response = await PingAsync(certificate, token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal((TokenServer.TlsClientId, TokenServer.TlsClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(0, _server.Stats.ApiRejected);
-        Assert.Equal(0, _server.Stats.ApiCertificateBindingRefusals);
+        Assert.Equal((TestTokenServer.TlsClientId, TestTokenServer.TlsClientId), await DevServerHarness.ReadCallerAsync(response));
+        Assert.Equal(0, _server.Ledger.ApiRejected);
+        Assert.Equal(0, _server.Ledger.ApiCertificateBindingRefusals);
     }
 
     [Fact]
     public async Task The_API_refuses_a_stolen_bound_token_over_a_connection_without_a_certificate()
     {
-        var token = (await ClientCredentialsAsync(ClientCertificate(), TokenServer.TlsClientId)).AccessToken;
+        var token = (await ClientCredentialsAsync(ClientCertificate(), TestTokenServer.TlsClientId)).AccessToken;
 
         using var response = await PingAsync(certificate: null, token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("invalid_token", ErrorOf(response));
-        Assert.Equal(1, _server.Stats.ApiRejected);
-        Assert.Equal(1, _server.Stats.ApiCertificateBindingRefusals);
+        Assert.Equal(1, _server.Ledger.ApiRejected);
+        Assert.Equal(1, _server.Ledger.ApiCertificateBindingRefusals);
     }
 
     [Fact]
     public async Task The_API_refuses_a_bound_token_over_a_connection_with_another_certificate()
     {
-        var token = (await ClientCredentialsAsync(ClientCertificate(), TokenServer.TlsClientId)).AccessToken;
+        var token = (await ClientCredentialsAsync(ClientCertificate(), TestTokenServer.TlsClientId)).AccessToken;
 
         using var response = await PingAsync(ClientCertificate(), token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(1, _server.Stats.ApiCertificateBindingRefusals);
+        Assert.Equal(1, _server.Ledger.ApiCertificateBindingRefusals);
     }
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
         var answer = await RequestAsync(certificate, _server.MtlsTokenEndpoint, new()
         {
             ["grant_type"] = "client_credentials",
-            ["client_id"] = TokenServer.TlsClientId,
+            ["client_id"] = TestTokenServer.TlsClientId,
             ["scope"] = Scope,
         }, key.Proof(HttpMethod.Post, _server.MtlsTokenEndpoint));
         var token = answer.AccessToken;
@@ -265,8 +265,8 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
         Assert.Equal(HttpStatusCode.OK, both.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, proofOnly.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, certificateOnly.StatusCode);
-        Assert.Equal(1, _server.Stats.ApiCertificateBindingRefusals);
-        Assert.Equal(1, _server.Stats.ApiDPoPProofsRefused);
+        Assert.Equal(1, _server.Ledger.ApiCertificateBindingRefusals);
+        Assert.Equal(1, _server.Ledger.ApiDPoPProofsRefused);
     }
 
     [Fact]
@@ -278,7 +278,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = Scope }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{TokenServer.BasicClientId}:{TokenServer.BasicClientSecret}")));
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{TestTokenServer.BasicClientId}:{TestTokenServer.BasicClientSecret}")));
         using var response = await http.SendAsync(request);
         var answer = await AnswerOf(response);
 
@@ -287,15 +287,15 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
         Assert.Equal(HttpStatusCode.OK, answer.Status);
         Assert.False(DevServerDPoPClient.PayloadOf(answer.AccessToken).TryGetProperty("cnf", out _));
         Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
-        Assert.Equal(0, _server.Stats.MtlsTokenRequests);
+        Assert.Equal(0, _server.Ledger.MtlsTokenRequests);
     }
 
     [Fact]
     public async Task The_server_handler_trusts_only_the_servers_own_certificate()
     {
-        await using var other = await TokenServer.StartAsync(new DevServerOptions { ServerCertificate = _fixture.ServerCertificate });
-        using var otherCertificate = DevServerCertificates.CreateServerCertificate();
-        await using var impostor = await TokenServer.StartAsync(new DevServerOptions { ServerCertificate = otherCertificate });
+        await using var other = await TestTokenServer.StartAsync(new TestTokenServerOptions { ServerCertificate = _fixture.ServerCertificate });
+        using var otherCertificate = TestCertificates.CreateServerCertificate();
+        await using var impostor = await TestTokenServer.StartAsync(new TestTokenServerOptions { ServerCertificate = otherCertificate });
         using var http = Client(certificate: null);
 
         using var trusted = await http.GetAsync(other.DiscoveryEndpoint);
@@ -309,7 +309,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     public async Task An_https_url_without_a_server_certificate_is_refused_with_a_message_that_says_what_to_set()
     {
         var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
-            TokenServer.StartAsync(new DevServerOptions { Url = "https://127.0.0.1:0" }));
+            TestTokenServer.StartAsync(new TestTokenServerOptions { Url = "https://127.0.0.1:0" }));
 
         Assert.Contains("ServerCertificate", refused.Message, StringComparison.Ordinal);
     }
@@ -317,7 +317,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
     [Fact]
     public async Task A_server_without_a_certificate_has_no_mtls_alias()
     {
-        await using var plain = await TokenServer.StartAsync();
+        await using var plain = await TestTokenServer.StartAsync();
 
         var refused = Assert.Throws<InvalidOperationException>(() => plain.MtlsTokenEndpoint);
 
@@ -340,7 +340,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
             ? error["error=".Length..].Trim('"')
             : null;
 
-    private X509Certificate2 ClientCertificate() => Own(DevServerCertificates.CreateClientCertificate(_fixture.Authority));
+    private X509Certificate2 ClientCertificate() => Own(TestCertificates.CreateClientCertificate(_fixture.Authority));
 
     private X509Certificate2 Own(X509Certificate2 certificate)
     {

@@ -21,7 +21,7 @@ public sealed class LogTests(DevServerFixture servers)
         harness.AddBasicClient("inventory");
         harness.AddClient("device", o =>
         {
-            o.ClientId = TokenServer.PublicClientId;
+            o.ClientId = TestTokenServer.PublicClientId;
             o.RefreshToken = offlineToken;
         });
 
@@ -32,7 +32,7 @@ public sealed class LogTests(DevServerFixture servers)
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         var bearerTokens = harness.BearerTokensSent("inventory").Concat(harness.BearerTokensSent("device")).Distinct().ToList();
         Assert.Equal(4, bearerTokens.Count);
-        Assert.All([TokenServer.BasicClientSecret, offlineToken, .. bearerTokens], known => Assert.Contains(known, harness.Secrets));
+        Assert.All([TestTokenServer.BasicClientSecret, offlineToken, .. bearerTokens], known => Assert.Contains(known, harness.Secrets));
 
         // Besides the secret, the offline token and the access tokens: the Basic credential, and the four refresh tokens
         // the server issued to the library (one per token request, as rotation hands out a new one each time).

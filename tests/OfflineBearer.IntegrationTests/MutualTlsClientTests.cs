@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;
@@ -22,15 +22,15 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
 
     private readonly string _directory = Directory.CreateTempSubdirectory("offlinebearer-it-certs-").FullName;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private readonly X509Certificate2 _serverCertificate = DevServerCertificates.CreateServerCertificate();
-    private readonly X509Certificate2 _authority = DevServerCertificates.CreateAuthority();
-    private readonly X509Certificate2 _selfSigned = DevServerCertificates.CreateSelfSignedClientCertificate();
+    private readonly X509Certificate2 _serverCertificate = TestCertificates.CreateServerCertificate();
+    private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority();
+    private readonly X509Certificate2 _selfSigned = TestCertificates.CreateSelfSignedClientCertificate();
     private readonly X509Certificate2 _clientCertificate;
-    private TokenServer _server = null!;
+    private TestTokenServer _server = null!;
 
-    public MutualTlsClientTests() => _clientCertificate = DevServerCertificates.CreateClientCertificate(_authority);
+    public MutualTlsClientTests() => _clientCertificate = TestCertificates.CreateClientCertificate(_authority);
 
-    public async Task InitializeAsync() => _server = await TokenServer.StartAsync(new DevServerOptions
+    public async Task InitializeAsync() => _server = await TestTokenServer.StartAsync(new TestTokenServerOptions
     {
         ServerCertificate = _serverCertificate,
         TlsClientCertificateAuthority = _authority,
@@ -57,7 +57,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         await using var harness = Harness();
         harness.AddClient("gateway", o =>
         {
-            o.ClientId = TokenServer.TlsClientId;
+            o.ClientId = TestTokenServer.TlsClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.TlsClientAuth;
             o.ClientCertificatePath = path;
             o.ClientCertificateKeyPath = keyPath;
@@ -71,12 +71,12 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal((TokenServer.TlsClientId, TokenServer.TlsClientId), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(2, harness.Stats.MtlsTokenRequests);
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
-        Assert.Equal(0, harness.Stats.ApiCertificateBindingRefusals);
+        Assert.Equal((TestTokenServer.TlsClientId, TestTokenServer.TlsClientId), await DevServerHarness.ReadCallerAsync(second));
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, harness.Ledger.MtlsTokenRequests);
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(0, harness.Ledger.ApiCertificateBindingRefusals);
         Assert.Equal(Thumbprint(_clientCertificate), BoundThumbprint(harness.BearerTokensSent("gateway")[^1]));
     }
 
@@ -88,7 +88,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         await using var harness = Harness();
         harness.AddClient("gateway", o =>
         {
-            o.ClientId = TokenServer.SelfSignedTlsClientId;
+            o.ClientId = TestTokenServer.SelfSignedTlsClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.SelfSignedTlsClientAuth;
             o.ClientCertificatePath = path;
             o.ClientCertificatePassword = "p12-password";
@@ -107,10 +107,10 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal((TokenServer.SelfSignedTlsClientId, TokenServer.SelfSignedTlsClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
+        Assert.Equal((TestTokenServer.SelfSignedTlsClientId, TestTokenServer.SelfSignedTlsClientId), await DevServerHarness.ReadCallerAsync(response));
+        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
         Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
-        Assert.Equal(1, harness.Stats.ApiCertificateBindingRefusals);
+        Assert.Equal(1, harness.Ledger.ApiCertificateBindingRefusals);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         await using var harness = Harness();
         harness.AddClient("gateway", o =>
         {
-            o.ClientId = TokenServer.TlsClientId;
+            o.ClientId = TestTokenServer.TlsClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.TlsClientAuth;
             o.ClientCertificate = _clientCertificate;
             o.Scope = DevServerHarness.OfflineScope;
@@ -129,18 +129,18 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         using var response = await harness.SendPingAsync("gateway");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(2, harness.Stats.TokenRequests());
-        Assert.Equal(2, harness.Stats.ApiCertificateBindingRefusals);
+        Assert.Equal(2, harness.Ledger.TokenRequests());
+        Assert.Equal(2, harness.Ledger.ApiCertificateBindingRefusals);
     }
 
     [Fact]
     public async Task A_certificate_the_server_does_not_trust_is_refused_and_the_error_says_what_to_check()
     {
-        using var stranger = DevServerCertificates.CreateSelfSignedClientCertificate("stranger");
+        using var stranger = TestCertificates.CreateSelfSignedClientCertificate("stranger");
         await using var harness = Harness();
         harness.AddClient("gateway", o =>
         {
-            o.ClientId = TokenServer.TlsClientId;
+            o.ClientId = TestTokenServer.TlsClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.TlsClientAuth;
             o.ClientCertificate = stranger;
         });
@@ -150,8 +150,8 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
 
         Assert.Equal("invalid_client", error.Error);
         Assert.Contains("does not accept this client's certificate", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, harness.Stats.FailedTokenRequests);
-        Assert.Equal(1, harness.Stats.MtlsTokenRequests);
+        Assert.Equal(1, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(1, harness.Ledger.MtlsTokenRequests);
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         using var response = await harness.SendPingAsync("gateway");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(0, harness.Stats.MtlsTokenRequests);
+        Assert.Equal(0, harness.Ledger.MtlsTokenRequests);
         Assert.Null(BoundThumbprint(harness.BearerTokensSent("gateway").Single()));
     }
 

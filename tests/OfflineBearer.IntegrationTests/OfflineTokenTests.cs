@@ -13,7 +13,7 @@ public sealed class OfflineTokenTests(DevServerFixture servers)
         var offlineToken = await harness.GetPublicClientOfflineTokenAsync();
         harness.AddClient("device", o =>
         {
-            o.ClientId = TokenServer.PublicClientId;
+            o.ClientId = TestTokenServer.PublicClientId;
             o.ClientSecret = null;
             o.RefreshToken = offlineToken;
         });
@@ -24,11 +24,11 @@ public sealed class OfflineTokenTests(DevServerFixture servers)
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal((TokenServer.PublicClientId, TokenServer.UserName), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(2, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Stats.TokenRequests("password")); // the out-of-band login only
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal((TestTokenServer.PublicClientId, TestTokenServer.UserName), await DevServerHarness.ReadCallerAsync(second));
+        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests("password")); // the out-of-band login only
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -38,23 +38,23 @@ public sealed class OfflineTokenTests(DevServerFixture servers)
         harness.AddBasicClient("inventory", scope: "offline_access api");
 
         var first = await harness.PingAsync("inventory");
-        var clientCredentialsBeforeExpiry = harness.Stats.TokenRequests("client_credentials");
+        var clientCredentialsBeforeExpiry = harness.Ledger.TokenRequests("client_credentials");
         harness.AdvancePastExpiry();
         var second = await harness.PingAsync("inventory");
 
         Assert.Equal(HttpStatusCode.OK, first);
         Assert.Equal(HttpStatusCode.OK, second);
         Assert.Equal(1, clientCredentialsBeforeExpiry);
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
     [Fact]
     public async Task Client_credentials_without_offline_access_runs_client_credentials_again_at_each_expiry()
     {
         await using var harness = DevServerHarness.Create(servers.Rotating);
-        harness.AddBasicClient("inventory", scope: TokenServer.ApiScope);
+        harness.AddBasicClient("inventory", scope: TestTokenServer.ApiScope);
 
         var first = await harness.PingAsync("inventory");
         harness.AdvancePastExpiry();
@@ -62,8 +62,8 @@ public sealed class OfflineTokenTests(DevServerFixture servers)
 
         Assert.Equal(HttpStatusCode.OK, first);
         Assert.Equal(HttpStatusCode.OK, second);
-        Assert.Equal(2, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(0, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal(2, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 }

@@ -19,10 +19,10 @@ public sealed class RevocationTests(DevServerFixture servers)
         Assert.Equal(HttpStatusCode.OK, before);
         Assert.Equal(1, revoked);
         Assert.Equal(HttpStatusCode.OK, after);
-        Assert.Equal(3, harness.Stats.ApiCalls);
-        Assert.Equal(1, harness.Stats.ApiRejected);
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(3, harness.Ledger.ApiCalls);
+        Assert.Equal(1, harness.Ledger.ApiRejected);
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
         var sent = harness.BearerTokensSent("inventory");
         Assert.Equal(3, sent.Count);
         Assert.Equal(sent[0], sent[1]); // the revoked one, refused
@@ -36,7 +36,7 @@ public sealed class RevocationTests(DevServerFixture servers)
         await using var harness = DevServerHarness.Create(servers.Rotating);
         await harness.AddPublicClientAsync("device");
         var before = await harness.PingAsync("device");
-        var revoked = await harness.Server.RevokeRefreshTokensAsync(TokenServer.PublicClientId);
+        var revoked = await harness.Server.RevokeRefreshTokensAsync(TestTokenServer.PublicClientId);
         harness.AdvancePastExpiry();
 
         var failure = await Assert.ThrowsAsync<OfflineBearerException>(() => harness.SendPingAsync("device"));
@@ -46,9 +46,9 @@ public sealed class RevocationTests(DevServerFixture servers)
         Assert.Equal("invalid_grant", failure.Error);
         Assert.Equal(HttpStatusCode.BadRequest, failure.StatusCode);
         Assert.Contains("'device'", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(2, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Stats.ApiCalls); // no request left without a token
+        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.ApiCalls); // no request left without a token
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class RevocationTests(DevServerFixture servers)
         await using var harness = DevServerHarness.Create(servers.Rotating);
         harness.AddBasicClient("inventory");
         var statuses = new List<HttpStatusCode> { await harness.PingAsync("inventory") };
-        var revoked = await harness.Server.RevokeRefreshTokensAsync(TokenServer.BasicClientId);
+        var revoked = await harness.Server.RevokeRefreshTokensAsync(TestTokenServer.BasicClientId);
 
         harness.AdvancePastExpiry();
         statuses.Add(await harness.PingAsync("inventory"));
@@ -66,10 +66,10 @@ public sealed class RevocationTests(DevServerFixture servers)
 
         Assert.True(revoked > 0, "Nothing was revoked."); // the shared server may hold earlier tests' tokens too
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(2, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(2, harness.Stats.TokenRequests("refresh_token")); // the refused one, then one of the new grant
-        Assert.Equal(1, harness.Stats.FailedTokenRequests);
-        Assert.Equal(0, harness.Stats.ApiRejected);
+        Assert.Equal(2, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token")); // the refused one, then one of the new grant
+        Assert.Equal(1, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(0, harness.Ledger.ApiRejected);
         Assert.Single(harness.Logs.GetSnapshot(), record => record.Category == "OfflineBearer" && record.Id.Id == 3);
     }
 }

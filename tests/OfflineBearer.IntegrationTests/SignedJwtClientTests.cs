@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 using OfflineBearer.IntegrationTests.Support;
 
 namespace OfflineBearer.IntegrationTests;
@@ -26,7 +26,7 @@ public sealed class SignedJwtClientTests(DevServerFixture servers) : IDisposable
         await File.WriteAllTextAsync(keyPath, harness.Server.SignedJwtClientKeyPem);
         harness.AddClient("gateway", o =>
         {
-            o.ClientId = TokenServer.SignedJwtClientId;
+            o.ClientId = TestTokenServer.SignedJwtClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.PrivateKeyJwt;
             o.SigningKeyPath = keyPath;
             o.Scope = DevServerHarness.OfflineScope;
@@ -38,10 +38,10 @@ public sealed class SignedJwtClientTests(DevServerFixture servers) : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal((TokenServer.SignedJwtClientId, TokenServer.SignedJwtClientId), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(1, harness.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Stats.FailedTokenRequests);
+        Assert.Equal((TestTokenServer.SignedJwtClientId, TestTokenServer.SignedJwtClientId), await DevServerHarness.ReadCallerAsync(second));
+        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class SignedJwtClientTests(DevServerFixture servers) : IDisposable
         using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         harness.AddClient("gateway", o =>
         {
-            o.ClientId = TokenServer.SignedJwtClientId;
+            o.ClientId = TestTokenServer.SignedJwtClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.PrivateKeyJwt;
             o.SigningKey = new ECDsaSecurityKey(stranger);
         });
@@ -60,7 +60,7 @@ public sealed class SignedJwtClientTests(DevServerFixture servers) : IDisposable
 
         Assert.Equal("invalid_client", error.Error);
         Assert.Contains("kid ", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, harness.Stats.FailedTokenRequests);
+        Assert.Equal(1, harness.Ledger.FailedTokenRequests);
     }
 
     [Fact]
@@ -68,15 +68,15 @@ public sealed class SignedJwtClientTests(DevServerFixture servers) : IDisposable
     {
         using var rsa = RSA.Create(2048);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await TokenServer.StartAsync(new DevServerOptions
+        await using var server = await TestTokenServer.StartAsync(new TestTokenServerOptions
         {
             TimeProvider = time,
             SignedJwtClientPublicKey = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsa.ExportParameters(includePrivateParameters: false))),
         });
-        await using var harness = DevServerHarness.Create(new SharedDevServer(server, time, new DevServerOptions().AccessTokenLifetime));
+        await using var harness = DevServerHarness.Create(new SharedDevServer(server, time, new TestTokenServerOptions().AccessTokenLifetime));
         harness.AddClient("gateway", o =>
         {
-            o.ClientId = TokenServer.SignedJwtClientId;
+            o.ClientId = TestTokenServer.SignedJwtClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.PrivateKeyJwt;
             o.SigningKey = new RsaSecurityKey(rsa);
             o.SigningAlgorithm = SecurityAlgorithms.RsaSsaPssSha256;

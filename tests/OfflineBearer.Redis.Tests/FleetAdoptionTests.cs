@@ -20,14 +20,14 @@ public sealed class FleetAdoptionTests(FleetFixture fleet)
         fleet.Time.Advance(fleet.RefreshWindowOpensAfter - TimeSpan.FromSeconds(1));
         await using var second = new Replica(fleet, prefix);
         Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
 
         fleet.Time.Advance(TimeSpan.FromSeconds(1));
         var status = await second.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests());
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class FleetAdoptionTests(FleetFixture fleet)
         var status = await second.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests());
         Assert.DoesNotContain(second.Logs.GetSnapshot(), record => record.Id.Id == 8);
     }
 
@@ -70,13 +70,13 @@ public sealed class FleetAdoptionTests(FleetFixture fleet)
 
         await using var second = new Replica(fleet, prefix);
         Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
 
         fleet.Time.Advance(fleet.RefreshWindowOpensAfter);
         var status = await second.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -90,17 +90,17 @@ public sealed class FleetAdoptionTests(FleetFixture fleet)
         Assert.Equal(HttpStatusCode.OK, await adopter.PingAsync());
 
         // Refused first at the replica that adopted the token, then at the one that got the token it refused.
-        await fleet.TokenServer.RevokeAccessTokensAsync();
+        await fleet.TestTokenServer.RevokeAccessTokensAsync();
         var afterAdopting = await adopter.PingAsync();
-        await fleet.TokenServer.RevokeAccessTokensAsync();
+        await fleet.TestTokenServer.RevokeAccessTokensAsync();
         var afterWriting = await adopter.PingAsync();
         var others = await writer.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, afterAdopting);
         Assert.Equal(HttpStatusCode.OK, afterWriting);
         Assert.Equal(HttpStatusCode.OK, others);
-        Assert.Equal(3, fleet.TokenServer.Stats.ApiRejected);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(3, fleet.TestTokenServer.Ledger.ApiRejected);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 }

@@ -28,10 +28,10 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
         Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
 
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenDPoPProofsAccepted);
-        Assert.Equal(2, fleet.TokenServer.Stats.ApiDPoPProofsAccepted);
-        Assert.Equal(0, fleet.TokenServer.Stats.ApiRejected);
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenDPoPProofsAccepted);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRejected);
     }
 
     [Fact]
@@ -45,9 +45,9 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
         Assert.Equal(HttpStatusCode.OK, await other.PingAsync());
 
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests());
-        Assert.Equal(2, fleet.TokenServer.Stats.ApiDPoPProofsAccepted);
-        Assert.Equal(0, fleet.TokenServer.Stats.ApiRejected);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests());
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRejected);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
         var key = WriteKey("public.pem");
         await using var first = new Replica(fleet, prefix, o =>
         {
@@ -74,10 +74,10 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         var status = await second.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenDPoPProofsAccepted);
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenDPoPProofsRefused);
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenDPoPProofsAccepted);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenDPoPProofsRefused);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 
     [Fact]
@@ -120,9 +120,9 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
 
         Assert.Null((await fleet.ReadStateAsync(prefix))!.DPoPKeyThumbprint);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
-        Assert.Equal(0, fleet.TokenServer.Stats.ApiDPoPProofsAccepted);
-        Assert.Equal(0, fleet.TokenServer.Stats.ApiRejected);
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRejected);
     }
 
     private static Action<OfflineBearerOptions> WithDPoP(string keyPath) => o =>

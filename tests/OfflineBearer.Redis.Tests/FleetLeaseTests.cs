@@ -57,9 +57,9 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
 
         Assert.Contains("lost its refresh lease before it could share the new token with the other replicas, so it does not use it", error.Message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
 
         // It gives the holder one look (a live one shares its token within it), then gets a token of its own.
         Assert.True(await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call));
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests());
         fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
         var status = await call;
         var untouched = await fleet.ReadStateAsync(prefix);
@@ -90,7 +90,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.Equal(dead.Version, untouched?.Version);
         Assert.Equal(HttpStatusCode.OK, after);
         Assert.Equal(dead.Version + 1, shared?.Version);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
         Assert.Contains(survivor.Logs.GetSnapshot(), record => record.Id.Id == 10);
     }
 
@@ -123,8 +123,8 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
-        fleet.TokenServer.Stats.Reset();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TestTokenServer.Ledger.Reset();
         await StageDeadHolderAsync(prefix, TimeSpan.FromMinutes(5), offlineToken);
         var time = new WatchedTime(fleet.Time);
         var timeout = TimeSpan.FromSeconds(tokenRequestTimeoutSeconds);
@@ -155,7 +155,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
             StringComparison.Ordinal);
         Assert.Contains("obtain a new offline token, or give the client a secret", error.Message, StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromSeconds(patienceSeconds), looks * LeaseWait.LeaseCheckInterval);
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -163,8 +163,8 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
-        fleet.TokenServer.Stats.Reset();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TestTokenServer.Ledger.Reset();
         var time = new WatchedTime(fleet.Time);
         // A holder's patience (TokenRequestAttemptTimeout, 2 s) shorter than what is left of the token in its refresh window.
         await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken) + (o => o.TokenRequestAttemptTimeout = TimeSpan.FromSeconds(2)), time: time);
@@ -184,7 +184,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("has no valid token, and the replica of its fleet that holds the refresh lease has shared no new token for 5 s", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.True(await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call));
         fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
         var lookedAgain = await time.TimerStartedAsync(LeaseWait.LeaseCheckInterval, call);
-        var requestsAfterOneLook = fleet.TokenServer.Stats.TokenRequests();
+        var requestsAfterOneLook = fleet.TestTokenServer.Ledger.TokenRequests();
         fleet.Time.Advance(LeaseWait.LeaseCheckInterval);
         var status = await call;
         // The next call waits for that refresh, which got a token of its own and shared nothing.
@@ -214,7 +214,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.Equal(1, requestsAfterOneLook);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(HttpStatusCode.OK, next);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
         Assert.Equal(1, shared?.Version);
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 10);
     }
@@ -277,7 +277,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
 
         Assert.False(lookedAgain, "it waited another look for a lease with no time left, without a token");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
         Assert.Equal(dead.Version, shared?.Version);
     }
 
@@ -296,7 +296,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
     /// <summary>The fleet made one token request, the holder's, and <paramref name="waiting"/> adopted the token it shared.</summary>
     private void AssertAdoptedTheHoldersToken(Replica waiting)
     {
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
         Assert.Contains(waiting.Logs.GetSnapshot(), record => record.Id.Id == 8);
     }
 

@@ -26,10 +26,10 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         Assert.Equal(HttpStatusCode.OK, await a.PingAsync());
 
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
-        Assert.Equal(0, fleet.TokenServer.Stats.FailedTokenRequests);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.FailedTokenRequests);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -43,14 +43,14 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.Equal(HttpStatusCode.OK, await adopter.PingAsync());
         await LoseRedisDataAsync(prefix);
         fleet.Time.Advance(fleet.AccessTokenLifetime);
-        fleet.TokenServer.Stats.Reset();
+        fleet.TestTokenServer.Ledger.Reset();
 
         var status = await adopter.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 
     [Fact]
@@ -58,8 +58,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
-        fleet.TokenServer.Stats.Reset();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TestTokenServer.Ledger.Reset();
         await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken));
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
         await LoseRedisDataAsync(prefix);
@@ -68,8 +68,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var status = await replica.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
     }
 
     [Fact]
@@ -77,8 +77,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
-        fleet.TokenServer.Stats.Reset();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TestTokenServer.Ledger.Reset();
         await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = true);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
 
@@ -98,8 +98,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         }
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
-        Assert.Equal(3, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
+        Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
     }
 
     [Fact]
@@ -124,8 +124,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 
         Assert.Equal(issued, kept);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, server.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(1, server.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(2, server.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, server.Ledger.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -169,7 +169,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         fleet.StartClean();
         await StageStateAsync(prefix, refreshToken: "refused-by-the-server");
         var spy = new TokenEndpointSpy();
-        await using var replica = new Replica(fleet, prefix, o => o.Scope = TokenServer.ApiScope, more: Replica.AtTokenEndpoint(spy));
+        await using var replica = new Replica(fleet, prefix, o => o.Scope = TestTokenServer.ApiScope, more: Replica.AtTokenEndpoint(spy));
 
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
         var shared = await fleet.ReadStateAsync(prefix);
@@ -180,7 +180,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.NotNull(shared);
         Assert.Null(shared.RefreshToken);
         Assert.Equal(["refused-by-the-server"], spy.Redeemed);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -199,8 +199,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var status = await survivor.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -230,9 +230,9 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
         Assert.False(left?.RefreshTokenMayBeSpent);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 
     [Fact]
@@ -240,21 +240,21 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var configured = await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
+        var configured = await OfflineTokens.OfConfidentialClientAsync(fleet.TestTokenServer);
         await StageStateAsync(prefix, refreshToken: null);
         var spy = new TokenEndpointSpy();
         await using var replica = new Replica(fleet, prefix, o =>
         {
             o.RefreshToken = configured;
-            o.Scope = TokenServer.ApiScope;
+            o.Scope = TestTokenServer.ApiScope;
         }, more: Replica.AtTokenEndpoint(spy));
 
         var status = await replica.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Empty(spy.Redeemed);
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -262,7 +262,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var configured = await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
+        var configured = await OfflineTokens.OfConfidentialClientAsync(fleet.TestTokenServer);
         await using var replica = new Replica(fleet, prefix, o => o.RefreshToken = configured);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
         var first = await fleet.ReadStateAsync(prefix);
@@ -297,24 +297,24 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
-        fleet.TokenServer.Stats.Reset();
+        var offlineToken = publicClient ? await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TestTokenServer);
+        fleet.TestTokenServer.Ledger.Reset();
 
         // A store that lost its newest write but kept the record (a failover): the state's token is one it names as spent.
         await StageStateAsync(prefix, offlineToken, superseded: [SupersededRefreshTokens.HashOf(offlineToken)]);
         var spy = new TokenEndpointSpy();
-        await using var replica = new Replica(fleet, prefix, publicClient ? Replica.PublicClient(offlineToken) : o => o.Scope = TokenServer.ApiScope, more: Replica.AtTokenEndpoint(spy));
+        await using var replica = new Replica(fleet, prefix, publicClient ? Replica.PublicClient(offlineToken) : o => o.Scope = TestTokenServer.ApiScope, more: Replica.AtTokenEndpoint(spy));
 
         if (publicClient)
         {
             var error = await Assert.ThrowsAsync<OfflineBearerException>(replica.PingAsync);
             Assert.Contains("does not redeem the fleet's refresh token: the fleet's record names it as superseded by a newer one", error.Message, StringComparison.Ordinal);
-            Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+            Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests());
         }
         else
         {
             Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-            Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+            Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
             Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 11);
         }
 
@@ -352,8 +352,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
-        fleet.TokenServer.Stats.Reset();
+        var offlineToken = publicClient ? await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TestTokenServer);
+        fleet.TestTokenServer.Ledger.Reset();
         // The first replica marked the configured token as being redeemed and died before it shared anything.
         await StageRedeemingMarkAloneAsync(prefix);
         var spy = new TokenEndpointSpy();
@@ -365,7 +365,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
                 : o =>
                 {
                     o.RefreshToken = offlineToken;
-                    o.Scope = TokenServer.ApiScope;
+                    o.Scope = TestTokenServer.ApiScope;
                 },
             more: Replica.AtTokenEndpoint(spy));
 
@@ -405,7 +405,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
         await using var replica = new Replica(
             fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = how == Replaced.ByRedeemingItAloneWhileRedisWasDown);
         var replaced = await LearnReplacedAsync(how, prefix, replica, offlineToken);
@@ -424,7 +424,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
         await using var replica = new Replica(fleet, prefix, Replica.PublicClient(offlineToken), redis => redis.AllowLocalRefreshWhenUnavailable = true);
         Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
         var seeded = await fleet.ReadStateAsync(prefix);
@@ -455,8 +455,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
     /// <summary>The token server's own record: it was never sent a refresh token it had already seen.</summary>
     private void AssertNoRefreshTokenPresentedTwice()
     {
-        Assert.Equal(0, fleet.TokenServer.Stats.RefreshTokensPresentedAgain);
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.RefreshTokensPresentedAgain);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 
     /// <summary>Brings <paramref name="replica"/> to know a refresh token as replaced the way <paramref name="how"/> says; that token.</summary>

@@ -42,13 +42,13 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = publicClient ? await fleet.TokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TokenServer);
+        var offlineToken = publicClient ? await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync() : await OfflineTokens.OfConfidentialClientAsync(fleet.TestTokenServer);
         Action<OfflineBearerOptions> configure = publicClient
             ? Replica.PublicClient(offlineToken)
             : o =>
             {
                 o.RefreshToken = offlineToken;
-                o.Scope = TokenServer.ApiScope;
+                o.Scope = TestTokenServer.ApiScope;
             };
         var spy = new TokenEndpointSpy();
         var dying = new DyingStore(fleet.Store(prefix), spy);
@@ -102,8 +102,8 @@ public sealed class FleetReplicaDeathTests(FleetFixture fleet)
             await dying.DisposeAsync();
         }
 
-        Assert.Equal(0, fleet.TokenServer.Stats.RefreshTokensPresentedAgain);
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.RefreshTokensPresentedAgain);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
         if (!publicClient)
         {
             Assert.Empty(failures);

@@ -38,7 +38,7 @@ public sealed class FleetTests(FleetFixture fleet)
             await replica.DisposeAsync();
         }
 
-        var stats = fleet.TokenServer.Stats;
+        var stats = fleet.TestTokenServer.Ledger;
         Assert.Equal(Replicas * Concurrent * Lifetimes, statuses.Count(status => status == HttpStatusCode.OK));
         Assert.Equal(0, stats.ReusedRefreshTokens);
         Assert.Equal(0, stats.FailedTokenRequests);
@@ -54,12 +54,12 @@ public sealed class FleetTests(FleetFixture fleet)
         fleet.StartClean();
         await using var first = new Replica(fleet, prefix);
         Assert.Equal(HttpStatusCode.OK, await first.PingAsync());
-        var requests = fleet.TokenServer.Stats.TokenRequests();
+        var requests = fleet.TestTokenServer.Ledger.TokenRequests();
 
         await using var second = new Replica(fleet, prefix);
         Assert.Equal(HttpStatusCode.OK, await second.PingAsync());
 
-        Assert.Equal(requests, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(requests, fleet.TestTokenServer.Ledger.TokenRequests());
         Assert.Contains(second.Logs.GetSnapshot(), record => record.Id.Id == 8);
     }
 
@@ -141,8 +141,8 @@ public sealed class FleetTests(FleetFixture fleet)
             await fleet.Redis.StartAgainAsync();
         }
 
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
-        Assert.Equal(2, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
     }
 
@@ -151,10 +151,10 @@ public sealed class FleetTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
         await using var replica = new Replica(fleet, prefix, o =>
         {
-            o.ClientId = TokenServer.PublicClientId;
+            o.ClientId = TestTokenServer.PublicClientId;
             o.ClientSecret = null;
             o.Scope = null;
             o.RefreshToken = offlineToken;
@@ -176,7 +176,7 @@ public sealed class FleetTests(FleetFixture fleet)
             "A public client does not redeem its refresh token alone, because another replica may redeem the same one; it tries again when the store is back.",
             error.Message,
             StringComparison.Ordinal);
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class FleetTests(FleetFixture fleet)
         }
 
         // Redis is back, empty: the next refresh redeems the newest refresh token a replica kept in memory.
-        fleet.TokenServer.Stats.Reset();
+        fleet.TestTokenServer.Ledger.Reset();
         for (var expiry = 0; expiry < 3; expiry++)
         {
             fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
@@ -215,10 +215,10 @@ public sealed class FleetTests(FleetFixture fleet)
         }
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
-        Assert.Equal(0, fleet.TokenServer.Stats.FailedTokenRequests);
-        Assert.Equal(3, fleet.TokenServer.Stats.TokenRequests());
-        Assert.Equal(3, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.FailedTokenRequests);
+        Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests());
+        Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
     }
 
     [Fact]
@@ -231,7 +231,7 @@ public sealed class FleetTests(FleetFixture fleet)
         await using var survivor = new Replica(fleet, prefix);
         Assert.Equal(HttpStatusCode.OK, await dying.PingAsync());
         fleet.Time.Advance(fleet.AccessTokenLifetime + TimeSpan.FromSeconds(1));
-        fleet.TokenServer.Stats.Reset();
+        fleet.TestTokenServer.Ledger.Reset();
 
         // The dying replica redeems the shared refresh token; the server rotates it; the replica never answers again.
         dieAfterSending.Armed = true;
@@ -245,9 +245,9 @@ public sealed class FleetTests(FleetFixture fleet)
         var status = await survivor.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(0, fleet.TokenServer.Stats.ReusedRefreshTokens);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
     }
 
     [Fact]
@@ -255,13 +255,13 @@ public sealed class FleetTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
         await using var replica = new Replica(
             fleet,
             prefix,
             o =>
             {
-                o.ClientId = TokenServer.PublicClientId;
+                o.ClientId = TestTokenServer.PublicClientId;
                 o.ClientSecret = null;
                 o.Scope = null;
                 o.RefreshToken = offlineToken;
@@ -280,7 +280,7 @@ public sealed class FleetTests(FleetFixture fleet)
         }
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
     }
 
@@ -298,7 +298,7 @@ public sealed class FleetTests(FleetFixture fleet)
         await first.DisposeAsync();
         await second.DisposeAsync();
 
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
         Assert.True(connection.IsConnected, "a replica closed the application's own connection");
     }
 
@@ -307,8 +307,8 @@ public sealed class FleetTests(FleetFixture fleet)
     {
         var prefix = FleetFixture.NewPrefix();
         fleet.StartClean();
-        var offlineToken = await fleet.TokenServer.GetPublicClientOfflineTokenAsync();
-        fleet.TokenServer.Stats.Reset();
+        var offlineToken = await fleet.TestTokenServer.GetPublicClientOfflineTokenAsync();
+        fleet.TestTokenServer.Ledger.Reset();
 
         // What a replica that died mid-redeem leaves: the state with its refresh token, and the mark.
         await using (var dead = fleet.Store(prefix))
@@ -321,7 +321,7 @@ public sealed class FleetTests(FleetFixture fleet)
 
         await using var replica = new Replica(fleet, prefix, o =>
         {
-            o.ClientId = TokenServer.PublicClientId;
+            o.ClientId = TestTokenServer.PublicClientId;
             o.ClientSecret = null;
             o.Scope = null;
             o.RefreshToken = offlineToken;
@@ -333,7 +333,7 @@ public sealed class FleetTests(FleetFixture fleet)
             "does not redeem the fleet's refresh token: a replica started to redeem it and never shared what it got, so the server may have spent it, and presenting it again could end the session. Obtain a new offline token.",
             error.Message,
             StringComparison.Ordinal);
-        Assert.Equal(0, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -370,7 +370,7 @@ public sealed class FleetTests(FleetFixture fleet)
         var error = await Assert.ThrowsAsync<OfflineBearerException>(withoutKeys.PingAsync);
 
         Assert.Contains($"The token stored in Redis for OfflineBearer client '{Replica.ClientName}' is protected", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests());
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
     }
 
     [Fact]
@@ -382,7 +382,7 @@ public sealed class FleetTests(FleetFixture fleet)
         var status = await replica.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TokenServer.Stats.TokenRequests("client_credentials"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
     }
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using OfflineBearer.DevServer;
-using OfflineBearer.DevServer.Redis;
+using OfflineBearer.Testing;
+using OfflineBearer.Testing.Redis;
 using OfflineBearer.Redis.Tests.Support;
 
 namespace OfflineBearer.Redis.Tests;
@@ -23,7 +23,7 @@ public sealed partial class ProcessFleetTests
     public async Task Three_replica_processes_one_killed_mid_refresh_never_redeem_a_refresh_token_twice_and_the_others_go_on()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var server = await TokenServer.StartAsync(new DevServerOptions
+        await using var server = await TestTokenServer.StartAsync(new TestTokenServerOptions
         {
             AccessTokenLifetime = TimeSpan.FromSeconds(3),
             RotateRefreshTokens = true,
@@ -42,12 +42,12 @@ public sealed partial class ProcessFleetTests
             victim.Kill();
             var survivors = replicas.Where(replica => replica != victim).ToList();
             var succeededBefore = survivors.Select(replica => replica.Succeeded).ToList();
-            var requestsBefore = server.Stats.TokenRequests();
+            var requestsBefore = server.Ledger.TokenRequests();
 
             // Until the fleet has asked for tokens twice after the kill (so the dead replica's lease, 10 s, has run out and
             // the refresh after it has been redeemed) and every survivor has made a good call since; bounded, not timed.
             var settled = Stopwatch.StartNew();
-            bool Settled() => server.Stats.TokenRequests() >= requestsBefore + 2
+            bool Settled() => server.Ledger.TokenRequests() >= requestsBefore + 2
                 && survivors.Select((replica, i) => replica.Succeeded > succeededBefore[i]).All(moved => moved);
             while (!Settled() && settled.Elapsed < SettleBound)
             {
@@ -57,8 +57,8 @@ public sealed partial class ProcessFleetTests
             var succeededAfter = survivors.Select(replica => replica.Succeeded).ToList();
             var done = await Task.WhenAll(survivors.Select(replica => replica.StopAsync(TimeSpan.FromSeconds(30))));
 
-            Assert.Equal(0, server.Stats.ReusedRefreshTokens);
-            Assert.True(server.Stats.TokenRequests() > requestsBefore, "the fleet asked for no token after the kill");
+            Assert.Equal(0, server.Ledger.ReusedRefreshTokens);
+            Assert.True(server.Ledger.TokenRequests() > requestsBefore, "the fleet asked for no token after the kill");
             for (var i = 0; i < survivors.Count; i++)
             {
                 Assert.True(succeededAfter[i] > succeededBefore[i], $"a survivor made no good call after the kill ({done[i]})");
@@ -78,17 +78,17 @@ public sealed partial class ProcessFleetTests
     public async Task Three_replica_processes_seeded_with_an_offline_token_one_killed_while_redeeming_it_present_no_refresh_token_twice_and_fail_no_call()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var server = await TokenServer.StartAsync(new DevServerOptions
+        await using var server = await TestTokenServer.StartAsync(new TestTokenServerOptions
         {
             AccessTokenLifetime = TimeSpan.FromSeconds(3),
             RotateRefreshTokens = true,
             ConfigureLogging = _ => { },
         });
         var offlineToken = await OfflineTokens.OfConfidentialClientAsync(server);
-        server.Stats.Reset();
+        server.Ledger.Reset();
 
         // As reported: a configured offline token, and client_credentials that brings no refresh token (no offline_access).
-        var client = new ReplicaClient(TokenServer.BasicClientId, TokenServer.BasicClientSecret, offlineToken, TokenServer.ApiScope);
+        var client = new ReplicaClient(TestTokenServer.BasicClientId, TestTokenServer.BasicClientSecret, offlineToken, TestTokenServer.ApiScope);
         var prefix = $"process-test-{Guid.NewGuid():N}:";
         var replicas = Enumerable.Range(0, 3).Select(_ => ReplicaProcess.Start(server, redis.Configuration, prefix, client)).ToList();
         try
@@ -115,8 +115,8 @@ public sealed partial class ProcessFleetTests
 
             var done = await Task.WhenAll(survivors.Select(replica => replica.StopAsync(TimeSpan.FromSeconds(30))));
 
-            Assert.Equal(0, server.Stats.RefreshTokensPresentedAgain);
-            Assert.Equal(0, server.Stats.ReusedRefreshTokens);
+            Assert.Equal(0, server.Ledger.RefreshTokensPresentedAgain);
+            Assert.Equal(0, server.Ledger.ReusedRefreshTokens);
             Assert.True(version >= 2, $"the fleet wrote version {version} after the kill, not two expiries' worth");
             foreach (var line in done)
             {

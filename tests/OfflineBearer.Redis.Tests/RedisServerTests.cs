@@ -1,4 +1,4 @@
-using OfflineBearer.DevServer.Redis;
+using OfflineBearer.Testing.Redis;
 using OfflineBearer.Redis.Tests.Support;
 using StackExchange.Redis;
 

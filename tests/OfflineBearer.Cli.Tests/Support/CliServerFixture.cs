@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 
 namespace OfflineBearer.Cli.Tests.Support;
 
@@ -9,24 +9,24 @@ namespace OfflineBearer.Cli.Tests.Support;
 /// </summary>
 public sealed class CliServerFixture : IAsyncLifetime
 {
-    private readonly DevServerOptions _options;
+    private readonly TestTokenServerOptions _options;
 
     public CliServerFixture()
-        : this(new DevServerOptions())
+        : this(new TestTokenServerOptions())
     {
     }
 
-    internal CliServerFixture(DevServerOptions options) => _options = options;
+    internal CliServerFixture(TestTokenServerOptions options) => _options = options;
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
-    public TokenServer Server { get; private set; } = null!;
+    public TestTokenServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         _options.TimeProvider = Time;
         _options.ConfigureLogging = _ => { }; // the server's own logs are not under test
-        Server = await TokenServer.StartAsync(_options);
+        Server = await TestTokenServer.StartAsync(_options);
     }
 
     public async Task DisposeAsync()

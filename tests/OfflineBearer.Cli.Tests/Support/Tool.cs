@@ -13,7 +13,7 @@ public sealed class Tool(CliServerFixture fixture) : IDisposable
     /// <summary>A fresh store directory per tool, deleted with it.</summary>
     public string StoreDirectory { get; } = Directory.CreateTempSubdirectory("offline-token-tests-").FullName;
 
-    public TokenServer Server => fixture.Server;
+    public TestTokenServer Server => fixture.Server;
 
     public FakeTimeProvider Time => fixture.Time;
 
@@ -110,7 +110,7 @@ public sealed class Tool(CliServerFixture fixture) : IDisposable
         var giveUp = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!run.IsCompleted && DateTime.UtcNow < giveUp)
         {
-            if (await before() && Server.Stats.RequestsInFlight == 0)
+            if (await before() && Server.Ledger.RequestsInFlight == 0)
             {
                 Time.Advance(step);
             }

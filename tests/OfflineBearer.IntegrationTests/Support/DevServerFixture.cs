@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 
 namespace OfflineBearer.IntegrationTests.Support;
 
@@ -55,13 +55,13 @@ public sealed class DevServerFixture : IAsyncLifetime
     private static async Task<SharedDevServer> StartAsync(bool rotateRefreshTokens)
     {
         var time = new FakeTimeProvider(Start);
-        var options = new DevServerOptions
+        var options = new TestTokenServerOptions
         {
             TimeProvider = time,
             RotateRefreshTokens = rotateRefreshTokens,
             ConfigureLogging = _ => { }, // the server's own logs are not under test
         };
 
-        return new SharedDevServer(await TokenServer.StartAsync(options), time, options.AccessTokenLifetime);
+        return new SharedDevServer(await TestTokenServer.StartAsync(options), time, options.AccessTokenLifetime);
     }
 }

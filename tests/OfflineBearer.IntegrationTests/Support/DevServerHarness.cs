@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 
 namespace OfflineBearer.IntegrationTests.Support;
 
@@ -18,7 +18,7 @@ namespace OfflineBearer.IntegrationTests.Support;
 internal sealed class DevServerHarness : IAsyncDisposable
 {
     /// <summary>The scope that makes the server issue a refresh token with <c>client_credentials</c>.</summary>
-    public const string OfflineScope = $"offline_access {TokenServer.ApiScope}";
+    public const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
     /// <summary>
     /// Turns a hang (a wait on the fake clock that nobody moves) into a cancelled request instead of a stuck run.
@@ -44,9 +44,9 @@ internal sealed class DevServerHarness : IAsyncDisposable
         _services.ConfigureHttpClientDefaults(client => client.AddHttpMessageHandler(() => new TokenRecorder(Remember)));
     }
 
-    public TokenServer Server => _shared.Server;
+    public TestTokenServer Server => _shared.Server;
 
-    public DevServerStats Stats => Server.Stats;
+    public TokenLedger Ledger => Server.Ledger;
 
     public FakeTimeProvider Time => _shared.Time;
 
@@ -69,7 +69,7 @@ internal sealed class DevServerHarness : IAsyncDisposable
     {
         var harness = new DevServerHarness(shared);
         harness.AdvancePastExpiry();
-        shared.Server.Stats.Reset();
+        shared.Server.Ledger.Reset();
         return harness;
     }
 
@@ -100,25 +100,25 @@ internal sealed class DevServerHarness : IAsyncDisposable
     public IHttpClientBuilder TokenEndpointClient(string name) =>
         _services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(name));
 
-    /// <summary>Adds <see cref="TokenServer.BasicClientId"/> with its secret (client_secret_basic) under <paramref name="name"/>.</summary>
+    /// <summary>Adds <see cref="TestTokenServer.BasicClientId"/> with its secret (client_secret_basic) under <paramref name="name"/>.</summary>
     public IHttpClientBuilder AddBasicClient(string name, string? scope = OfflineScope, Uri? apiUrl = null) =>
         AddClient(
             name,
             o =>
             {
-                o.ClientId = TokenServer.BasicClientId;
-                o.ClientSecret = TokenServer.BasicClientSecret;
+                o.ClientId = TestTokenServer.BasicClientId;
+                o.ClientSecret = TestTokenServer.BasicClientSecret;
                 o.Scope = scope;
             },
             apiUrl);
 
-    /// <summary>Adds <see cref="TokenServer.PublicClientId"/> with a fresh offline token from the server's password grant.</summary>
+    /// <summary>Adds <see cref="TestTokenServer.PublicClientId"/> with a fresh offline token from the server's password grant.</summary>
     public async Task<IHttpClientBuilder> AddPublicClientAsync(string name)
     {
         var offlineToken = await GetPublicClientOfflineTokenAsync();
         return AddClient(name, o =>
         {
-            o.ClientId = TokenServer.PublicClientId;
+            o.ClientId = TestTokenServer.PublicClientId;
             o.ClientSecret = null;
             o.RefreshToken = offlineToken;
         });

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using OfflineBearer.DevServer;
+using OfflineBearer.Testing;
 
 namespace OfflineBearer.IntegrationTests.Support;
 
@@ -10,18 +10,18 @@ namespace OfflineBearer.IntegrationTests.Support;
 /// </summary>
 public sealed class DevServerTlsFixture : IAsyncLifetime
 {
-    public X509Certificate2 ServerCertificate { get; } = DevServerCertificates.CreateServerCertificate();
+    public X509Certificate2 ServerCertificate { get; } = TestCertificates.CreateServerCertificate();
 
     /// <summary>The authority the server trusts for <c>tls-client</c>, with its private key to issue leaves.</summary>
-    public X509Certificate2 Authority { get; } = DevServerCertificates.CreateAuthority();
+    public X509Certificate2 Authority { get; } = TestCertificates.CreateAuthority();
 
     /// <summary>The self-signed certificate registered for <c>self-signed-tls-client</c>, with its private key.</summary>
-    public X509Certificate2 SelfSignedClientCertificate { get; } = DevServerCertificates.CreateSelfSignedClientCertificate();
+    public X509Certificate2 SelfSignedClientCertificate { get; } = TestCertificates.CreateSelfSignedClientCertificate();
 
-    public TokenServer Server { get; private set; } = null!;
+    public TestTokenServer Server { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Server = await TokenServer.StartAsync(new DevServerOptions
+        Server = await TestTokenServer.StartAsync(new TestTokenServerOptions
         {
             ServerCertificate = ServerCertificate,
             TlsClientCertificateAuthority = Authority,

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using OfflineBearer.DevServer;
-using OfflineBearer.DevServer.Redis;
+using OfflineBearer.Testing;
+using OfflineBearer.Testing.Redis;
 using OfflineBearer.Redis.Internal;
 using OfflineBearer.Stores;
 using OfflineBearer.TokenEndpoint;
@@ -16,16 +16,16 @@ namespace OfflineBearer.Redis.Tests.Support;
 public sealed class FleetFixture : IAsyncLifetime
 {
     private RedisServer? _redis;
-    private TokenServer? _tokenServer;
-    private TokenServer? _nonRotatingTokenServer;
+    private TestTokenServer? _tokenServer;
+    private TestTokenServer? _nonRotatingTokenServer;
 
     internal RedisServer Redis => _redis ?? throw new InvalidOperationException("The fixture has not started.");
 
     /// <summary>Rotates refresh tokens with strict reuse detection.</summary>
-    public TokenServer TokenServer => _tokenServer ?? throw new InvalidOperationException("The fixture has not started.");
+    public TestTokenServer TestTokenServer => _tokenServer ?? throw new InvalidOperationException("The fixture has not started.");
 
     /// <summary>A refresh token stays valid after use (each refresh still returns a new one, as Keycloak does).</summary>
-    public TokenServer NonRotatingTokenServer => _nonRotatingTokenServer ?? throw new InvalidOperationException("The fixture has not started.");
+    public TestTokenServer NonRotatingTokenServer => _nonRotatingTokenServer ?? throw new InvalidOperationException("The fixture has not started.");
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
@@ -45,14 +45,14 @@ public sealed class FleetFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        _tokenServer = await TokenServer.StartAsync(new DevServerOptions
+        _tokenServer = await TestTokenServer.StartAsync(new TestTokenServerOptions
         {
             TimeProvider = Time,
             RotateRefreshTokens = true,
             AccessTokenLifetime = AccessTokenLifetime,
             ConfigureLogging = _ => { },
         });
-        _nonRotatingTokenServer = await TokenServer.StartAsync(new DevServerOptions
+        _nonRotatingTokenServer = await TestTokenServer.StartAsync(new TestTokenServerOptions
         {
             TimeProvider = Time,
             RotateRefreshTokens = false,
@@ -65,8 +65,8 @@ public sealed class FleetFixture : IAsyncLifetime
     public void StartClean()
     {
         Time.Advance(AccessTokenLifetime + TimeSpan.FromSeconds(1));
-        TokenServer.Stats.Reset();
-        NonRotatingTokenServer.Stats.Reset();
+        TestTokenServer.Ledger.Reset();
+        NonRotatingTokenServer.Ledger.Reset();
     }
 
     /// <summary>

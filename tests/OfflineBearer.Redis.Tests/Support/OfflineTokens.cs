@@ -8,7 +8,7 @@ namespace OfflineBearer.Redis.Tests.Support;
 internal static class OfflineTokens
 {
     /// <summary>The confidential client's: client_credentials with offline_access. Counts as a token request.</summary>
-    public static async Task<string> OfConfidentialClientAsync(TokenServer server)
+    public static async Task<string> OfConfidentialClientAsync(TestTokenServer server)
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, server.TokenEndpoint)
@@ -16,11 +16,11 @@ internal static class OfflineTokens
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["grant_type"] = "client_credentials",
-                ["scope"] = $"offline_access {TokenServer.ApiScope}",
+                ["scope"] = $"offline_access {TestTokenServer.ApiScope}",
             }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TokenServer.BasicClientId}:{TokenServer.BasicClientSecret}")));
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestTokenServer.BasicClientId}:{TestTokenServer.BasicClientSecret}")));
         using var response = await http.SendAsync(request);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return body.RootElement.GetProperty("refresh_token").GetString()!;

@@ -1,4 +1,4 @@
-using OfflineBearer.DevServer.Redis;
+using OfflineBearer.Testing.Redis;
 
 namespace OfflineBearer.Redis.Tests.Support;
 

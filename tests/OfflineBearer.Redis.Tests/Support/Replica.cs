@@ -18,10 +18,10 @@ internal sealed class Replica : IAsyncDisposable
         Action<OfflineBearerOptions>? configure = null,
         Action<Redis.RedisTokenStoreOptions>? redis = null,
         Action<IServiceCollection>? more = null,
-        TokenServer? server = null,
+        TestTokenServer? server = null,
         TimeProvider? time = null)
     {
-        server ??= fleet.TokenServer;
+        server ??= fleet.TestTokenServer;
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time ?? fleet.Time);
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug));
@@ -36,9 +36,9 @@ internal sealed class Replica : IAsyncDisposable
             .AddOfflineBearerHandler(o =>
             {
                 o.Authority = server.Authority.ToString();
-                o.ClientId = TokenServer.BasicClientId;
-                o.ClientSecret = TokenServer.BasicClientSecret;
-                o.Scope = $"offline_access {TokenServer.ApiScope}";
+                o.ClientId = TestTokenServer.BasicClientId;
+                o.ClientSecret = TestTokenServer.BasicClientSecret;
+                o.Scope = $"offline_access {TestTokenServer.ApiScope}";
                 configure?.Invoke(o);
             });
         more?.Invoke(services);
@@ -51,7 +51,7 @@ internal sealed class Replica : IAsyncDisposable
     /// <summary>A public client (no secret) that starts from <paramref name="offlineToken"/>, obtained out of band.</summary>
     public static Action<OfflineBearerOptions> PublicClient(string offlineToken) => o =>
     {
-        o.ClientId = TokenServer.PublicClientId;
+        o.ClientId = TestTokenServer.PublicClientId;
         o.ClientSecret = null;
         o.Scope = null;
         o.RefreshToken = offlineToken;

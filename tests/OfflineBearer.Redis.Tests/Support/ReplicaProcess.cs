@@ -24,9 +24,9 @@ internal sealed class ReplicaProcess : IAsyncDisposable
     private int _succeeded;
 
     /// <summary>Starts a replica of the confidential client, or of <paramref name="client"/> when given.</summary>
-    public static ReplicaProcess Start(TokenServer server, string redis, string prefix, ReplicaClient? client = null)
+    public static ReplicaProcess Start(TestTokenServer server, string redis, string prefix, ReplicaClient? client = null)
     {
-        client ??= new ReplicaClient(TokenServer.BasicClientId, TokenServer.BasicClientSecret);
+        client ??= new ReplicaClient(TestTokenServer.BasicClientId, TestTokenServer.BasicClientSecret);
         // Same build configuration and framework as this assembly: .../OfflineBearer.Redis.Tests/bin/Debug/net10.0/.
         var host = Path.Combine(AppContext.BaseDirectory.Replace("OfflineBearer.Redis.Tests", "OfflineBearer.Redis.TestHost", StringComparison.Ordinal), "OfflineBearer.Redis.TestHost.dll");
         var info = new ProcessStartInfo("dotnet")

@@ -36,7 +36,7 @@ internal sealed class Harness : IDisposable
     {
         OnToken = _ => Task.FromResult(Json(TokenJson.Success(IssueJwt(TimeSpan.FromMinutes(5)))));
         OnApi = _ => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
-        TokenServer.When("*").Respond(RecordTokenRequestAsync);
+        TestTokenServer.When("*").Respond(RecordTokenRequestAsync);
         Api.When("*").Respond(RecordApiRequestAsync);
 
         var collection = new ServiceCollection();
@@ -63,7 +63,7 @@ internal sealed class Harness : IDisposable
                 }
             })
             .ConfigurePrimaryHttpMessageHandler(() => Api);
-        TokenNetwork = new NetworkFault(TokenServer);
+        TokenNetwork = new NetworkFault(TestTokenServer);
         collection.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(ClientName))
             .ConfigurePrimaryHttpMessageHandler(() => TokenNetwork);
         services?.Invoke(collection);
@@ -72,7 +72,7 @@ internal sealed class Harness : IDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
 
-    public MockHttpMessageHandler TokenServer { get; } = new();
+    public MockHttpMessageHandler TestTokenServer { get; } = new();
 
     public MockHttpMessageHandler Api { get; } = new();
 

@@ -1,5 +1,0 @@
-namespace OfflineBearer.DevServer.Internal;
-
-/// <summary>What the token endpoint demands of DPoP beyond a valid proof when one is sent.</summary>
-/// <param name="RequireProof">Refuse token requests without a proof (<see cref="DevServerOptions.RequireDPoP"/>).</param>
-internal sealed record DPoPPolicy(bool RequireProof);

@@ -1,6 +1,0 @@
-using Microsoft.EntityFrameworkCore;
-
-namespace OfflineBearer.DevServer.Internal;
-
-/// <summary>The OpenIddict store: applications, authorizations, scopes and tokens (entities added by <c>UseOpenIddict</c>).</summary>
-internal sealed class DevServerDbContext(DbContextOptions<DevServerDbContext> options) : DbContext(options);

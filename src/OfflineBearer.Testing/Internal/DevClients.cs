@@ -1,0 +1,28 @@
+namespace OfflineBearer.Testing.Internal;
+
+/// <summary>
+/// The clients this server registers: the four of every server, and the certificate clients whose certificates the
+/// options give. Checks that hold a client to its method must not speak for a client the server does not have.
+/// </summary>
+internal sealed class DevClients
+{
+    public DevClients(MutualTls? mutualTls)
+    {
+        List<DevClient> clients = [.. DevClient.All];
+        if (mutualTls?.Authority is not null)
+        {
+            clients.Add(DevClient.TlsClient);
+        }
+
+        if (mutualTls?.SelfSignedClientCertificate is not null)
+        {
+            clients.Add(DevClient.SelfSignedTlsClient);
+        }
+
+        All = clients;
+    }
+
+    public IReadOnlyList<DevClient> All { get; }
+
+    public DevClient? Find(string? clientId) => All.FirstOrDefault(client => client.ClientId == clientId);
+}

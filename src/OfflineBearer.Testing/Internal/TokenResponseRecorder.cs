@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore;
+using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace OfflineBearer.Testing.Internal;
+
+/// <summary>
+/// Counts every token endpoint response, successful or not. Errors raised by OpenIddict itself never reach the
+/// passthrough endpoint, so this is the one place that sees them all.
+/// </summary>
+internal sealed class TokenResponseRecorder(TokenLedger stats) : IOpenIddictServerHandler<ApplyTokenResponseContext>
+{
+    // OpenIddict answers a redeemed refresh token with this error (error_uri .../errors/ID2012) and, with no reuse
+    // leeway, has just revoked the grant. The code is stable across languages, unlike the description.
+    private const string RedeemedRefreshTokenErrorId = "ID2012";
+
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
+            .UseSingletonHandler<TokenResponseRecorder>()
+            .SetOrder(int.MinValue + 50_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ApplyTokenResponseContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        var grantType = context.Request?.GrantType ?? string.Empty;
+        var failed = !string.IsNullOrEmpty(context.Response.Error);
+        var reused = failed
+            && grantType == GrantTypes.RefreshToken
+            && context.Response.ErrorUri?.EndsWith(RedeemedRefreshTokenErrorId, StringComparison.Ordinal) == true;
+
+        stats.RecordTokenRequest(grantType, failed, reused);
+        if (grantType == GrantTypes.RefreshToken && context.Request?.RefreshToken is { Length: > 0 } presented)
+        {
+            stats.RecordRefreshTokenPresented(presented);
+        }
+
+        if (MutualTls.IsAliasRequest(context.Transaction.GetHttpRequest()))
+        {
+            stats.RecordMtlsTokenRequest();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
+using OfflineBearer.Testing.Internal;
+using OpenIddict.Abstractions;
+
+namespace OfflineBearer.Testing;
+
+// The fixed clients and user every server has, and their registration in the store at start.
+public sealed partial class TestTokenServer
+{
+    /// <summary>Confidential client that authenticates with <c>client_secret_basic</c> only.</summary>
+    public const string BasicClientId = "basic-client";
+
+    /// <summary>Secret of <see cref="BasicClientId"/>.</summary>
+    public const string BasicClientSecret = "basic-secret";
+
+    /// <summary>Confidential client that authenticates with <c>client_secret_post</c> only.</summary>
+    public const string PostClientId = "post-client";
+
+    /// <summary>Secret of <see cref="PostClientId"/>.</summary>
+    public const string PostClientSecret = "post-secret";
+
+    /// <summary>
+    /// Public client (no secret) of <see cref="UserName"/>: the password grant, the authorization code flow with PKCE
+    /// (S256) on a loopback redirect (<see cref="LoopbackRedirectUri"/>, any port), and the device authorization grant.
+    /// </summary>
+    public const string PublicClientId = "public-client";
+
+    /// <summary>
+    /// Confidential client without a secret: it authenticates with a JWT signed by its private key (<c>private_key_jwt</c>,
+    /// RFC 7523), checked against <see cref="TestTokenServerOptions.SignedJwtClientPublicKey"/> or the key pair the server made
+    /// (<see cref="SignedJwtClientKeyPem"/>). The assertion's <c>aud</c> must be the issuer, <see cref="Authority"/>.
+    /// </summary>
+    public const string SignedJwtClientId = "jwt-client";
+
+    /// <summary>
+    /// Confidential client that authenticates with a certificate from a PKI (<c>tls_client_auth</c>, RFC 8705 section 2.1),
+    /// with no secret: over a TLS connection whose client certificate chains to
+    /// <see cref="TestTokenServerOptions.TlsClientCertificateAuthority"/> and names <see cref="TlsClientCertificateName"/> in a DNS
+    /// subject alternative name. Its token requests send <c>client_id</c> in the form and no secret; its access tokens are
+    /// bound to the certificate. Registered only when that option (and <see cref="TestTokenServerOptions.ServerCertificate"/>) is set.
+    /// </summary>
+    public const string TlsClientId = "tls-client";
+
+    /// <summary>The DNS name the certificate of <see cref="TlsClientId"/> must carry.</summary>
+    public const string TlsClientCertificateName = "tls-client.offlinebearer.test";
+
+    /// <summary>
+    /// Confidential client that authenticates with a self-signed certificate (<c>self_signed_tls_client_auth</c>, RFC 8705
+    /// section 2.2), with no secret: over a TLS connection whose client certificate is
+    /// <see cref="TestTokenServerOptions.SelfSignedTlsClientCertificate"/>. Its token requests send <c>client_id</c> in the form and
+    /// no secret; its access tokens are bound to the certificate. Registered only when that option is set.
+    /// </summary>
+    public const string SelfSignedTlsClientId = "self-signed-tls-client";
+
+    /// <summary>The demo user of the public client's password grant.</summary>
+    public const string UserName = "alice";
+
+    /// <summary>Password of <see cref="UserName"/>.</summary>
+    public const string Password = "alice-password";
+
+    /// <summary>The scope every client may ask for besides <c>offline_access</c>.</summary>
+    public const string ApiScope = "api";
+
+    /// <summary>The path of the public client's loopback redirect URI.</summary>
+    public const string LoopbackRedirectPath = "/callback";
+
+    /// <summary>
+    /// The public client's registered redirect URI. Registered without a port for a native application (RFC 8252 7.3),
+    /// it accepts <c>http://127.0.0.1:{any port}/callback</c>; <c>http://[::1]:{any port}/callback</c> is registered too.
+    /// </summary>
+    public const string LoopbackRedirectUri = "http://127.0.0.1" + LoopbackRedirectPath;
+
+    private static async Task SeedAsync(IServiceProvider services, JsonWebKey signedJwtKey, MutualTls? mutualTls, CancellationToken cancellationToken)
+    {
+        var scope = services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            await scope.ServiceProvider.GetRequiredService<DevServerDbContext>().Database.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            foreach (var client in services.GetRequiredService<DevClients>().All)
+            {
+                await applications.CreateAsync(client.ToDescriptor(KeyOf(client, signedJwtKey, mutualTls)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static JsonWebKey? KeyOf(DevClient client, JsonWebKey signedJwtKey, MutualTls? mutualTls) => client.AuthenticationMethod switch
+    {
+        OpenIddictConstants.ClientAuthenticationMethods.PrivateKeyJwt => signedJwtKey,
+        // As a JWK with x5c, so OpenIddict finds the certificate in the key set (not a bare RSA key).
+        OpenIddictConstants.ClientAuthenticationMethods.SelfSignedTlsClientAuth => JsonWebKeyConverter.ConvertFromX509SecurityKey(
+            new X509SecurityKey(mutualTls!.SelfSignedClientCertificate!), representAsRsaKey: false),
+        // OpenIddict refuses a confidential client with neither a secret nor a signing key, though tls_client_auth needs
+        // neither. A public key whose private half is dropped here satisfies it and lets nobody sign anything.
+        OpenIddictConstants.ClientAuthenticationMethods.TlsClientAuth => UnusableSigningKey(),
+        _ => null,
+    };
+
+    private static JsonWebKey UnusableSigningKey()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        return JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(key.ExportParameters(includePrivateParameters: false))));
+    }
+}
