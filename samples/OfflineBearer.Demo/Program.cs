@@ -99,7 +99,7 @@ static async Task<int> RunEmbeddedAsync(DemoConsole console)
         $"{metrics.Sum("offlinebearer.token.requests", "refresh_token", "success")} refresh_token, " +
         $"{metrics.Sum("offlinebearer.token.requests") - metrics.Sum("offlinebearer.token.requests", outcome: "success")} failed; " +
         $"{metrics.Sum("offlinebearer.refresh_token.rotations")} rotations; {metrics.Sum("offlinebearer.request.resends")} resent after 401; " +
-        $"{metrics.Sum("offlinebearer.token.waits")} calls waited for a token. Expired tokens seen by the API: {server.Ledger.ApiRejectedExpired}.");
+        $"{metrics.Sum("offlinebearer.token.waits")} calls waited for a token. Expired tokens seen by the API: {server.Ledger.ApiRequests(expired: true)}.");
     return failures == 0 ? 0 : 1;
 }
 

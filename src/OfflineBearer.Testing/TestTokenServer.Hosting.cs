@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -14,10 +15,25 @@ public sealed partial class TestTokenServer
     private const string DefaultUrl = "http://127.0.0.1:0";
     private const string DefaultHttpsUrl = "https://127.0.0.1:0";
 
-    /// <summary>Starts a server and seeds its clients; it listens once this completes.</summary>
-    /// <param name="options">The settings; <see langword="null"/> for the defaults.</param>
+    /// <summary>Starts a server with the default settings changed by <paramref name="configure"/>; it listens once this completes.</summary>
+    /// <param name="configure">Changes the settings, e.g. <c>o => o.TimeProvider = time</c>.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server; dispose it to stop it.</returns>
+    /// <exception cref="ArgumentException">The settings contradict each other; the message says what to set.</exception>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The overloads differ in their first parameter's type; the cancellation token is optional in each, as in every async API.")]
+    public static Task<TestTokenServer> StartAsync(Action<TestTokenServerOptions> configure, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new TestTokenServerOptions();
+        configure(options);
+        return StartAsync(options, cancellationToken);
+    }
+
+    /// <summary>Starts a server and seeds its clients; it listens once this completes.</summary>
+    /// <param name="options">The settings; <see langword="null"/> for the defaults. A fixture that reads them back after the start passes them whole.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server; dispose it to stop it.</returns>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The overloads differ in their first parameter's type; the cancellation token is optional in each, as in every async API.")]
     public static async Task<TestTokenServer> StartAsync(TestTokenServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new TestTokenServerOptions();
@@ -51,20 +67,25 @@ public sealed partial class TestTokenServer
             builder.Logging.ClearProviders();
             (options.ConfigureLogging ?? DefaultLogging)(builder.Logging);
 
-            var stats = new TokenLedger();
-            builder.Services.AddDevServer(options, connectionString, stats, mutualTls);
+            var ledger = new TokenLedger(options.TimeProvider);
+            var faults = new TokenServerFaults(options.TimeProvider, ledger);
+            builder.Services.AddDevServer(options, connectionString, ledger, mutualTls);
 
             app = builder.Build();
             app.Use(async (context, next) =>
             {
-                stats.RequestStarted();
+                ledger.RequestStarted();
                 try
                 {
-                    await next(context).ConfigureAwait(false);
+                    // The API has its own switches (TestApi); every other endpoint is the token server's.
+                    if (context.Request.Path.StartsWithSegments("/api") || !await faults.TryAnswerAsync(context).ConfigureAwait(false))
+                    {
+                        await next(context).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
-                    stats.RequestEnded();
+                    ledger.RequestEnded();
                 }
             });
             app.UseAuthentication();
@@ -86,7 +107,7 @@ public sealed partial class TestTokenServer
                 mutualTls.Issuer = authority;
             }
 
-            var server = new TestTokenServer(app, keepAlive, authority, stats, madeKey?.ExportPkcs8PrivateKeyPem(), mutualTls);
+            var server = new TestTokenServer(app, keepAlive, authority, ledger, faults, madeKey?.ExportPkcs8PrivateKeyPem(), mutualTls);
             await server.WarmUpAsync(cancellationToken).ConfigureAwait(false);
             return server;
         }

@@ -14,6 +14,15 @@ public sealed partial class TestTokenServer
 
         ValidateMutualTls(options, url);
 
+        var fixedIds = new[] { BasicClientId, PostClientId, PublicClientId, SignedJwtClientId, TlsClientId, SelfSignedTlsClientId };
+        if (options.Clients.FirstOrDefault(id => string.IsNullOrWhiteSpace(id) || fixedIds.Contains(id, StringComparer.Ordinal)) is { } badId
+            || options.Clients.Distinct(StringComparer.Ordinal).Count() != options.Clients.Count)
+        {
+            throw new ArgumentException(
+                $"Clients must be distinct, non-empty ids other than the fixed clients' ({string.Join(", ", fixedIds)}); " +
+                $"it was [{string.Join(", ", options.Clients.Select(id => $"'{id}'"))}].", nameof(options));
+        }
+
         if (options.AccessTokenLifetime <= TimeSpan.Zero)
         {
             throw new ArgumentException($"AccessTokenLifetime must be positive; it was {options.AccessTokenLifetime}.", nameof(options));

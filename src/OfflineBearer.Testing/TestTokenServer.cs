@@ -24,12 +24,13 @@ public sealed partial class TestTokenServer : IAsyncDisposable
     private readonly TokenRevoker _revoker;
     private readonly DPoPNonce _dpopNonce;
     private readonly MutualTls? _mutualTls;
+    private readonly DevClients _clients;
     private readonly Uri? _mtlsTokenEndpoint;
     private readonly Uri? _mtlsRevocationEndpoint;
     private int _disposed;
 
     private TestTokenServer(
-        WebApplication app, SqliteConnection keepAlive, Uri authority, TokenLedger stats, string? signedJwtClientKeyPem, MutualTls? mutualTls)
+        WebApplication app, SqliteConnection keepAlive, Uri authority, TokenLedger ledger, TokenServerFaults faults, string? signedJwtClientKeyPem, MutualTls? mutualTls)
     {
         SignedJwtClientKeyPem = signedJwtClientKeyPem;
         _app = app;
@@ -52,7 +53,10 @@ public sealed partial class TestTokenServer : IAsyncDisposable
         DeviceAuthorizationEndpoint = new Uri(authority, "connect/device");
         VerificationEndpoint = new Uri(authority, Internal.VerificationEndpoint.Path);
         ApiUrl = new Uri(authority, "api/");
-        Ledger = stats;
+        Ledger = ledger;
+        Faults = faults;
+        Api = app.Services.GetRequiredService<TestApi>();
+        _clients = app.Services.GetRequiredService<DevClients>();
     }
 
     /// <summary>
@@ -110,8 +114,14 @@ public sealed partial class TestTokenServer : IAsyncDisposable
     /// </summary>
     public string? SignedJwtClientKeyPem { get; }
 
-    /// <summary>What the server has seen: token requests and API calls.</summary>
+    /// <summary>What the server has seen: token requests by client and grant, API calls, the lineage of every refresh token.</summary>
     public TokenLedger Ledger { get; }
+
+    /// <summary>Outages, planned answers and latency of the server's own endpoints.</summary>
+    public TokenServerFaults Faults { get; }
+
+    /// <summary>The switches of the protected API at <see cref="ApiUrl"/>: a 401 storm, a required scope.</summary>
+    public TestApi Api { get; }
 
     /// <summary>
     /// A handler for calling this server: over https it trusts exactly the server's certificate (nothing else, and not

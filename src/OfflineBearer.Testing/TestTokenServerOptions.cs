@@ -45,6 +45,16 @@ public sealed class TestTokenServerOptions
     /// <value>The default, <see langword="null"/>, leaves that client unregistered.</value>
     public X509Certificate2? SelfSignedTlsClientCertificate { get; set; }
 
+    /// <summary>
+    /// The ids of more confidential clients to register, besides the fixed ones (<see cref="TestTokenServer.BasicClientId"/>
+    /// and the others): each authenticates with <c>client_secret_basic</c> and the secret <see cref="TestTokenServer.SecretOf"/>
+    /// gives, may use the client credentials and refresh token grants with <c>offline_access</c> and <see cref="TestTokenServer.ApiScope"/>,
+    /// and has its own requests in the <see cref="TokenLedger"/>. <see cref="TestTokenServer.ClientOptions"/> configures a
+    /// handler as any of them.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<string> Clients { get; } = [];
+
     /// <summary>How long issued access tokens live (their <c>exp</c> minus <c>iat</c>).</summary>
     /// <value>The default is 10 seconds, short enough to exercise refreshes.</value>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromSeconds(10);

@@ -1,23 +1,32 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using OfflineBearer.Testing.Internal;
 
 namespace OfflineBearer.Testing;
 
 /// <summary>
-/// What a <see cref="TestTokenServer"/> has seen since it started or since <see cref="Reset"/>: token endpoint requests,
-/// calls to the protected API, the DPoP proofs (RFC 9449) both checked, and mutual TLS (RFC 8705). All members are thread-safe.
+/// What a <see cref="TestTokenServer"/> has seen since it started or since <see cref="Reset"/>: token requests by client
+/// and grant, calls to its protected API, the DPoP proofs (RFC 9449) both checked, mutual TLS (RFC 8705), the requests a
+/// fault answered, and, never reset, the lineage of every refresh token it issued and every time one was presented.
+/// All members are thread-safe.
 /// </summary>
 public sealed class TokenLedger
 {
-    private readonly ConcurrentDictionary<string, int> _tokenRequestsByGrantType = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _presentedRefreshTokens = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ConcurrentQueue<(string? ClientId, string GrantType)> _tokenRequests = new();
+    private readonly ConcurrentQueue<(bool Rejected, bool Expired)> _apiRequests = new();
+
+    // Keyed by a SHA-256 fingerprint, so the ledger never holds a refresh token itself. Guarded by _lineageGate.
+    private readonly Dictionary<string, RefreshTokenLineage> _lineage = new(StringComparer.Ordinal);
+    private readonly object _lineageGate = new();
+    private int _refreshTokensIssued;
     private int _refreshTokensPresentedAgain;
     private int _failedTokenRequests;
     private int _reusedRefreshTokens;
     private int _deviceAuthorizationRequests;
-    private int _apiCalls;
-    private int _apiRejected;
-    private int _apiRejectedExpired;
+    private int _faultedRequests;
     private int _requestsInFlight;
     private int _tokenDPoPProofsAccepted;
     private int _tokenDPoPProofsRefused;
@@ -28,11 +37,19 @@ public sealed class TokenLedger
     private int _mtlsTokenRequests;
     private int _apiCertificateBindingRefusals;
 
-    /// <summary>Token endpoint requests with this <c>grant_type</c>, successful or not, from any client.</summary>
-    public int TokenRequests(string grantType) => _tokenRequestsByGrantType.GetValueOrDefault(grantType);
+    internal TokenLedger(TimeProvider time) => _time = time;
 
-    /// <summary>All token endpoint requests, successful or not.</summary>
-    public int TokenRequests() => _tokenRequestsByGrantType.Values.Sum();
+    /// <summary>
+    /// Token endpoint requests that OpenIddict answered, successful or not, of one client and one grant; a
+    /// <see langword="null"/> filter matches any. Requests a fault answered are in <see cref="FaultedRequests"/> instead.
+    /// </summary>
+    /// <param name="clientId">The client, e.g. <see cref="TestTokenServer.BasicClientId"/>; <see langword="null"/> for any.</param>
+    /// <param name="grant">The <c>grant_type</c>, e.g. <c>refresh_token</c>; <see langword="null"/> for any.</param>
+    /// <returns>How many such requests the server answered.</returns>
+    public int TokenRequests(string? clientId = null, string? grant = null) =>
+        _tokenRequests.Count(request =>
+            (clientId is null || string.Equals(request.ClientId, clientId, StringComparison.Ordinal))
+            && (grant is null || string.Equals(request.GrantType, grant, StringComparison.Ordinal)));
 
     /// <summary>Token endpoint requests answered with an OAuth error.</summary>
     public int FailedTokenRequests => Volatile.Read(ref _failedTokenRequests);
@@ -44,23 +61,28 @@ public sealed class TokenLedger
     public int ReusedRefreshTokens => Volatile.Read(ref _reusedRefreshTokens);
 
     /// <summary>
-    /// Refresh requests that presented a refresh token this server had been presented before, since it started (the
-    /// record of presented tokens is never reset; the count is), whether or not the server rotates refresh tokens or
-    /// accepted it: the server's own answer to "was any refresh token redeemed twice?".
+    /// Refresh requests that presented a refresh token this server had been presented before, whether or not it rotates
+    /// refresh tokens or accepted it: the server's own answer to "was any refresh token redeemed twice?". The count is
+    /// reset by <see cref="Reset"/>; the record behind it, and <see cref="AssertNoRefreshTokenPresentedTwice"/>, never are.
     /// </summary>
     public int RefreshTokensPresentedAgain => Volatile.Read(ref _refreshTokensPresentedAgain);
 
     /// <summary>Device authorization requests (RFC 8628 3.1, <c>connect/device</c>), successful or not.</summary>
     public int DeviceAuthorizationRequests => Volatile.Read(ref _deviceAuthorizationRequests);
 
-    /// <summary>Requests that reached the protected API, accepted or not.</summary>
-    public int ApiCalls => Volatile.Read(ref _apiCalls);
+    /// <summary>
+    /// Requests to the protected API, filtered; a <see langword="null"/> filter matches any.
+    /// </summary>
+    /// <param name="rejected">Whether the API answered 401 or 403; <see langword="null"/> for any answer.</param>
+    /// <param name="expired">
+    /// Whether it answered 401 because the (otherwise genuine) access token had expired; <see langword="null"/> for any.
+    /// </param>
+    /// <returns>How many such requests reached the API.</returns>
+    public int ApiRequests(bool? rejected = null, bool? expired = null) =>
+        _apiRequests.Count(request => (rejected is null || request.Rejected == rejected) && (expired is null || request.Expired == expired));
 
-    /// <summary>API requests answered 401.</summary>
-    public int ApiRejected => Volatile.Read(ref _apiRejected);
-
-    /// <summary>API requests answered 401 because the (otherwise genuine) access token had expired.</summary>
-    public int ApiRejectedExpired => Volatile.Read(ref _apiRejectedExpired);
+    /// <summary>Requests that a fault of <see cref="TestTokenServer.Faults"/> answered, so the token endpoint never saw them.</summary>
+    public int FaultedRequests => Volatile.Read(ref _faultedRequests);
 
     /// <summary>
     /// HTTP requests the server has received and not yet answered. Not cleared by <see cref="Reset"/>. A test that moves a
@@ -85,7 +107,7 @@ public sealed class TokenLedger
 
     /// <summary>
     /// API requests answered 401 for DPoP: a bound token sent as Bearer or without a valid proof of its key, or an unbound
-    /// token sent with the DPoP scheme. Nonce challenges are not counted here; both are counted in <see cref="ApiRejected"/>.
+    /// token sent with the DPoP scheme. Nonce challenges are not counted here; both are rejected <see cref="ApiRequests"/>.
     /// </summary>
     public int ApiDPoPProofsRefused => Volatile.Read(ref _apiDPoPProofsRefused);
 
@@ -93,28 +115,60 @@ public sealed class TokenLedger
     public int ApiDPoPNonceChallenges => Volatile.Read(ref _apiDPoPNonceChallenges);
 
     /// <summary>
-    /// Token requests that arrived at the mutual TLS alias <see cref="TestTokenServer.MtlsTokenEndpoint"/>, successful or not;
-    /// they are counted in <see cref="TokenRequests()"/> too.
+    /// Token requests that arrived at the mutual TLS alias <see cref="TestTokenServer.MtlsTokenEndpoint"/>, successful or
+    /// not; they are counted in <see cref="TokenRequests"/> too.
     /// </summary>
     public int MtlsTokenRequests => Volatile.Read(ref _mtlsTokenRequests);
 
     /// <summary>
     /// API requests answered 401 because the access token is bound to a client certificate (<c>cnf.x5t#S256</c>, RFC 8705)
-    /// and the connection presented none or another one. Counted in <see cref="ApiRejected"/> too.
+    /// and the connection presented none or another one. They are rejected <see cref="ApiRequests"/> too.
     /// </summary>
     public int ApiCertificateBindingRefusals => Volatile.Read(ref _apiCertificateBindingRefusals);
 
-    /// <summary>Sets every counter back to zero, except <see cref="RequestsInFlight"/>.</summary>
+    /// <summary>
+    /// Throws when any refresh token this server issued was presented more than once since it started, whether or not
+    /// the server rotates refresh tokens or accepted the second presentation: a client that replays a spent refresh token
+    /// gets its whole session revoked by a server with reuse detection. The message names the client, the token's place
+    /// in its lineage (which refresh it came from) and when each presentation came, never the token.
+    /// </summary>
+    /// <exception cref="TokenLedgerAssertionException">A refresh token was presented twice or more.</exception>
+    public void AssertNoRefreshTokenPresentedTwice()
+    {
+        List<RefreshTokenLineage> presentedTwice;
+        lock (_lineageGate)
+        {
+            presentedTwice = [.. _lineage.Values.Where(token => token.Presentations.Count > 1).OrderBy(token => token.Number)];
+        }
+
+        if (presentedTwice.Count == 0)
+        {
+            return;
+        }
+
+        var message = new StringBuilder().Append(CultureInfo.InvariantCulture,
+            $"{presentedTwice.Count} refresh token(s) were presented more than once to {nameof(TestTokenServer)}:");
+        foreach (var token in presentedTwice)
+        {
+            message.AppendLine().Append(CultureInfo.InvariantCulture, $"- {token.Describe()}");
+        }
+
+        throw new TokenLedgerAssertionException(message.ToString());
+    }
+
+    /// <summary>
+    /// Sets every count back to zero, except <see cref="RequestsInFlight"/>; the refresh token lineage behind
+    /// <see cref="AssertNoRefreshTokenPresentedTwice"/> is kept.
+    /// </summary>
     public void Reset()
     {
-        _tokenRequestsByGrantType.Clear();
+        _tokenRequests.Clear();
+        _apiRequests.Clear();
         Volatile.Write(ref _failedTokenRequests, 0);
         Volatile.Write(ref _reusedRefreshTokens, 0);
         Volatile.Write(ref _refreshTokensPresentedAgain, 0);
         Volatile.Write(ref _deviceAuthorizationRequests, 0);
-        Volatile.Write(ref _apiCalls, 0);
-        Volatile.Write(ref _apiRejected, 0);
-        Volatile.Write(ref _apiRejectedExpired, 0);
+        Volatile.Write(ref _faultedRequests, 0);
         Volatile.Write(ref _tokenDPoPProofsAccepted, 0);
         Volatile.Write(ref _tokenDPoPProofsRefused, 0);
         Volatile.Write(ref _tokenDPoPNonceChallenges, 0);
@@ -125,46 +179,61 @@ public sealed class TokenLedger
         Volatile.Write(ref _apiCertificateBindingRefusals, 0);
     }
 
-    internal void RecordTokenRequest(string grantType, bool failed, bool reusedRefreshToken)
+    /// <summary>Records one answered token request and, on a refresh, the presentation and the refresh token it issued.</summary>
+    internal void RecordTokenResponse(TokenExchange exchange)
     {
-        _tokenRequestsByGrantType.AddOrUpdate(grantType, 1, static (_, count) => count + 1);
-
-        if (failed)
+        _tokenRequests.Enqueue((exchange.ClientId, exchange.GrantType));
+        if (exchange.Error is not null)
         {
             Interlocked.Increment(ref _failedTokenRequests);
         }
 
-        if (reusedRefreshToken)
+        if (exchange.ReusedRefreshToken)
         {
             Interlocked.Increment(ref _reusedRefreshTokens);
         }
-    }
 
-    internal void RecordRefreshTokenPresented(string refreshToken)
-    {
-        if (!_presentedRefreshTokens.TryAdd(refreshToken, 0))
+        if (exchange.Mtls)
         {
-            Interlocked.Increment(ref _refreshTokensPresentedAgain);
+            Interlocked.Increment(ref _mtlsTokenRequests);
+        }
+
+        var now = _time.GetUtcNow();
+        lock (_lineageGate)
+        {
+            RefreshTokenLineage? parent = null;
+            if (exchange.PresentedRefreshToken is { } presented)
+            {
+                var fingerprint = Fingerprint(presented);
+                if (!_lineage.TryGetValue(fingerprint, out parent))
+                {
+                    // Not issued here (or forged): it still has a lineage of one, so a second presentation is seen.
+                    parent = new RefreshTokenLineage(exchange.ClientId, ++_refreshTokensIssued, issuedBy: null, parent: null, issuedAt: null);
+                    _lineage.Add(fingerprint, parent);
+                }
+
+                if (parent.Presentations.Count > 0)
+                {
+                    Interlocked.Increment(ref _refreshTokensPresentedAgain);
+                }
+
+                parent.Presentations.Add((now, exchange.Error ?? "accepted"));
+            }
+
+            if (exchange.IssuedRefreshToken is { } issued)
+            {
+                _lineage.TryAdd(Fingerprint(issued), new RefreshTokenLineage(exchange.ClientId, ++_refreshTokensIssued, exchange.GrantType, parent, now));
+            }
         }
     }
 
-    internal void RecordMtlsTokenRequest() => Interlocked.Increment(ref _mtlsTokenRequests);
+    internal void RecordApiRequest(bool rejected, bool expired) => _apiRequests.Enqueue((rejected, expired));
+
+    internal void RecordFaultedRequest() => Interlocked.Increment(ref _faultedRequests);
 
     internal void RecordApiCertificateBindingRefusal() => Interlocked.Increment(ref _apiCertificateBindingRefusals);
 
     internal void RecordDeviceAuthorizationRequest() => Interlocked.Increment(ref _deviceAuthorizationRequests);
-
-    internal void RecordApiCall() => Interlocked.Increment(ref _apiCalls);
-
-    internal void RecordApiRejection(bool expired)
-    {
-        Interlocked.Increment(ref _apiRejected);
-
-        if (expired)
-        {
-            Interlocked.Increment(ref _apiRejectedExpired);
-        }
-    }
 
     internal void RecordTokenDPoP(DPoPOutcome outcome) =>
         Count(outcome, ref _tokenDPoPProofsAccepted, ref _tokenDPoPProofsRefused, ref _tokenDPoPNonceChallenges);
@@ -175,6 +244,8 @@ public sealed class TokenLedger
     internal void RequestStarted() => Interlocked.Increment(ref _requestsInFlight);
 
     internal void RequestEnded() => Interlocked.Decrement(ref _requestsInFlight);
+
+    private static string Fingerprint(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private static void Count(DPoPOutcome outcome, ref int accepted, ref int refused, ref int nonceChallenges)
     {

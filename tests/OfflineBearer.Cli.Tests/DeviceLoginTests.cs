@@ -25,7 +25,7 @@ public sealed partial class DeviceLoginTests(CliServerFixture fixture) : IDispos
             async () =>
             {
                 // Approve only after the tool has been told "authorization_pending" twice.
-                if (!approved && _tool.Server.Ledger.TokenRequests(GrantTypes.DeviceCode) >= 2)
+                if (!approved && _tool.Server.Ledger.TokenRequests(grant: GrantTypes.DeviceCode) >= 2)
                 {
                     await _tool.Server.ApproveDeviceAsync(UserCode());
                     approved = true;
@@ -35,7 +35,7 @@ public sealed partial class DeviceLoginTests(CliServerFixture fixture) : IDispos
             });
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(3, _tool.Server.Ledger.TokenRequests(GrantTypes.DeviceCode));
+        Assert.Equal(3, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.DeviceCode));
         Assert.Equal(2, _tool.Server.Ledger.FailedTokenRequests); // the two pending answers: no slow_down at the announced interval
         Assert.Contains($"open {_tool.Server.VerificationEndpoint.AbsoluteUri} and enter the code", run.Error, StringComparison.Ordinal);
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("device", default);
@@ -117,7 +117,7 @@ public sealed partial class DeviceSlowDownTests(SlowDownServerFixture fixture) :
         // Polled at 5 s (too soon for 8: slow_down), then at 5 + 5 = 10 s after that: tokens. Polling again at 5 s would
         // have met slow_down until the code expired.
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(2, _tool.Server.Ledger.TokenRequests(GrantTypes.DeviceCode));
+        Assert.Equal(2, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.DeviceCode));
         Assert.Equal(1, _tool.Server.Ledger.FailedTokenRequests);
     }
 

@@ -23,7 +23,7 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(string.Empty, run.Out); // data only on request
         Assert.Contains("refresh token: stored for client 'inventory' in the file store", run.Error, StringComparison.Ordinal);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.ClientCredentials));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.ClientCredentials));
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("inventory", default);
         Assert.NotNull(stored);
         Assert.DoesNotContain(stored, run.All, StringComparison.Ordinal);

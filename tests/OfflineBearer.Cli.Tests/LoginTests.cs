@@ -35,7 +35,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
         Assert.Equal(43, query["code_challenge"]!.Length);
         Assert.Equal("code", query["response_type"]);
         Assert.Matches(@"^http://127\.0\.0\.1:\d+/callback$", query["redirect_uri"]);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.AuthorizationCode));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.AuthorizationCode));
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("device", default);
         Assert.NotNull(stored);
         Assert.DoesNotContain(stored, run.All, StringComparison.Ordinal);
@@ -45,7 +45,7 @@ public sealed class LoginTests(CliServerFixture fixture) : IDisposable
         _tool.Time.Advance(TimeSpan.FromSeconds(10));
         var token = await _tool.RunAsync(_tool.Args("token", TestTokenServer.PublicClientId, "device"));
         Assert.Equal(0, token.ExitCode);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
         Assert.Equal(0, _tool.Server.Ledger.ReusedRefreshTokens);
         Assert.NotNull(redirectedTo);
     }

@@ -28,7 +28,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("refresh token: stored for client 'inventory' in the file store", run.Error, StringComparison.Ordinal);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.ClientCredentials));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.ClientCredentials));
         Assert.NotNull(await ReadStoreAsync());
         AssertNoKeyMaterial(run.All);
     }
@@ -45,7 +45,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Matches("^eyJ[A-Za-z0-9_.-]+\r?\n$", run.Out);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
         Assert.Equal(1, _tool.Server.Ledger.TokenRequests());
         Assert.Equal(0, _tool.Server.Ledger.FailedTokenRequests);
         Assert.NotEqual(before, await ReadStoreAsync()); // rotated and kept

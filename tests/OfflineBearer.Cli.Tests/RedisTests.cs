@@ -48,7 +48,7 @@ public sealed class RedisTests(CliServerFixture fixture) : IAsyncLifetime, IDisp
         var run = await _tool.RunAsync(Args("token"));
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
         Assert.Equal(0, _tool.Server.Ledger.ReusedRefreshTokens);
         var after = await ReadStateAsync();
         Assert.Equal(2, after!.Version);

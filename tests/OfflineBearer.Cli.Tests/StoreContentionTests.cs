@@ -92,7 +92,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
             });
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
     }
 
     [Theory]
@@ -111,7 +111,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Matches("^eyJ[A-Za-z0-9_.-]+\r?\n$", run.Out);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
 
         Assert.Equal(kept.GetProperty("access_token").GetString() + Environment.NewLine, before.Out);
         Assert.NotEqual(before.Out, at.Out);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
     }
 
     [Fact]

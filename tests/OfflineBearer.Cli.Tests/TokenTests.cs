@@ -51,7 +51,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
         var again = await _tool.RunAsync(_tool.Args("token", TestTokenServer.BasicClientId));
 
         Assert.Equal(0, refreshed.ExitCode);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
         Assert.Equal(1, _tool.Server.Ledger.TokenRequests());
         Assert.Equal(0, _tool.Server.Ledger.ReusedRefreshTokens);
         var after = await ReadStoreAsync();
@@ -89,7 +89,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
 
         Assert.Equal(0, get.ExitCode);
         Assert.True(token.ExitCode == 0, token.Error); // post authentication, remembered: basic would be refused
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
         Assert.True(revoke.ExitCode == 0, revoke.Error);
         Assert.Empty(Directory.GetFiles(_tool.StoreDirectory, "*.json"));
     }
@@ -165,7 +165,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
         var run = await _tool.RunAsync(_tool.Args("token", TestTokenServer.PublicClientId, "device"));
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(GrantTypes.RefreshToken));
+        Assert.Equal(1, _tool.Server.Ledger.TokenRequests(grant: GrantTypes.RefreshToken));
     }
 
     private async Task GetOfflineTokenAsync()

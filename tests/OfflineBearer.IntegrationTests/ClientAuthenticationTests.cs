@@ -20,7 +20,7 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal((TestTokenServer.BasicClientId, TestTokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
@@ -39,7 +39,7 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal((TestTokenServer.PostClientId, TestTokenServer.PostClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
@@ -62,7 +62,7 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
         Assert.Equal("invalid_client", failure.Error);
         Assert.Contains("'inventory'", failure.Message, StringComparison.Ordinal);
         Assert.Equal(1, harness.Ledger.FailedTokenRequests);
-        Assert.Equal(0, harness.Ledger.ApiCalls);
+        Assert.Equal(0, harness.Ledger.ApiRequests());
     }
 
     [Fact]
@@ -86,6 +86,6 @@ public sealed class ClientAuthenticationTests(DevServerFixture servers)
         Assert.Equal("invalid_client", second.Error);
         Assert.Equal(1, tokenRequestsAfterFirstCall);
         Assert.Equal(1, harness.Ledger.TokenRequests());
-        Assert.Equal(0, harness.Ledger.ApiCalls);
+        Assert.Equal(0, harness.Ledger.ApiRequests());
     }
 }

@@ -29,10 +29,10 @@ public sealed class ConcurrencyTests(DevServerFixture servers)
 
         Assert.Equal(Rounds * ConcurrentRequests, statuses.Count);
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(Rounds * ConcurrentRequests, harness.Ledger.ApiCalls);
-        Assert.Equal(0, harness.Ledger.ApiRejected);
+        Assert.Equal(Rounds * ConcurrentRequests, harness.Ledger.ApiRequests());
+        Assert.Equal(0, harness.Ledger.ApiRequests(rejected: true));
         Assert.Equal(Rounds, harness.Ledger.TokenRequests()); // (Rounds - 1) expiries + the first token
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Equal(0, harness.Ledger.ReusedRefreshTokens);
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }

@@ -34,7 +34,7 @@ public sealed class DPoPRestartTests(DevServerFixture servers) : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal((TestTokenServer.PublicClientId, TestTokenServer.UserName), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, after.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, after.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(1, after.Ledger.TokenDPoPProofsAccepted);
         Assert.Equal(0, after.Ledger.TokenDPoPProofsRefused);
         Assert.Equal(0, after.Ledger.ReusedRefreshTokens);

@@ -84,7 +84,7 @@ public sealed class DevServerDPoPNonceRotationTests(DevServerDPoPRotatingNonceSe
         Assert.Equal(calls, statuses.Count(status => status == HttpStatusCode.OK));
         Assert.Equal(calls, stats.ApiDPoPProofsAccepted);
         Assert.InRange(stats.ApiDPoPNonceChallenges, Callers, calls);
-        Assert.InRange(stats.ApiCalls, calls, (2 * calls) + (stats.ApiRejected - stats.ApiDPoPNonceChallenges));
+        Assert.InRange(stats.ApiRequests(), calls, (2 * calls) + (stats.ApiRequests(rejected: true) - stats.ApiDPoPNonceChallenges));
         Assert.Equal(0, stats.ApiDPoPProofsRefused + stats.TokenDPoPProofsRefused);
         Assert.Equal(stats.TokenDPoPNonceChallenges, stats.FailedTokenRequests);
         Assert.True(stats.TokenDPoPProofsAccepted >= 3, $"{stats.TokenDPoPProofsAccepted} tokens in three token lifetimes.");

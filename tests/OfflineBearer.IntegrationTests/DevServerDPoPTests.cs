@@ -76,7 +76,7 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal((TestTokenServer.BasicClientId, TestTokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(second));
         Assert.Equal(2, _server.Ledger.ApiDPoPProofsAccepted);
-        Assert.Equal(0, _server.Ledger.ApiRejected);
+        Assert.Equal(0, _server.Ledger.ApiRequests(rejected: true));
     }
 
     public static TheoryData<string, string> Refusals => new()
@@ -126,7 +126,7 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(("DPoP", error), DevServerDPoPClient.ChallengeOf(response));
         Assert.Contains("algs=\"ES256", response.Headers.WwwAuthenticate.Single().Parameter, StringComparison.Ordinal);
         Assert.Equal(1, _server.Ledger.ApiDPoPProofsRefused);
-        Assert.Equal(1, _server.Ledger.ApiRejected);
+        Assert.Equal(1, _server.Ledger.ApiRequests(rejected: true));
         Assert.Equal(0, _server.Ledger.ApiDPoPProofsAccepted);
     }
 
@@ -190,7 +190,7 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(("DPoP", "invalid_token"), DevServerDPoPClient.ChallengeOf(response));
-        Assert.Equal(1, _server.Ledger.ApiRejectedExpired);
+        Assert.Equal(1, _server.Ledger.ApiRequests(expired: true));
     }
 
     [Fact]
@@ -286,12 +286,12 @@ public sealed class DevServerDPoPTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(2, harness.Ledger.TokenDPoPProofsAccepted);
         Assert.Equal(2, harness.Ledger.ApiDPoPProofsAccepted);
         Assert.Equal(0, harness.Ledger.TokenDPoPProofsRefused + harness.Ledger.ApiDPoPProofsRefused);
-        Assert.Equal(0, harness.Ledger.ApiRejected);
+        Assert.Equal(0, harness.Ledger.ApiRequests(rejected: true));
     }
 
     [Fact]
@@ -314,7 +314,7 @@ public sealed class DevServerDPoPTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal((TestTokenServer.PublicClientId, TestTokenServer.UserName), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
         Assert.Equal(2, harness.Ledger.ApiDPoPProofsAccepted);
     }

@@ -66,7 +66,7 @@ public sealed class DevServerLoginTests : IDisposable
         Assert.False(string.IsNullOrEmpty(tokens.String("access_token")));
         Assert.False(string.IsNullOrEmpty(tokens.String("refresh_token")));
         Assert.False(string.IsNullOrEmpty(tokens.String("id_token")));
-        Assert.Equal(1, _server.Ledger.TokenRequests("authorization_code"));
+        Assert.Equal(1, _server.Ledger.TokenRequests(grant: "authorization_code"));
         Assert.Equal(0, _server.Ledger.FailedTokenRequests);
     }
 
@@ -228,7 +228,7 @@ public sealed class DevServerLoginTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, tokens.Status);
         Assert.False(string.IsNullOrEmpty(tokens.String("access_token")));
         Assert.False(string.IsNullOrEmpty(tokens.String("refresh_token")));
-        Assert.Equal(4, _server.Ledger.TokenRequests(DeviceCodeGrant));
+        Assert.Equal(4, _server.Ledger.TokenRequests(grant: DeviceCodeGrant));
         Assert.Equal(3, _server.Ledger.FailedTokenRequests);
     }
 

@@ -93,7 +93,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
         Assert.Equal(Thumbprint(certificate), DevServerDPoPClient.PayloadOf(refreshed.AccessToken).GetProperty("cnf").GetProperty("x5t#S256").GetString());
         Assert.NotEqual(first.RefreshToken, refreshed.RefreshToken);
         Assert.Equal(2, _server.Ledger.MtlsTokenRequests);
-        Assert.Equal(1, _server.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, _server.Ledger.TokenRequests(grant: "refresh_token"));
     }
 
     [Fact]
@@ -213,7 +213,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal((TestTokenServer.TlsClientId, TestTokenServer.TlsClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(0, _server.Ledger.ApiRejected);
+        Assert.Equal(0, _server.Ledger.ApiRequests(rejected: true));
         Assert.Equal(0, _server.Ledger.ApiCertificateBindingRefusals);
     }
 
@@ -226,7 +226,7 @@ public sealed class DevServerMutualTlsTests : IClassFixture<DevServerTlsFixture>
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("invalid_token", ErrorOf(response));
-        Assert.Equal(1, _server.Ledger.ApiRejected);
+        Assert.Equal(1, _server.Ledger.ApiRequests(rejected: true));
         Assert.Equal(1, _server.Ledger.ApiCertificateBindingRefusals);
     }
 

@@ -72,8 +72,8 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal((TestTokenServer.TlsClientId, TestTokenServer.TlsClientId), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(2, harness.Ledger.MtlsTokenRequests);
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
         Assert.Equal(0, harness.Ledger.ApiCertificateBindingRefusals);
@@ -108,7 +108,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal((TestTokenServer.SelfSignedTlsClientId, TestTokenServer.SelfSignedTlsClientId), await DevServerHarness.ReadCallerAsync(response));
-        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
         Assert.Equal(1, harness.Ledger.ApiCertificateBindingRefusals);
     }

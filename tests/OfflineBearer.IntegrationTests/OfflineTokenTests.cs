@@ -25,9 +25,9 @@ public sealed class OfflineTokenTests(DevServerFixture servers)
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal((TestTokenServer.PublicClientId, TestTokenServer.UserName), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Ledger.TokenRequests("password")); // the out-of-band login only
+        Assert.Equal(2, harness.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(0, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "password")); // the out-of-band login only
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
@@ -38,15 +38,15 @@ public sealed class OfflineTokenTests(DevServerFixture servers)
         harness.AddBasicClient("inventory", scope: "offline_access api");
 
         var first = await harness.PingAsync("inventory");
-        var clientCredentialsBeforeExpiry = harness.Ledger.TokenRequests("client_credentials");
+        var clientCredentialsBeforeExpiry = harness.Ledger.TokenRequests(grant: "client_credentials");
         harness.AdvancePastExpiry();
         var second = await harness.PingAsync("inventory");
 
         Assert.Equal(HttpStatusCode.OK, first);
         Assert.Equal(HttpStatusCode.OK, second);
         Assert.Equal(1, clientCredentialsBeforeExpiry);
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 
@@ -62,8 +62,8 @@ public sealed class OfflineTokenTests(DevServerFixture servers)
 
         Assert.Equal(HttpStatusCode.OK, first);
         Assert.Equal(HttpStatusCode.OK, second);
-        Assert.Equal(2, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(0, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(0, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 }

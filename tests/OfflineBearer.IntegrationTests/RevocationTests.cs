@@ -19,10 +19,10 @@ public sealed class RevocationTests(DevServerFixture servers)
         Assert.Equal(HttpStatusCode.OK, before);
         Assert.Equal(1, revoked);
         Assert.Equal(HttpStatusCode.OK, after);
-        Assert.Equal(3, harness.Ledger.ApiCalls);
-        Assert.Equal(1, harness.Ledger.ApiRejected);
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(3, harness.Ledger.ApiRequests());
+        Assert.Equal(1, harness.Ledger.ApiRequests(rejected: true));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "refresh_token"));
         var sent = harness.BearerTokensSent("inventory");
         Assert.Equal(3, sent.Count);
         Assert.Equal(sent[0], sent[1]); // the revoked one, refused
@@ -46,9 +46,9 @@ public sealed class RevocationTests(DevServerFixture servers)
         Assert.Equal("invalid_grant", failure.Error);
         Assert.Equal(HttpStatusCode.BadRequest, failure.StatusCode);
         Assert.Contains("'device'", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(0, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Ledger.ApiCalls); // no request left without a token
+        Assert.Equal(2, harness.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(0, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(1, harness.Ledger.ApiRequests()); // no request left without a token
     }
 
     [Fact]
@@ -66,10 +66,10 @@ public sealed class RevocationTests(DevServerFixture servers)
 
         Assert.True(revoked > 0, "Nothing was revoked."); // the shared server may hold earlier tests' tokens too
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(2, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(2, harness.Ledger.TokenRequests("refresh_token")); // the refused one, then one of the new grant
+        Assert.Equal(2, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(2, harness.Ledger.TokenRequests(grant: "refresh_token")); // the refused one, then one of the new grant
         Assert.Equal(1, harness.Ledger.FailedTokenRequests);
-        Assert.Equal(0, harness.Ledger.ApiRejected);
+        Assert.Equal(0, harness.Ledger.ApiRequests(rejected: true));
         Assert.Single(harness.Logs.GetSnapshot(), record => record.Category == "OfflineBearer" && record.Id.Id == 3);
     }
 }

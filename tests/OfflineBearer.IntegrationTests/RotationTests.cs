@@ -27,9 +27,9 @@ public sealed class RotationTests(DevServerFixture servers)
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(0, harness.Ledger.ReusedRefreshTokens);
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
-        Assert.Equal(0, harness.Ledger.ApiRejected);
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(Expiries, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, harness.Ledger.ApiRequests(rejected: true));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(Expiries, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(Expiries + 1, harness.BearerTokensSent("inventory").Distinct().Count());
     }
 }

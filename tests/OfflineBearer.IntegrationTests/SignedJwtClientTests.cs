@@ -39,8 +39,8 @@ public sealed class SignedJwtClientTests(DevServerFixture servers) : IDisposable
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal((TestTokenServer.SignedJwtClientId, TestTokenServer.SignedJwtClientId), await DevServerHarness.ReadCallerAsync(second));
-        Assert.Equal(1, harness.Ledger.TokenRequests("client_credentials"));
-        Assert.Equal(1, harness.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
     }
 

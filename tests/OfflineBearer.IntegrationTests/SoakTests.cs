@@ -54,7 +54,7 @@ public sealed class SoakTests(DevServerFixture servers, ITestOutputHelper output
         output.WriteLine(
             $"{Rounds * ConcurrentRequests} requests, {lost.Sum(loss => loss.Count)} failed at " +
             $"[{string.Join(", ", lost.Select(loss => $"+{(loss.At - start).TotalSeconds:0}s"))}], {issued.Count} tokens issued, " +
-            $"API calls {harness.Ledger.ApiCalls}, rejected {harness.Ledger.ApiRejected}");
+            $"API calls {harness.Ledger.ApiRequests()}, rejected {harness.Ledger.ApiRequests(rejected: true)}");
         Assert.All(lost, loss =>
         {
             var lastToken = issued.Last(at => at <= loss.At);
@@ -62,12 +62,12 @@ public sealed class SoakTests(DevServerFixture servers, ITestOutputHelper output
         });
         Assert.NotEmpty(lost); // the outage outlasted a token, so the fail-fast path ran too
         Assert.True(lost.Max(loss => loss.At) < start + TimeSpan.FromSeconds(OutageUntil + 16), "calls did not recover after the outage");
-        Assert.Equal(0, harness.Ledger.ApiRejected);
+        Assert.Equal(0, harness.Ledger.ApiRequests(rejected: true));
         Assert.Equal(0, harness.Ledger.ReusedRefreshTokens);
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
         var seconds = Rounds - (OutageUntil - OutageFrom);
         Assert.InRange(issued.Count, seconds / 9, (seconds / 4) + 2); // one token per half lifetime while the server is up
-        Assert.Equal(Rounds * ConcurrentRequests - lost.Sum(loss => loss.Count), harness.Ledger.ApiCalls);
+        Assert.Equal(Rounds * ConcurrentRequests - lost.Sum(loss => loss.Count), harness.Ledger.ApiRequests());
     }
 
     private static async Task<bool> SendAsync(HttpClient client)

@@ -27,7 +27,7 @@ public sealed class FleetAdoptionTests(FleetFixture fleet)
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests());
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
     }
 
     [Fact]
@@ -99,8 +99,8 @@ public sealed class FleetAdoptionTests(FleetFixture fleet)
         Assert.Equal(HttpStatusCode.OK, afterAdopting);
         Assert.Equal(HttpStatusCode.OK, afterWriting);
         Assert.Equal(HttpStatusCode.OK, others);
-        Assert.Equal(3, fleet.TestTokenServer.Ledger.ApiRejected);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(3, fleet.TestTokenServer.Ledger.ApiRequests(rejected: true));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 }

@@ -31,7 +31,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
         Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenDPoPProofsAccepted);
         Assert.Equal(2, fleet.TestTokenServer.Ledger.ApiDPoPProofsAccepted);
-        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRejected);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRequests(rejected: true));
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
 
         Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests());
         Assert.Equal(2, fleet.TestTokenServer.Ledger.ApiDPoPProofsAccepted);
-        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRejected);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRequests(rejected: true));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         var status = await second.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenDPoPProofsAccepted);
         Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenDPoPProofsRefused);
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
@@ -122,7 +122,7 @@ public sealed class FleetDPoPTests(FleetFixture fleet) : IDisposable
         Assert.Null((await fleet.ReadStateAsync(prefix))!.DPoPKeyThumbprint);
         Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests());
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiDPoPProofsAccepted);
-        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRejected);
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.ApiRequests(rejected: true));
     }
 
     private static Action<OfflineBearerOptions> WithDPoP(string keyPath) => o =>

@@ -58,8 +58,8 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.Contains("lost its refresh lease before it could share the new token with the other replicas, so it does not use it", error.Message, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.Equal(dead.Version, untouched?.Version);
         Assert.Equal(HttpStatusCode.OK, after);
         Assert.Equal(dead.Version + 1, shared?.Version);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Contains(survivor.Logs.GetSnapshot(), record => record.Id.Id == 10);
     }
 
@@ -214,7 +214,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
         Assert.Equal(1, requestsAfterOneLook);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(HttpStatusCode.OK, next);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Equal(1, shared?.Version);
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 10);
     }
@@ -277,7 +277,7 @@ public sealed class FleetLeaseTests(FleetFixture fleet)
 
         Assert.False(lookedAgain, "it waited another look for a lease with no time left, without a token");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Equal(dead.Version, shared?.Version);
     }
 

@@ -28,8 +28,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
         Assert.Equal(0, fleet.TestTokenServer.Ledger.FailedTokenRequests);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -48,8 +48,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var status = await adopter.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 
@@ -69,7 +69,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
-        Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
     }
 
     [Fact]
@@ -124,8 +124,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 
         Assert.Equal(issued, kept);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, server.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(1, server.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, server.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(1, server.Ledger.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.NotNull(shared);
         Assert.Null(shared.RefreshToken);
         Assert.Equal(["refused-by-the-server"], spy.Redeemed);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -199,8 +199,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         var status = await survivor.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -230,8 +230,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.StatusCode);
         Assert.False(left?.RefreshTokenMayBeSpent);
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
     }
 
@@ -253,8 +253,8 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Empty(spy.Redeemed);
-        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -314,7 +314,7 @@ public sealed class FleetRefreshTokenTests(FleetFixture fleet)
         else
         {
             Assert.Equal(HttpStatusCode.OK, await replica.PingAsync());
-            Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+            Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
             Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 11);
         }
 

@@ -42,9 +42,9 @@ public sealed class FleetTests(FleetFixture fleet)
         Assert.Equal(Replicas * Concurrent * Lifetimes, statuses.Count(status => status == HttpStatusCode.OK));
         Assert.Equal(0, stats.ReusedRefreshTokens);
         Assert.Equal(0, stats.FailedTokenRequests);
-        Assert.Equal(0, stats.ApiRejected);
+        Assert.Equal(0, stats.ApiRequests(rejected: true));
         Assert.Equal(Lifetimes, stats.TokenRequests());
-        Assert.Equal(1, stats.TokenRequests("client_credentials"));
+        Assert.Equal(1, stats.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class FleetTests(FleetFixture fleet)
         }
 
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
-        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(2, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
     }
 
@@ -176,7 +176,7 @@ public sealed class FleetTests(FleetFixture fleet)
             "A public client does not redeem its refresh token alone, because another replica may redeem the same one; it tries again when the store is back.",
             error.Message,
             StringComparison.Ordinal);
-        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(0, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
     }
 
     [Fact]
@@ -218,7 +218,7 @@ public sealed class FleetTests(FleetFixture fleet)
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
         Assert.Equal(0, fleet.TestTokenServer.Ledger.FailedTokenRequests);
         Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests());
-        Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(3, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
     }
 
     [Fact]
@@ -246,8 +246,8 @@ public sealed class FleetTests(FleetFixture fleet)
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(0, fleet.TestTokenServer.Ledger.ReusedRefreshTokens);
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
     }
 
     [Fact]
@@ -280,7 +280,7 @@ public sealed class FleetTests(FleetFixture fleet)
         }
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("refresh_token"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "refresh_token"));
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
     }
 
@@ -382,7 +382,7 @@ public sealed class FleetTests(FleetFixture fleet)
         var status = await replica.PingAsync();
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests("client_credentials"));
+        Assert.Equal(1, fleet.TestTokenServer.Ledger.TokenRequests(grant: "client_credentials"));
         Assert.Contains(replica.Logs.GetSnapshot(), record => record.Id.Id == 9);
     }
 

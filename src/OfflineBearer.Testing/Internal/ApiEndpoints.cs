@@ -30,17 +30,22 @@ internal static class ApiEndpoints
         endpoints.MapPost("/api/readings", PingAsync);
     }
 
-    private static async Task<IResult> PingAsync(HttpContext http, TokenLedger stats, TimeProvider time, DPoPResourceCheck dpop)
+    private static async Task<IResult> PingAsync(HttpContext http, TokenLedger ledger, TestApi api, TimeProvider time, DPoPResourceCheck dpop)
     {
-        stats.RecordApiCall();
+        if (api.TryTakeRejection())
+        {
+            ledger.RecordApiRequest(rejected: true, expired: false);
+            http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\", error_description=\"The API refuses every token for now.\"";
+            return Results.StatusCode(StatusCodes.Status401Unauthorized);
+        }
 
         var result = await http.AuthenticateAsync(Scheme).ConfigureAwait(false);
         if (!result.Succeeded || result.Principal.Identity?.IsAuthenticated != true)
         {
-            stats.RecordApiRejection(expired: HasExpired(result, time));
+            ledger.RecordApiRequest(rejected: true, expired: HasExpired(result, time));
             if (IsCertificateBindingRefusal(result))
             {
-                stats.RecordApiCertificateBindingRefusal();
+                ledger.RecordApiCertificateBindingRefusal();
             }
 
             // OpenIddict's challenge writes the 401 and its WWW-Authenticate header from the failed authentication,
@@ -52,10 +57,18 @@ internal static class ApiEndpoints
 
         if (await dpop.CheckAsync(http.Request, result.Principal).ConfigureAwait(false) is { } refused)
         {
-            stats.RecordApiRejection(expired: false);
+            ledger.RecordApiRequest(rejected: true, expired: false);
             return refused;
         }
 
+        if (api.RequiredScope is { } scope && !result.Principal.HasScope(scope))
+        {
+            ledger.RecordApiRequest(rejected: true, expired: false);
+            http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        ledger.RecordApiRequest(rejected: false, expired: false);
         return Results.Ok(new PingResponse(
             Ok: true,
             Client: result.Principal.GetClaim(Claims.ClientId),

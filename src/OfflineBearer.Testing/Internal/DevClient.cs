@@ -21,6 +21,9 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
     /// <inheritdoc cref="TlsClient"/>
     public static readonly DevClient SelfSignedTlsClient = new(TestTokenServer.SelfSignedTlsClientId, null, ClientAuthenticationMethods.SelfSignedTlsClientAuth);
 
+    /// <summary>A client that <see cref="TestTokenServerOptions.Clients"/> names: a secret of its name, sent in a Basic header.</summary>
+    public static DevClient Named(string clientId) => new(clientId, TestTokenServer.SecretOf(clientId), ClientAuthenticationMethods.ClientSecretBasic);
+
     public static DevClient? Find(string? clientId) => All.FirstOrDefault(client => client.ClientId == clientId);
 
     /// <summary>A client with a secret, a key or a certificate; the public client has none.</summary>

@@ -9,12 +9,13 @@ namespace OfflineBearer.Testing.Internal;
 internal static class DevServerServices
 {
     public static IServiceCollection AddDevServer(
-        this IServiceCollection services, TestTokenServerOptions options, string connectionString, TokenLedger stats, MutualTls? mutualTls)
+        this IServiceCollection services, TestTokenServerOptions options, string connectionString, TokenLedger ledger, MutualTls? mutualTls)
     {
         var time = options.TimeProvider;
 
         services.AddSingleton(time);
-        services.AddSingleton(stats);
+        services.AddSingleton(ledger);
+        services.AddSingleton<TestApi>();
         services.AddSingleton<TokenRevoker>();
         services.AddSingleton(new DevicePolls(time, options.DevicePollingInterval, options.DeviceCodeLifetime, options.AnnouncedDevicePollingInterval));
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
@@ -23,7 +24,7 @@ internal static class DevServerServices
         services.AddSingleton<DPoPReplayCache>();
         services.AddSingleton<DPoPProofValidator>();
         services.AddSingleton<DPoPResourceCheck>();
-        services.AddSingleton(new DevClients(mutualTls));
+        services.AddSingleton(new DevClients(mutualTls, options.Clients));
         services.AddAuthentication();
 
         services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryXmlRepository());

@@ -34,7 +34,7 @@ internal sealed class MutualTls : IDisposable
     public X509Certificate2? SelfSignedClientCertificate { get; }
 
     /// <summary>
-    /// The server's address, set by <see cref="TestTokenServer.StartAsync"/> once Kestrel listens and before any request is
+    /// The server's address, set by <see cref="TestTokenServer.StartAsync(TestTokenServerOptions, CancellationToken)"/> once Kestrel listens and before any request is
     /// answered. OpenIddict reads its options (and so this) at the first request.
     /// </summary>
     public Uri Issuer

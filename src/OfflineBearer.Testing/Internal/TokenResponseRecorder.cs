@@ -6,10 +6,10 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace OfflineBearer.Testing.Internal;
 
 /// <summary>
-/// Counts every token endpoint response, successful or not. Errors raised by OpenIddict itself never reach the
+/// Records every token endpoint response, successful or not, in the ledger. Errors raised by OpenIddict itself never reach the
 /// passthrough endpoint, so this is the one place that sees them all.
 /// </summary>
-internal sealed class TokenResponseRecorder(TokenLedger stats) : IOpenIddictServerHandler<ApplyTokenResponseContext>
+internal sealed class TokenResponseRecorder(TokenLedger ledger) : IOpenIddictServerHandler<ApplyTokenResponseContext>
 {
     // OpenIddict answers a redeemed refresh token with this error (error_uri .../errors/ID2012) and, with no reuse
     // leeway, has just revoked the grant. The code is stable across languages, unlike the description.
@@ -32,17 +32,14 @@ internal sealed class TokenResponseRecorder(TokenLedger stats) : IOpenIddictServ
             && grantType == GrantTypes.RefreshToken
             && context.Response.ErrorUri?.EndsWith(RedeemedRefreshTokenErrorId, StringComparison.Ordinal) == true;
 
-        stats.RecordTokenRequest(grantType, failed, reused);
-        if (grantType == GrantTypes.RefreshToken && context.Request?.RefreshToken is { Length: > 0 } presented)
-        {
-            stats.RecordRefreshTokenPresented(presented);
-        }
-
-        if (MutualTls.IsAliasRequest(context.Transaction.GetHttpRequest()))
-        {
-            stats.RecordMtlsTokenRequest();
-        }
-
+        ledger.RecordTokenResponse(new TokenExchange(
+            ClientId: context.Request?.ClientId,
+            GrantType: grantType,
+            Error: failed ? context.Response.Error : null,
+            ReusedRefreshToken: reused,
+            Mtls: MutualTls.IsAliasRequest(context.Transaction.GetHttpRequest()),
+            PresentedRefreshToken: grantType == GrantTypes.RefreshToken && context.Request?.RefreshToken is { Length: > 0 } presented ? presented : null,
+            IssuedRefreshToken: failed ? null : context.Response.RefreshToken));
         return ValueTask.CompletedTask;
     }
 }

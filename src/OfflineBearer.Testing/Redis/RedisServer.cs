@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 
@@ -46,6 +47,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start; the process is then killed and its directory deleted.</param>
     /// <returns>The running server; dispose it to stop it.</returns>
     /// <exception cref="InvalidOperationException"><c>redis-server</c> is not on <c>PATH</c>, or it did not come up in time.</exception>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The overloads differ in their first parameter's type; the cancellation token is optional in each, as in every async API.")]
     public static Task<RedisServer> StartAsync(CancellationToken cancellationToken = default) =>
         StartAsync(
             FindExecutable() ?? throw new InvalidOperationException(
@@ -57,6 +59,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start; the process is then killed and its directory deleted.</param>
     /// <returns>The running server; dispose it to stop it.</returns>
     /// <exception cref="InvalidOperationException">It exited or did not answer PING in time; the message carries its output.</exception>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The overloads differ in their first parameter's type; the cancellation token is optional in each, as in every async API.")]
     public static async Task<RedisServer> StartAsync(string executable, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executable);
