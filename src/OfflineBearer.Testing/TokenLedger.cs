@@ -22,6 +22,7 @@ public sealed class TokenLedger
     private readonly Dictionary<string, RefreshTokenLineage> _lineage = new(StringComparer.Ordinal);
     private readonly object _lineageGate = new();
     private int _refreshTokensIssued;
+    private int _epoch; // counts Resets; guarded by _lineageGate
     private int _refreshTokensPresentedAgain;
     private int _failedTokenRequests;
     private int _reusedRefreshTokens;
@@ -63,7 +64,8 @@ public sealed class TokenLedger
     /// <summary>
     /// Refresh requests that presented a refresh token this server had been presented before, whether or not it rotates
     /// refresh tokens or accepted it: the server's own answer to "was any refresh token redeemed twice?". The count is
-    /// reset by <see cref="Reset"/>; the record behind it, and <see cref="AssertNoRefreshTokenPresentedTwice"/>, never are.
+    /// reset by <see cref="Reset"/>; the record of presented tokens behind it never is, so a token presented before a reset
+    /// and again after it is counted.
     /// </summary>
     public int RefreshTokensPresentedAgain => Volatile.Read(ref _refreshTokensPresentedAgain);
 
@@ -127,10 +129,11 @@ public sealed class TokenLedger
     public int ApiCertificateBindingRefusals => Volatile.Read(ref _apiCertificateBindingRefusals);
 
     /// <summary>
-    /// Throws when any refresh token this server issued was presented more than once since it started, whether or not
-    /// the server rotates refresh tokens or accepted the second presentation: a client that replays a spent refresh token
-    /// gets its whole session revoked by a server with reuse detection. The message names the client, the token's place
-    /// in its lineage (which refresh it came from) and when each presentation came, never the token.
+    /// Throws when a refresh token was presented again since the last <see cref="Reset"/> (or the start) after being
+    /// presented before, at any time, whether or not the server rotates refresh tokens or accepted it: a client that
+    /// replays a spent refresh token gets its whole session revoked by a server with reuse detection. The message names
+    /// the client, the token's place in its lineage (which grant or refresh issued it) and each presentation with its
+    /// answer, never the token.
     /// </summary>
     /// <exception cref="TokenLedgerAssertionException">A refresh token was presented twice or more.</exception>
     public void AssertNoRefreshTokenPresentedTwice()
@@ -138,7 +141,9 @@ public sealed class TokenLedger
         List<RefreshTokenLineage> presentedTwice;
         lock (_lineageGate)
         {
-            presentedTwice = [.. _lineage.Values.Where(token => token.Presentations.Count > 1).OrderBy(token => token.Number)];
+            presentedTwice = [.. _lineage.Values
+                .Where(token => token.Presentations.Count > 1 && token.Presentations[^1].Epoch == _epoch)
+                .OrderBy(token => token.Number)];
         }
 
         if (presentedTwice.Count == 0)
@@ -157,11 +162,17 @@ public sealed class TokenLedger
     }
 
     /// <summary>
-    /// Sets every count back to zero, except <see cref="RequestsInFlight"/>; the refresh token lineage behind
-    /// <see cref="AssertNoRefreshTokenPresentedTwice"/> is kept.
+    /// Sets every count back to zero, except <see cref="RequestsInFlight"/>, and starts a new period for
+    /// <see cref="AssertNoRefreshTokenPresentedTwice"/>: replays that happened before are no longer reported, but the
+    /// lineage is kept, so a token presented before and again after the reset is.
     /// </summary>
     public void Reset()
     {
+        lock (_lineageGate)
+        {
+            _epoch++;
+        }
+
         _tokenRequests.Clear();
         _apiRequests.Clear();
         Volatile.Write(ref _failedTokenRequests, 0);
@@ -217,7 +228,7 @@ public sealed class TokenLedger
                     Interlocked.Increment(ref _refreshTokensPresentedAgain);
                 }
 
-                parent.Presentations.Add((now, exchange.Error ?? "accepted"));
+                parent.Presentations.Add((now, exchange.Error ?? "accepted", _epoch));
             }
 
             if (exchange.IssuedRefreshToken is { } issued)

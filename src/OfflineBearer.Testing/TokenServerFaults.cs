@@ -19,6 +19,7 @@ public sealed class TokenServerFaults
     private DateTimeOffset _outageEnds = DateTimeOffset.MinValue;
     private OutageKind _outageKind;
     private TimeSpan _latency;
+    private int _waitingOnClock;
 
     internal TokenServerFaults(TimeProvider time, TokenLedger ledger)
     {
@@ -71,6 +72,9 @@ public sealed class TokenServerFaults
         }
     }
 
+    /// <summary>Requests a latency or a hang holds until the server's clock moves on.</summary>
+    internal int WaitingOnClock => Volatile.Read(ref _waitingOnClock);
+
     /// <summary>Ends every fault: the outage, the planned answers and the latency.</summary>
     public void Clear()
     {
@@ -110,7 +114,7 @@ public sealed class TokenServerFaults
 
         if (latency > TimeSpan.Zero)
         {
-            await Task.Delay(latency, _time, context.RequestAborted).ConfigureAwait(false);
+            await WaitOnClockAsync(latency, context.RequestAborted).ConfigureAwait(false);
         }
 
         if (outageLeft > TimeSpan.Zero)
@@ -118,7 +122,7 @@ public sealed class TokenServerFaults
             if (outageKind == OutageKind.Hang)
             {
                 // Answers normally once the outage is over, if the client still waits.
-                await Task.Delay(outageLeft, _time, context.RequestAborted).ConfigureAwait(false);
+                await WaitOnClockAsync(outageLeft, context.RequestAborted).ConfigureAwait(false);
                 return false;
             }
 
@@ -135,6 +139,19 @@ public sealed class TokenServerFaults
         _ledger.RecordFaultedRequest();
         await planned(context).ConfigureAwait(false);
         return true;
+    }
+
+    private async Task WaitOnClockAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _waitingOnClock);
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingOnClock);
+        }
     }
 
     internal static Task RespondAsync(HttpContext context, HttpStatusCode status, TimeSpan? retryAfter)

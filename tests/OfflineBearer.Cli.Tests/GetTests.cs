@@ -8,7 +8,6 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class GetTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
     private readonly Tool _tool = new(fixture);
 
@@ -18,7 +17,7 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
         _tool.WithSecret(TestTokenServer.BasicClientSecret);
         _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", TestTokenServer.OfflineScope));
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(string.Empty, run.Out); // data only on request
@@ -35,7 +34,7 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     {
         _tool.WithSecret(TestTokenServer.PostClientSecret);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--scope", OfflineScope, "--client-auth", "post"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--scope", TestTokenServer.OfflineScope, "--client-auth", "post"));
 
         Assert.Equal(0, run.ExitCode);
         Assert.NotNull(await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("reports", default));
@@ -46,7 +45,7 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     {
         _tool.WithSecret(TestTokenServer.PostClientSecret);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--scope", TestTokenServer.OfflineScope));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("'invalid_client'", run.Error, StringComparison.Ordinal);
@@ -97,8 +96,8 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     {
         _tool.WithSecret(TestTokenServer.BasicClientSecret);
 
-        var plain = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--json"));
-        var asked = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--json", "--print-refresh-token"));
+        var plain = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", TestTokenServer.OfflineScope, "--json"));
+        var asked = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", TestTokenServer.OfflineScope, "--json", "--print-refresh-token"));
 
         using var first = JsonDocument.Parse(plain.Out);
         Assert.Equal("inventory", first.RootElement.GetProperty("client").GetString());
@@ -121,7 +120,7 @@ public sealed class GetTests(CliServerFixture fixture) : IDisposable
     {
         _tool.WithSecret(TestTokenServer.BasicClientSecret);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope, "--print-refresh-token"));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", TestTokenServer.OfflineScope, "--print-refresh-token"));
 
         var stored = await new FileRefreshTokenStore(_tool.StoreDirectory, TokenProtection.None).GetAsync("inventory", default);
         Assert.Equal(stored + Environment.NewLine, run.Out);

@@ -13,7 +13,6 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
     private readonly Tool _tool = new(fixture);
     private readonly string _keys = Directory.CreateTempSubdirectory("offline-token-keys-").FullName;
@@ -24,7 +23,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         var key = WriteKey("jwt-client.key.pem", _tool.Server.SignedJwtClientKeyPem!);
         _tool.Server.Ledger.Reset();
 
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", TestTokenServer.OfflineScope, "--signing-key", key));
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("refresh token: stored for client 'inventory' in the file store", run.Error, StringComparison.Ordinal);
@@ -86,7 +85,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         _tool.WithSecret("a-secret-for-another-client");
         var key = WriteKey("jwt-client.key.pem", _tool.Server.SignedJwtClientKeyPem!);
 
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", TestTokenServer.OfflineScope, "--signing-key", key));
 
         Assert.True(run.ExitCode == 0, run.Error);
     }
@@ -97,7 +96,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var key = WriteKey("other.key.pem", other.ExportPkcs8PrivateKeyPem());
 
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", TestTokenServer.OfflineScope, "--signing-key", key));
 
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.Contains("'invalid_client'", run.Error, StringComparison.Ordinal);
@@ -215,7 +214,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
     private async Task<string> GetAsync()
     {
         var key = WriteKey("jwt-client.key.pem", _tool.Server.SignedJwtClientKeyPem!);
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", OfflineScope, "--signing-key", key));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory", "--scope", TestTokenServer.OfflineScope, "--signing-key", key));
         Assert.True(run.ExitCode == 0, run.Error);
         return key;
     }

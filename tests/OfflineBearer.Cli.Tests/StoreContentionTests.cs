@@ -12,7 +12,6 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
     private readonly Tool _tool = new Tool(fixture).WithSecret(TestTokenServer.BasicClientSecret);
 
@@ -152,7 +151,7 @@ public sealed class StoreContentionTests(CliServerFixture fixture) : IDisposable
 
     private async Task GetOfflineTokenAsync()
     {
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", TestTokenServer.OfflineScope));
         Assert.True(run.ExitCode == 0, run.Error);
     }
 

@@ -8,7 +8,6 @@ namespace OfflineBearer.Cli.Tests;
 [Collection(CliServer.Name)]
 public sealed class TokenTests(CliServerFixture fixture) : IDisposable
 {
-    private const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
 
     private readonly Tool _tool = new Tool(fixture).WithSecret(TestTokenServer.BasicClientSecret);
 
@@ -80,7 +79,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
     public async Task After_get_token_and_revoke_need_only_the_store_and_the_client_name()
     {
         _tool.WithSecret(TestTokenServer.PostClientSecret);
-        var get = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--client-auth", "post", "--scope", OfflineScope));
+        var get = await _tool.RunAsync(_tool.Args("get", TestTokenServer.PostClientId, "reports", "--client-auth", "post", "--scope", TestTokenServer.OfflineScope));
         _tool.Time.Advance(TimeSpan.FromSeconds(10));
         _tool.Server.Ledger.Reset();
 
@@ -170,7 +169,7 @@ public sealed class TokenTests(CliServerFixture fixture) : IDisposable
 
     private async Task GetOfflineTokenAsync()
     {
-        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", OfflineScope));
+        var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.BasicClientId, "inventory", "--scope", TestTokenServer.OfflineScope));
         Assert.Equal(0, run.ExitCode);
     }
 

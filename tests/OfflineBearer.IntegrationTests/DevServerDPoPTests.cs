@@ -276,7 +276,7 @@ public sealed class DevServerDPoPTests : IDisposable
         {
             o.ClientId = TestTokenServer.BasicClientId;
             o.ClientSecret = TestTokenServer.BasicClientSecret;
-            o.Scope = DevServerHarness.OfflineScope;
+            o.Scope = TestTokenServer.OfflineScope;
             o.DPoP = true;
         });
 

@@ -61,7 +61,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
             o.ClientAuthentication = ClientAuthenticationMethod.TlsClientAuth;
             o.ClientCertificatePath = path;
             o.ClientCertificateKeyPath = keyPath;
-            o.Scope = DevServerHarness.OfflineScope;
+            o.Scope = TestTokenServer.OfflineScope;
         }).ConfigurePrimaryHttpMessageHandler(() => _server.CreateHttpHandler(_clientCertificate));
         TrustTheServer(harness, "gateway");
 
@@ -92,7 +92,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
             o.ClientAuthentication = ClientAuthenticationMethod.SelfSignedTlsClientAuth;
             o.ClientCertificatePath = path;
             o.ClientCertificatePassword = "p12-password";
-            o.Scope = DevServerHarness.OfflineScope;
+            o.Scope = TestTokenServer.OfflineScope;
         }).ConfigurePrimaryHttpMessageHandler(() => _server.CreateHttpHandler(_selfSigned));
         TrustTheServer(harness, "gateway");
 
@@ -122,7 +122,7 @@ public sealed class MutualTlsClientTests : IAsyncLifetime, IDisposable
             o.ClientId = TestTokenServer.TlsClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.TlsClientAuth;
             o.ClientCertificate = _clientCertificate;
-            o.Scope = DevServerHarness.OfflineScope;
+            o.Scope = TestTokenServer.OfflineScope;
         }).ConfigurePrimaryHttpMessageHandler(() => _server.CreateHttpHandler());
         TrustTheServer(harness, "gateway");
 

@@ -29,7 +29,7 @@ public sealed class SignedJwtClientTests(DevServerFixture servers) : IDisposable
             o.ClientId = TestTokenServer.SignedJwtClientId;
             o.ClientAuthentication = ClientAuthenticationMethod.PrivateKeyJwt;
             o.SigningKeyPath = keyPath;
-            o.Scope = DevServerHarness.OfflineScope;
+            o.Scope = TestTokenServer.OfflineScope;
         });
 
         using var first = await harness.SendPingAsync("gateway");

@@ -28,7 +28,7 @@ public sealed class SoakTests(DevServerFixture servers, ITestOutputHelper output
         {
             o.ClientId = TestTokenServer.BasicClientId;
             o.ClientSecret = TestTokenServer.BasicClientSecret;
-            o.Scope = DevServerHarness.OfflineScope;
+            o.Scope = TestTokenServer.OfflineScope;
             o.TokenRequestRetries = 0;
         });
         harness.TokenEndpointClient("inventory").AddHttpMessageHandler(() => outage);

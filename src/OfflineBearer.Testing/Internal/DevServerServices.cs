@@ -15,7 +15,7 @@ internal static class DevServerServices
 
         services.AddSingleton(time);
         services.AddSingleton(ledger);
-        services.AddSingleton<TestApi>();
+        services.AddSingleton(new TestApi());
         services.AddSingleton<TokenRevoker>();
         services.AddSingleton(new DevicePolls(time, options.DevicePollingInterval, options.DeviceCodeLifetime, options.AnnouncedDevicePollingInterval));
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();

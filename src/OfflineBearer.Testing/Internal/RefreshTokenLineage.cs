@@ -11,7 +11,7 @@ internal sealed class RefreshTokenLineage(string? clientId, int number, string? 
     public int Number { get; } = number;
 
     /// <summary>When and with what answer (<c>accepted</c> or the OAuth error) the token was presented. Guarded by the ledger.</summary>
-    public List<(DateTimeOffset At, string Answer)> Presentations { get; } = [];
+    public List<(DateTimeOffset At, string Answer, int Epoch)> Presentations { get; } = [];
 
     public string Describe()
     {

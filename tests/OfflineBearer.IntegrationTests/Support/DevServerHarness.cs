@@ -17,9 +17,6 @@ namespace OfflineBearer.IntegrationTests.Support;
 /// </summary>
 internal sealed class DevServerHarness : IAsyncDisposable
 {
-    /// <summary>The scope that makes the server issue a refresh token with <c>client_credentials</c>.</summary>
-    public const string OfflineScope = $"offline_access {TestTokenServer.ApiScope}";
-
     /// <summary>
     /// Turns a hang (a wait on the fake clock that nobody moves) into a cancelled request instead of a stuck run.
     /// A passing test never comes near it; no assertion depends on it.
@@ -63,13 +60,15 @@ internal sealed class DevServerHarness : IAsyncDisposable
 
     /// <summary>
     /// A clean slate on <paramref name="shared"/>: the clock moves past the expiry of every access token issued before,
-    /// and the statistics start from zero.
+    /// the ledger's counts start from zero, and no fault or API switch is on.
     /// </summary>
     public static DevServerHarness Create(SharedDevServer shared)
     {
         var harness = new DevServerHarness(shared);
         harness.AdvancePastExpiry();
         shared.Server.Ledger.Reset();
+        shared.Server.Faults.Clear();
+        shared.Server.Api.Reset();
         return harness;
     }
 
@@ -101,13 +100,12 @@ internal sealed class DevServerHarness : IAsyncDisposable
         _services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(name));
 
     /// <summary>Adds <see cref="TestTokenServer.BasicClientId"/> with its secret (client_secret_basic) under <paramref name="name"/>.</summary>
-    public IHttpClientBuilder AddBasicClient(string name, string? scope = OfflineScope, Uri? apiUrl = null) =>
+    public IHttpClientBuilder AddBasicClient(string name, string? scope = TestTokenServer.OfflineScope, Uri? apiUrl = null) =>
         AddClient(
             name,
             o =>
             {
-                o.ClientId = TestTokenServer.BasicClientId;
-                o.ClientSecret = TestTokenServer.BasicClientSecret;
+                Server.ClientOptions(TestTokenServer.BasicClientId)(o);
                 o.Scope = scope;
             },
             apiUrl);
@@ -116,12 +114,7 @@ internal sealed class DevServerHarness : IAsyncDisposable
     public async Task<IHttpClientBuilder> AddPublicClientAsync(string name)
     {
         var offlineToken = await GetPublicClientOfflineTokenAsync();
-        return AddClient(name, o =>
-        {
-            o.ClientId = TestTokenServer.PublicClientId;
-            o.ClientSecret = null;
-            o.RefreshToken = offlineToken;
-        });
+        return AddClient(name, Server.ClientOptions(TestTokenServer.PublicClientId, offlineToken));
     }
 
     /// <summary>An offline token obtained out of band, as a user gets one; remembered as a secret.</summary>
@@ -192,6 +185,14 @@ internal sealed class DevServerHarness : IAsyncDisposable
         if (_provider is not null)
         {
             await _provider.DisposeAsync();
+        }
+
+        // AdvanceUntilDoneAsync moves the shared clock in fractions of a second; tests that read whole-second lifetimes
+        // (expires_in) from the shared servers expect it on a whole second.
+        var sinceWholeSecond = Time.GetUtcNow().Ticks % TimeSpan.TicksPerSecond;
+        if (sinceWholeSecond != 0)
+        {
+            Time.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerSecond - sinceWholeSecond));
         }
 
         Assert.True(leaks.Count == 0, "A log line carried a token or secret: " + Describe(leaks));
