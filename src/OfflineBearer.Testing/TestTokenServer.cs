@@ -5,16 +5,19 @@ using OfflineBearer.Testing.Internal;
 namespace OfflineBearer.Testing;
 
 /// <summary>
-/// A small OpenID Connect server (OpenIddict) with a protected API, for demos, integration tests and trials with curl.
-/// It issues plain JWT access tokens and offline refresh tokens to its fixed clients, binds them to a key when the token
+/// A real OpenID Connect server (OpenIddict) with a protected API, in-process on a free loopback port, for testing a service
+/// that uses OfflineBearer (and for demos and trials with curl): start one per test with <see cref="StartAsync(Action{TestTokenServerOptions}, CancellationToken)"/>,
+/// configure the service with <see cref="ClientOptions"/>, break it with <see cref="Faults"/> and <see cref="Api"/>, and ask
+/// its <see cref="Ledger"/> what it saw. It issues plain JWT access tokens and offline refresh tokens to its clients, binds them to a key when the token
 /// request carries a DPoP proof (RFC 9449), keeps everything in an in-memory SQLite store, and lives until disposed.
 /// Given a <see cref="TestTokenServerOptions.ServerCertificate"/> it serves https with mutual TLS (RFC 8705): certificate clients
 /// and certificate-bound access tokens. Not for production: ephemeral keys, plain HTTP or throwaway certificates, fixed secrets.
 /// </summary>
 /// <remarks>
-/// One class in five files: this one holds its addresses, its controls and its lifetime; TestTokenServer.Hosting.cs starts
-/// it, TestTokenServer.Validation.cs checks its options, TestTokenServer.Clients.cs names and registers its clients, and
-/// TestTokenServer.Person.cs plays the person at the browser.
+/// One class in seven files: this one holds its addresses, its controls and its lifetime; TestTokenServer.Hosting.cs starts
+/// it, TestTokenServer.Validation.cs checks its options, TestTokenServer.Clients.cs names and registers its clients,
+/// TestTokenServer.ClientOptions.cs configures a handler as one of them, TestTokenServer.Clock.cs moves a fake clock while
+/// a call waits, and TestTokenServer.Person.cs plays the person at the browser.
 /// </remarks>
 public sealed partial class TestTokenServer : IAsyncDisposable
 {
