@@ -21,10 +21,19 @@ public sealed class TestApi
     /// <c>WWW-Authenticate: Bearer error="insufficient_scope"</c> (RFC 6750 section 3.1).
     /// </summary>
     /// <value>The default, <see langword="null"/>, requires no scope.</value>
+    /// <exception cref="ArgumentException">The value is not one scope token (RFC 6749 section 3.3: printable ASCII, no space, quote or backslash).</exception>
     public string? RequiredScope
     {
         get => _requiredScope;
-        set => _requiredScope = value;
+        set
+        {
+            if (value is not null && (value.Length == 0 || value.Any(c => c is <= ' ' or > '~' or '"' or '\\')))
+            {
+                throw new ArgumentException($"RequiredScope must be one scope token: printable ASCII without space, quote or backslash; it was '{value}'.", nameof(value));
+            }
+
+            _requiredScope = value;
+        }
     }
 
     /// <summary>

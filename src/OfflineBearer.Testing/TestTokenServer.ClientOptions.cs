@@ -11,10 +11,25 @@ public sealed partial class TestTokenServer
     /// <summary>The scope <see cref="ClientOptions"/> asks for: <c>offline_access</c>, so refresh tokens come, and <see cref="ApiScope"/>.</summary>
     public const string OfflineScope = $"{Scopes.OfflineAccess} {ApiScope}";
 
-    /// <summary>The secret of a client that <see cref="TestTokenServerOptions.Clients"/> names: <c>{clientId}-secret</c>.</summary>
+    /// <summary>
+    /// The secret of a client with one: <see cref="BasicClientSecret"/>, <see cref="PostClientSecret"/>, or for a client that
+    /// <see cref="TestTokenServerOptions.Clients"/> names, <c>{clientId}-secret</c>.
+    /// </summary>
     /// <param name="clientId">The client's id.</param>
-    /// <returns>The secret the server registered for it.</returns>
-    public static string SecretOf(string clientId) => $"{clientId}-secret";
+    /// <returns>The secret the server registers for it.</returns>
+    /// <exception cref="ArgumentException">A fixed client without a secret (public, <c>private_key_jwt</c>, certificate).</exception>
+    public static string SecretOf(string clientId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
+        return clientId switch
+        {
+            BasicClientId => BasicClientSecret,
+            PostClientId => PostClientSecret,
+            PublicClientId or SignedJwtClientId or TlsClientId or SelfSignedTlsClientId =>
+                throw new ArgumentException($"The client '{clientId}' has no secret: it proves itself another way.", nameof(clientId)),
+            _ => $"{clientId}-secret",
+        };
+    }
 
     /// <summary>
     /// Settings that make an OfflineBearer handler this client of this server:

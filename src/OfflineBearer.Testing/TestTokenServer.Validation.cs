@@ -15,7 +15,7 @@ public sealed partial class TestTokenServer
         ValidateMutualTls(options, url);
 
         var fixedIds = new[] { BasicClientId, PostClientId, PublicClientId, SignedJwtClientId, TlsClientId, SelfSignedTlsClientId };
-        if (options.Clients.FirstOrDefault(id => string.IsNullOrWhiteSpace(id) || fixedIds.Contains(id, StringComparer.Ordinal)) is { } badId
+        if (options.Clients.Any(id => string.IsNullOrWhiteSpace(id) || fixedIds.Contains(id, StringComparer.Ordinal))
             || options.Clients.Distinct(StringComparer.Ordinal).Count() != options.Clients.Count)
         {
             throw new ArgumentException(

@@ -43,6 +43,7 @@ public sealed partial class TestTokenServer : IAsyncDisposable
         _mutualTls = mutualTls;
         // Never follows a redirect: the login helpers hand the client's redirect back instead of requesting it.
         _http = new HttpClient(CreateSocketsHandler(mutualTls?.ServerCertificate, clientCertificate: null));
+        _http.DefaultRequestHeaders.Add(TokenServerFaults.HelperHeader, "1");
         Authority = authority;
         if (mutualTls is not null)
         {
@@ -170,6 +171,7 @@ public sealed partial class TestTokenServer : IAsyncDisposable
         }
 
         _http.Dispose();
+        Faults.Clear(); // a request a fault holds would hold up the shutdown
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _keepAlive.DisposeAsync().ConfigureAwait(false);

@@ -29,6 +29,7 @@ public sealed class TokenLedger
     private int _deviceAuthorizationRequests;
     private int _faultedRequests;
     private int _requestsInFlight;
+    private long _requestsStarted;
     private int _tokenDPoPProofsAccepted;
     private int _tokenDPoPProofsRefused;
     private int _tokenDPoPNonceChallenges;
@@ -62,8 +63,9 @@ public sealed class TokenLedger
     public int ReusedRefreshTokens => Volatile.Read(ref _reusedRefreshTokens);
 
     /// <summary>
-    /// Refresh requests that presented a refresh token this server had been presented before, whether or not it rotates
-    /// refresh tokens or accepted it: the server's own answer to "was any refresh token redeemed twice?". The count is
+    /// Refresh requests that presented a refresh token this server had already redeemed (accepted once), whether or not it
+    /// rotates refresh tokens or accepted it again: the server's own answer to "was any refresh token redeemed twice?". A
+    /// refused presentation (a DPoP nonce challenge, say) does not spend a token, so sending it again is not counted. The count is
     /// reset by <see cref="Reset"/>; the record of presented tokens behind it never is, so a token presented before a reset
     /// and again after it is counted.
     /// </summary>
@@ -83,12 +85,16 @@ public sealed class TokenLedger
     public int ApiRequests(bool? rejected = null, bool? expired = null) =>
         _apiRequests.Count(request => (rejected is null || request.Rejected == rejected) && (expired is null || request.Expired == expired));
 
-    /// <summary>Requests that a fault of <see cref="TestTokenServer.Faults"/> answered, so the token endpoint never saw them.</summary>
+    /// <summary>
+    /// Requests that a fault of <see cref="TestTokenServer.Faults"/> answered (so the endpoint never saw them) or held in a
+    /// <see cref="OutageKind.Hang"/> outage.
+    /// </summary>
     public int FaultedRequests => Volatile.Read(ref _faultedRequests);
 
     /// <summary>
-    /// HTTP requests the server has received and not yet answered. Not cleared by <see cref="Reset"/>. A test that moves a
-    /// fake clock while a client waits moves it only when this is zero, so no request in flight sees its timeout pass.
+    /// HTTP requests the server has received and not yet answered, including those a fault holds. Not cleared by
+    /// <see cref="Reset"/>. <see cref="TestTokenServer.AdvanceUntilDoneAsync"/> moves the clock only when every one of
+    /// them is held by a fault, so no request the server works on sees its timeout pass.
     /// </summary>
     public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
 
@@ -129,8 +135,8 @@ public sealed class TokenLedger
     public int ApiCertificateBindingRefusals => Volatile.Read(ref _apiCertificateBindingRefusals);
 
     /// <summary>
-    /// Throws when a refresh token was presented again since the last <see cref="Reset"/> (or the start) after being
-    /// presented before, at any time, whether or not the server rotates refresh tokens or accepted it: a client that
+    /// Throws when a refresh token was presented again since the last <see cref="Reset"/> (or the start) after the server
+    /// had redeemed it, at any time, whether or not the server rotates refresh tokens or accepted it again: a client that
     /// replays a spent refresh token gets its whole session revoked by a server with reuse detection. The message names
     /// the client, the token's place in its lineage (which grant or refresh issued it) and each presentation with its
     /// answer, never the token.
@@ -138,12 +144,14 @@ public sealed class TokenLedger
     /// <exception cref="TokenLedgerAssertionException">A refresh token was presented twice or more.</exception>
     public void AssertNoRefreshTokenPresentedTwice()
     {
-        List<RefreshTokenLineage> presentedTwice;
+        List<string> presentedTwice;
         lock (_lineageGate)
         {
+            // Described under the lock: a refresh still under way adds presentations.
             presentedTwice = [.. _lineage.Values
-                .Where(token => token.Presentations.Count > 1 && token.Presentations[^1].Epoch == _epoch)
-                .OrderBy(token => token.Number)];
+                .Where(token => token.PresentedAfterRedeemed && token.Presentations[^1].Epoch == _epoch)
+                .OrderBy(token => token.Number)
+                .Select(token => token.Describe())];
         }
 
         if (presentedTwice.Count == 0)
@@ -152,10 +160,10 @@ public sealed class TokenLedger
         }
 
         var message = new StringBuilder().Append(CultureInfo.InvariantCulture,
-            $"{presentedTwice.Count} refresh token(s) were presented more than once to {nameof(TestTokenServer)}:");
+            $"{presentedTwice.Count} refresh token(s) were presented again after they were redeemed, to {nameof(TestTokenServer)}:");
         foreach (var token in presentedTwice)
         {
-            message.AppendLine().Append(CultureInfo.InvariantCulture, $"- {token.Describe()}");
+            message.AppendLine().Append(CultureInfo.InvariantCulture, $"- {token}");
         }
 
         throw new TokenLedgerAssertionException(message.ToString());
@@ -223,12 +231,14 @@ public sealed class TokenLedger
                     _lineage.Add(fingerprint, parent);
                 }
 
-                if (parent.Presentations.Count > 0)
+                // Only a redeemed token is spent: a presentation the server refused (a DPoP nonce challenge, a client
+                // authentication that failed) may be sent again, and RFC 9449 says to.
+                if (parent.Redeemed)
                 {
                     Interlocked.Increment(ref _refreshTokensPresentedAgain);
                 }
 
-                parent.Presentations.Add((now, exchange.Error ?? "accepted", _epoch));
+                parent.Presentations.Add((now, exchange.Error ?? RefreshTokenLineage.Accepted, _epoch));
             }
 
             if (exchange.IssuedRefreshToken is { } issued)
@@ -252,7 +262,14 @@ public sealed class TokenLedger
     internal void RecordApiDPoP(DPoPOutcome outcome) =>
         Count(outcome, ref _apiDPoPProofsAccepted, ref _apiDPoPProofsRefused, ref _apiDPoPNonceChallenges);
 
-    internal void RequestStarted() => Interlocked.Increment(ref _requestsInFlight);
+    /// <summary>Every request the server has received, never reset: a change between two looks means it was busy.</summary>
+    internal long RequestsStarted => Interlocked.Read(ref _requestsStarted);
+
+    internal void RequestStarted()
+    {
+        Interlocked.Increment(ref _requestsStarted);
+        Interlocked.Increment(ref _requestsInFlight);
+    }
 
     internal void RequestEnded() => Interlocked.Decrement(ref _requestsInFlight);
 

@@ -12,6 +12,15 @@ namespace OfflineBearer.Testing;
 /// </summary>
 public sealed class TokenServerFaults
 {
+    /// <summary>
+    /// Marks the requests of the server's own helpers (<see cref="TestTokenServer.GetPublicClientOfflineTokenAsync"/>, the
+    /// login and device helpers): faults are for the code under test, never for the test's set-up.
+    /// </summary>
+    internal const string HelperHeader = "X-TestTokenServer-Helper";
+
+    // Task.Delay on a TimeProvider takes at most about 49 days; a longer fault is an infinite one.
+    private static readonly TimeSpan LongestFiniteFault = TimeSpan.FromDays(24);
+
     private readonly TimeProvider _time;
     private readonly TokenLedger _ledger;
     private readonly object _gate = new();
@@ -19,6 +28,7 @@ public sealed class TokenServerFaults
     private DateTimeOffset _outageEnds = DateTimeOffset.MinValue;
     private OutageKind _outageKind;
     private TimeSpan _latency;
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _waitingOnClock;
 
     internal TokenServerFaults(TimeProvider time, TokenLedger ledger)
@@ -29,24 +39,26 @@ public sealed class TokenServerFaults
 
     /// <summary>
     /// Takes the server down for <paramref name="duration"/> from now: every request to its endpoints is answered as
-    /// <paramref name="kind"/> says until then. Replaces an outage under way.
+    /// <paramref name="kind"/> says until then. Replaces an outage under way and releases the requests it held.
     /// </summary>
-    /// <param name="duration">How long the outage lasts on the server's clock.</param>
+    /// <param name="duration">How long the outage lasts on the server's clock; <see cref="Timeout.InfiniteTimeSpan"/> until <see cref="Clear"/>.</param>
     /// <param name="kind">How the server fails; 503 without <c>Retry-After</c> by default.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative (other than infinite) or longer than 24 days.</exception>
     public void Outage(TimeSpan duration, OutageKind kind = OutageKind.ServiceUnavailable)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        CheckDuration(duration);
         lock (_gate)
         {
-            _outageEnds = _time.GetUtcNow() + duration;
+            _outageEnds = duration == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : _time.GetUtcNow() + duration;
             _outageKind = kind;
+            ReleaseHeldRequests();
         }
     }
 
     /// <summary>
     /// The next <paramref name="count"/> requests to the server's endpoints, after any planned before them: say how they
-    /// are answered with <see cref="NextRequests.Respond"/> or <see cref="NextRequests.ResetConnection"/>.
+    /// are answered with <see cref="NextRequests.Respond"/> or <see cref="NextRequests.ResetConnection"/>. Discovery
+    /// requests count: a client that has not read discovery yet sends one before its first token request.
     /// </summary>
     /// <param name="count">How many requests; at least one.</param>
     /// <returns>The plan for those requests.</returns>
@@ -62,20 +74,18 @@ public sealed class TokenServerFaults
     /// distant server does; <see cref="TimeSpan.Zero"/> ends it. On a fake clock a request waits until the clock moves on.
     /// </summary>
     /// <param name="delay">The added latency.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative or longer than 24 days.</exception>
     public void Latency(TimeSpan delay)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        CheckDuration(delay);
         lock (_gate)
         {
             _latency = delay;
         }
     }
 
-    /// <summary>Requests a latency or a hang holds until the server's clock moves on.</summary>
-    internal int WaitingOnClock => Volatile.Read(ref _waitingOnClock);
-
-    /// <summary>Ends every fault: the outage, the planned answers and the latency.</summary>
+    /// <summary>Ends every fault (the outage, the planned answers, the latency) and releases the requests they hold.</summary>
     public void Clear()
     {
         lock (_gate)
@@ -83,8 +93,15 @@ public sealed class TokenServerFaults
             _outageEnds = DateTimeOffset.MinValue;
             _next.Clear();
             _latency = TimeSpan.Zero;
+            ReleaseHeldRequests();
         }
     }
+
+    /// <summary>
+    /// Requests a latency or a hang holds right now, until the server's clock moves on (or <see cref="Clear"/>): the part
+    /// of <see cref="TokenLedger.RequestsInFlight"/> that waits for the test to move the clock.
+    /// </summary>
+    public int HeldRequests => Volatile.Read(ref _waitingOnClock);
 
     internal void Plan(int count, Func<HttpContext, Task> answer)
     {
@@ -100,33 +117,46 @@ public sealed class TokenServerFaults
     /// <summary>Applies the faults to one request; true when a fault answered it and the endpoint must not.</summary>
     internal async Task<bool> TryAnswerAsync(HttpContext context)
     {
+        if (context.Request.Headers.ContainsKey(HelperHeader))
+        {
+            return false;
+        }
+
         TimeSpan latency;
+        Task released;
+        lock (_gate)
+        {
+            latency = _latency;
+            released = _release.Task;
+        }
+
+        if (latency > TimeSpan.Zero && !await WaitOnClockAsync(latency, released, context.RequestAborted).ConfigureAwait(false))
+        {
+            return false; // released by Clear: answered normally
+        }
+
+        // Decided after the latency: an outage that ended meanwhile is over for this request.
         TimeSpan outageLeft;
         OutageKind outageKind;
         Func<HttpContext, Task>? planned;
         lock (_gate)
         {
-            latency = _latency;
-            outageLeft = _outageEnds - _time.GetUtcNow();
+            outageLeft = _outageEnds == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : _outageEnds - _time.GetUtcNow();
             outageKind = _outageKind;
-            planned = outageLeft > TimeSpan.Zero || !_next.TryDequeue(out var next) ? null : next;
+            planned = outageLeft != Timeout.InfiniteTimeSpan && outageLeft <= TimeSpan.Zero && _next.TryDequeue(out var next) ? next : null;
+            released = _release.Task;
         }
 
-        if (latency > TimeSpan.Zero)
+        if (outageLeft == Timeout.InfiniteTimeSpan || outageLeft > TimeSpan.Zero)
         {
-            await WaitOnClockAsync(latency, context.RequestAborted).ConfigureAwait(false);
-        }
-
-        if (outageLeft > TimeSpan.Zero)
-        {
+            _ledger.RecordFaultedRequest();
             if (outageKind == OutageKind.Hang)
             {
-                // Answers normally once the outage is over, if the client still waits.
-                await WaitOnClockAsync(outageLeft, context.RequestAborted).ConfigureAwait(false);
+                // Answered normally once the outage is over or cleared, if the client still waits.
+                await WaitOnClockAsync(outageLeft, released, context.RequestAborted).ConfigureAwait(false);
                 return false;
             }
 
-            _ledger.RecordFaultedRequest();
             await (outageKind == OutageKind.ConnectionReset ? ResetAsync(context) : RespondAsync(context, HttpStatusCode.ServiceUnavailable, retryAfter: null)).ConfigureAwait(false);
             return true;
         }
@@ -139,19 +169,6 @@ public sealed class TokenServerFaults
         _ledger.RecordFaultedRequest();
         await planned(context).ConfigureAwait(false);
         return true;
-    }
-
-    private async Task WaitOnClockAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _waitingOnClock);
-        try
-        {
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waitingOnClock);
-        }
     }
 
     internal static Task RespondAsync(HttpContext context, HttpStatusCode status, TimeSpan? retryAfter)
@@ -169,5 +186,43 @@ public sealed class TokenServerFaults
     {
         context.Abort();
         return Task.CompletedTask;
+    }
+
+    private static void CheckDuration(TimeSpan duration)
+    {
+        if (duration != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero, nameof(duration));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(duration, LongestFiniteFault, nameof(duration));
+        }
+    }
+
+    // Under _gate.
+    private void ReleaseHeldRequests()
+    {
+        _release.SetResult();
+        _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <returns>True when the time passed; false when <paramref name="released"/> ended the wait first.</returns>
+    /// <exception cref="OperationCanceledException">The client gave up (<paramref name="aborted"/>).</exception>
+    private async Task<bool> WaitOnClockAsync(TimeSpan delay, Task released, CancellationToken aborted)
+    {
+        Interlocked.Increment(ref _waitingOnClock);
+        try
+        {
+            var passed = Task.Delay(delay, _time, aborted);
+            if (await Task.WhenAny(passed, released).ConfigureAwait(false) == released)
+            {
+                return false;
+            }
+
+            await passed.ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingOnClock);
+        }
     }
 }

@@ -32,10 +32,18 @@ internal static class ApiEndpoints
 
     private static async Task<IResult> PingAsync(HttpContext http, TokenLedger ledger, TestApi api, TimeProvider time, DPoPResourceCheck dpop)
     {
+        // A storm answers in the scheme the request used, as the refusals below do: a DPoP client renews on a DPoP challenge.
+        var isDPoP = DPoPAccessTokenExtractor.AccessTokenOf(http.Request) is not null;
         if (api.TryTakeRejection())
         {
             ledger.RecordApiRequest(rejected: true, expired: false);
-            http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\", error_description=\"The API refuses every token for now.\"";
+            const string Storm = "The API refuses every token for now.";
+            if (isDPoP)
+            {
+                return dpop.InvalidToken(Storm);
+            }
+
+            http.Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"{Storm}\"";
             return Results.StatusCode(StatusCodes.Status401Unauthorized);
         }
 
@@ -50,7 +58,7 @@ internal static class ApiEndpoints
 
             // OpenIddict's challenge writes the 401 and its WWW-Authenticate header from the failed authentication,
             // in the Bearer scheme only: a request in the DPoP scheme gets a DPoP challenge.
-            return DPoPAccessTokenExtractor.AccessTokenOf(http.Request) is null
+            return !isDPoP
                 ? Results.Challenge(authenticationSchemes: [Scheme])
                 : dpop.InvalidToken(result.Properties?.GetString(".error_description") ?? "The access token is not valid.");
         }
@@ -64,7 +72,7 @@ internal static class ApiEndpoints
         if (api.RequiredScope is { } scope && !result.Principal.HasScope(scope))
         {
             ledger.RecordApiRequest(rejected: true, expired: false);
-            http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
+            http.Response.Headers.WWWAuthenticate = $"{(isDPoP ? DPoP.Scheme : "Bearer")} error=\"insufficient_scope\", scope=\"{scope}\"";
             return Results.StatusCode(StatusCodes.Status403Forbidden);
         }
 

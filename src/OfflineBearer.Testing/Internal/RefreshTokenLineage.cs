@@ -8,7 +8,16 @@ namespace OfflineBearer.Testing.Internal;
 /// </summary>
 internal sealed class RefreshTokenLineage(string? clientId, int number, string? issuedBy, RefreshTokenLineage? parent, DateTimeOffset? issuedAt)
 {
+    public const string Accepted = "accepted";
+
     public int Number { get; } = number;
+
+    /// <summary>Whether the server accepted it once: from then on it is spent, and presenting it again is a replay.</summary>
+    public bool Redeemed => Presentations.Exists(presentation => presentation.Answer == Accepted);
+
+    /// <summary>Whether it was presented after a presentation the server accepted.</summary>
+    public bool PresentedAfterRedeemed =>
+        Presentations.FindIndex(presentation => presentation.Answer == Accepted) is var first && first >= 0 && first < Presentations.Count - 1;
 
     /// <summary>When and with what answer (<c>accepted</c> or the OAuth error) the token was presented. Guarded by the ledger.</summary>
     public List<(DateTimeOffset At, string Answer, int Epoch)> Presentations { get; } = [];

@@ -80,8 +80,22 @@ public sealed class ClientOptionsTests(DevServerFixture servers)
         Assert.Equal(TestTokenServer.SecretOf("svc"), ReadOptions(first.ClientOptions("svc")).ClientSecret);
     }
 
+    [Fact]
+    public void Secrets_are_the_registered_ones_and_clients_without_one_say_so()
+    {
+        Assert.Equal(TestTokenServer.BasicClientSecret, TestTokenServer.SecretOf(TestTokenServer.BasicClientId));
+        Assert.Equal(TestTokenServer.PostClientSecret, TestTokenServer.SecretOf(TestTokenServer.PostClientId));
+        Assert.Equal("svc-secret", TestTokenServer.SecretOf("svc"));
+        Assert.Throws<ArgumentException>(() => TestTokenServer.SecretOf(TestTokenServer.PublicClientId));
+        Assert.Throws<ArgumentException>(() => TestTokenServer.SecretOf(TestTokenServer.SignedJwtClientId));
+        Assert.Equal(TestTokenServer.BasicClientSecret, ReadOptions(servers.Rotating.Server.ClientOptions(TestTokenServer.BasicClientId)).ClientSecret);
+        Assert.Equal(ClientAuthenticationMethod.ClientSecretPost, ReadOptions(servers.Rotating.Server.ClientOptions(TestTokenServer.PostClientId)).ClientAuthentication);
+        Assert.Equal(TestTokenServer.OfflineScope, ReadOptions(servers.Rotating.Server.ClientOptions(TestTokenServer.PostClientId)).Scope);
+    }
+
     [Theory]
     [InlineData("")]
+    [InlineData(" ")]
     [InlineData(TestTokenServer.BasicClientId)]
     public async Task Clients_that_are_empty_or_clash_with_a_fixed_client_are_refused_at_start(string clientId)
     {

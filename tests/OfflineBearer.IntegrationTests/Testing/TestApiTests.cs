@@ -37,6 +37,39 @@ public sealed class TestApiTests(DevServerFixture servers)
     }
 
     [Fact]
+    public async Task A_storm_refuses_exactly_its_count_among_concurrent_calls_and_a_new_storm_replaces_the_old()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        var token = await TokenLedgerTests.AccessTokenAsync(harness.Server);
+        using var http = new HttpClient();
+
+        harness.Server.Api.RejectNext(5);
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => TokenLedgerTests.PingWithAsync(http, harness.Server, token)));
+        Assert.Equal(5, statuses.Count(status => status == HttpStatusCode.Unauthorized));
+
+        harness.Server.Api.RejectNext(5);
+        harness.Server.Api.RejectNext(1);
+        Assert.Equal(HttpStatusCode.Unauthorized, await TokenLedgerTests.PingWithAsync(http, harness.Server, token));
+        Assert.Equal(HttpStatusCode.OK, await TokenLedgerTests.PingWithAsync(http, harness.Server, token));
+
+        harness.Server.Api.RejectNext(3);
+        harness.Server.Api.Reset();
+        Assert.Equal(HttpStatusCode.OK, await TokenLedgerTests.PingWithAsync(http, harness.Server, token));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("two scopes")]
+    [InlineData("quote\"")]
+    [InlineData("back\\slash")]
+    [InlineData("caf\u00e9")]
+    public void A_required_scope_that_is_not_one_scope_token_is_refused(string scope)
+    {
+        Assert.Throws<ArgumentException>(() => servers.Rotating.Server.Api.RequiredScope = scope);
+        Assert.Null(servers.Rotating.Server.Api.RequiredScope);
+    }
+
+    [Fact]
     public async Task A_required_scope_the_token_lacks_is_answered_403_insufficient_scope_and_costs_no_token()
     {
         await using var harness = DevServerHarness.Create(servers.Rotating);

@@ -12,32 +12,59 @@ public sealed class TokenLedgerTests(DevServerFixture servers)
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_refresh_token_presented_twice_fails_the_assertion_naming_the_client_and_its_lineage_never_the_token(bool rotating)
+    public async Task A_redeemed_refresh_token_presented_again_fails_the_assertion_naming_the_client_and_its_lineage_never_the_token(bool rotating)
     {
         await using var harness = DevServerHarness.Create(rotating ? servers.Rotating : servers.NonRotating); // replays other tests made on purpose are not this test's
         var server = harness.Server;
         using var http = new HttpClient();
         var first = await RefreshTokenAsync(http, server, new() { ["grant_type"] = "client_credentials", ["scope"] = TestTokenServer.OfflineScope });
         var second = await RefreshTokenAsync(http, server, new() { ["grant_type"] = "refresh_token", ["refresh_token"] = first! });
+        var third = await RefreshTokenAsync(http, server, new() { ["grant_type"] = "refresh_token", ["refresh_token"] = second! });
         server.Ledger.AssertNoRefreshTokenPresentedTwice();
+        Assert.Equal(0, server.Ledger.RefreshTokensPresentedAgain);
 
         server.Ledger.Reset(); // a replay across a reset is still one
-        await RefreshTokenAsync(http, server, new() { ["grant_type"] = "refresh_token", ["refresh_token"] = first! });
+        await RefreshTokenAsync(http, server, new() { ["grant_type"] = "refresh_token", ["refresh_token"] = second! });
 
         var failure = Assert.Throws<TokenLedgerAssertionException>(server.Ledger.AssertNoRefreshTokenPresentedTwice);
-        Assert.Contains($"client '{TestTokenServer.PostClientId}'", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("by a client_credentials grant", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("was presented 2 times", failure.Message, StringComparison.Ordinal);
-        Assert.Contains(": " + harness.Time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) + " (accepted), ", failure.Message, StringComparison.Ordinal);
+        var message = failure.Message;
+        Assert.StartsWith("1 refresh token(s) were presented again after they were redeemed", message, StringComparison.Ordinal);
+        // Numbered in the order the server issued them (the shared server has issued others before): #n came from #n-1.
+        var lineage = System.Text.RegularExpressions.Regex.Match(
+            message, $"refresh token #(\\d+) of client '{TestTokenServer.PostClientId}', issued at .* by the refresh that presented refresh token #(\\d+),");
+        Assert.True(lineage.Success, message);
+        Assert.Equal(int.Parse(lineage.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - 1, int.Parse(lineage.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("was presented 2 times", message, StringComparison.Ordinal);
+        Assert.Contains(": " + harness.Time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) + " (accepted), ", message, StringComparison.Ordinal);
         // A rotating server refuses the replay (and revokes the session); a non-rotating one accepts it: both are reported.
-        Assert.True(failure.Message.EndsWith("(accepted)", StringComparison.Ordinal) != rotating, failure.Message);
-        Assert.DoesNotContain(first!, failure.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(second!, failure.Message, StringComparison.Ordinal);
+        Assert.True(message.EndsWith("(accepted)", StringComparison.Ordinal) != rotating, message);
         Assert.Equal(1, server.Ledger.RefreshTokensPresentedAgain);
+        Assert.Equal(rotating ? 1 : 0, server.Ledger.ReusedRefreshTokens);
+        foreach (var token in new[] { first!, second!, third! })
+        {
+            Assert.DoesNotContain(token, message, StringComparison.Ordinal);
+        }
 
         // Once reported, a later period starts clean.
         server.Ledger.Reset();
         server.Ledger.AssertNoRefreshTokenPresentedTwice();
+    }
+
+    [Fact]
+    public async Task A_refused_refresh_token_sent_again_is_no_replay_as_after_a_DPoP_nonce_challenge()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        using var http = new HttpClient();
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            Assert.Null(await RefreshTokenAsync(http, harness.Server, new() { ["grant_type"] = "refresh_token", ["refresh_token"] = "made-up" }));
+        }
+
+        harness.Ledger.AssertNoRefreshTokenPresentedTwice();
+        Assert.Equal(0, harness.Ledger.RefreshTokensPresentedAgain);
+        Assert.Equal(3, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(3, harness.Ledger.TokenRequests(TestTokenServer.PostClientId, "refresh_token"));
     }
 
     [Fact]

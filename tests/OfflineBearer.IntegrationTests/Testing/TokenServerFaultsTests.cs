@@ -106,12 +106,160 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
     }
 
     [Fact]
+    public async Task Each_outage_kind_fails_a_request_its_own_way_until_the_outage_ends()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        var server = harness.Server;
+        using var http = new HttpClient();
+
+        server.Faults.Outage(TimeSpan.FromSeconds(30));
+        using (var unavailable = await http.GetAsync(server.DiscoveryEndpoint))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+            Assert.Null(unavailable.Headers.RetryAfter);
+        }
+
+        server.Faults.Outage(TimeSpan.FromSeconds(30), OutageKind.ConnectionReset);
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(server.DiscoveryEndpoint));
+        Assert.Equal(2, harness.Ledger.FaultedRequests);
+
+        server.Faults.Outage(TimeSpan.FromSeconds(30), OutageKind.Hang);
+        var hung = http.GetAsync(server.DiscoveryEndpoint);
+        await WaitUntilAsync(() => server.Faults.HeldRequests == 1);
+        harness.Time.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50); // real time: the hung request must not be answered by a clock short of the outage's end
+        Assert.False(hung.IsCompleted);
+        harness.Time.Advance(TimeSpan.FromMilliseconds(1));
+        using (var answered = await hung)
+        {
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        }
+
+        Assert.Equal(3, harness.Ledger.FaultedRequests);
+        using var after = await http.GetAsync(server.DiscoveryEndpoint);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(3, harness.Ledger.FaultedRequests);
+    }
+
+    [Fact]
+    public async Task Clear_releases_a_request_a_hang_holds_and_an_outage_outranks_the_planned_answers()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        var server = harness.Server;
+        using var http = new HttpClient();
+
+        server.Faults.Next(1).Respond(HttpStatusCode.BadGateway);
+        server.Faults.Outage(Timeout.InfiniteTimeSpan, OutageKind.Hang);
+        var hung = http.GetAsync(server.DiscoveryEndpoint);
+        await WaitUntilAsync(() => server.Faults.HeldRequests == 1);
+        harness.Time.Advance(TimeSpan.FromDays(30));
+        await Task.Delay(50);
+        Assert.False(hung.IsCompleted);
+
+        server.Faults.Clear();
+
+        using var released = await hung;
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        using var next = await http.GetAsync(server.DiscoveryEndpoint);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode); // Clear dropped the planned 502 as well
+    }
+
+    [Fact]
+    public async Task Planned_answers_carry_their_status_and_Retry_After_rounded_up_to_whole_seconds()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        using var http = new HttpClient();
+
+        harness.Server.Faults.Next(1).Respond(HttpStatusCode.BadGateway, retryAfter: TimeSpan.FromSeconds(1.2));
+        harness.Server.Faults.Next(1).Respond(HttpStatusCode.TooManyRequests);
+
+        using var first = await http.GetAsync(harness.Server.DiscoveryEndpoint);
+        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(2), first.Headers.RetryAfter?.Delta);
+        using var second = await http.GetAsync(harness.Server.DiscoveryEndpoint);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Null(second.Headers.RetryAfter);
+        using var third = await http.GetAsync(harness.Server.DiscoveryEndpoint);
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        Assert.Equal(2, harness.Ledger.FaultedRequests);
+    }
+
+    [Fact]
+    public async Task Latency_answers_exactly_when_the_clock_has_moved_by_it()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        using var http = new HttpClient();
+        harness.Server.Faults.Latency(TimeSpan.FromMilliseconds(800));
+
+        var slow = http.GetAsync(harness.Server.DiscoveryEndpoint);
+        await WaitUntilAsync(() => harness.Server.Faults.HeldRequests == 1);
+        harness.Time.Advance(TimeSpan.FromMilliseconds(799));
+        await Task.Delay(50);
+        Assert.False(slow.IsCompleted);
+        harness.Time.Advance(TimeSpan.FromMilliseconds(1));
+
+        using var answered = await slow;
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        harness.Server.Faults.Latency(TimeSpan.Zero);
+        using var fast = await http.GetAsync(harness.Server.DiscoveryEndpoint);
+        Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_servers_own_helpers_are_never_faulted()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        harness.Server.Faults.Outage(Timeout.InfiniteTimeSpan);
+        harness.Server.Faults.Latency(TimeSpan.FromHours(1));
+
+        Assert.False(string.IsNullOrEmpty(await harness.GetPublicClientOfflineTokenAsync()));
+        Assert.Equal(0, harness.Ledger.FaultedRequests);
+    }
+
+    [Fact]
+    public async Task AdvanceUntilDone_moves_the_clock_only_while_the_server_works_on_no_request()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        harness.AddBasicClient("inventory");
+        var client = harness.CreateClient("inventory");
+        var server = harness.Server;
+        server.Faults.Next(3).Respond(HttpStatusCode.ServiceUnavailable);
+        var moves = 0;
+
+        var status = await server.AdvanceUntilDoneAsync(
+            by =>
+            {
+                Assert.Equal(server.Faults.HeldRequests, server.Ledger.RequestsInFlight);
+                moves++;
+                harness.Time.Advance(by);
+            },
+            DevServerHarness.PingAsync(client),
+            TimeSpan.FromMilliseconds(250));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(moves > 0, "the retries' backoff needed the clock to move");
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => server.AdvanceUntilDoneAsync(_ => { }, Task.FromResult(1), TimeSpan.Zero));
+    }
+
+    [Fact]
     public void Negative_durations_and_counts_are_refused()
     {
         var faults = servers.Rotating.Server.Faults;
         Assert.Throws<ArgumentOutOfRangeException>(() => faults.Outage(TimeSpan.FromSeconds(-1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => faults.Latency(TimeSpan.FromSeconds(-1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => faults.Next(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => faults.Outage(TimeSpan.FromDays(25)));
         Assert.Throws<ArgumentOutOfRangeException>(() => servers.Rotating.Server.Api.RejectNext(-1));
+    }
+
+    // Real time, bounded: the request has to reach the server before the test moves the clock.
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 1000 && !condition(); i++)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.True(condition(), "the request never reached the fault");
     }
 }
