@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using OfflineBearer.Testing.Internal;
 
@@ -18,11 +17,7 @@ public sealed class TokenLedger
     private readonly ConcurrentQueue<(string? ClientId, string GrantType)> _tokenRequests = new();
     private readonly ConcurrentQueue<(bool Rejected, bool Expired)> _apiRequests = new();
 
-    // Keyed by a SHA-256 fingerprint, so the ledger never holds a refresh token itself. Guarded by _lineageGate.
-    private readonly Dictionary<string, RefreshTokenLineage> _lineage = new(StringComparer.Ordinal);
-    private readonly object _lineageGate = new();
-    private int _refreshTokensIssued;
-    private int _epoch; // counts Resets; guarded by _lineageGate
+    private readonly RefreshTokenLineages _lineages = new();
     private int _refreshTokensPresentedAgain;
     private int _failedTokenRequests;
     private int _reusedRefreshTokens;
@@ -144,16 +139,7 @@ public sealed class TokenLedger
     /// <exception cref="TokenLedgerAssertionException">A refresh token was presented twice or more.</exception>
     public void AssertNoRefreshTokenPresentedTwice()
     {
-        List<string> presentedTwice;
-        lock (_lineageGate)
-        {
-            // Described under the lock: a refresh still under way adds presentations.
-            presentedTwice = [.. _lineage.Values
-                .Where(token => token.PresentedAfterRedeemed && token.Presentations[^1].Epoch == _epoch)
-                .OrderBy(token => token.Number)
-                .Select(token => token.Describe())];
-        }
-
+        var presentedTwice = _lineages.DescribeReplays();
         if (presentedTwice.Count == 0)
         {
             return;
@@ -176,10 +162,7 @@ public sealed class TokenLedger
     /// </summary>
     public void Reset()
     {
-        lock (_lineageGate)
-        {
-            _epoch++;
-        }
+        _lineages.StartPeriod();
 
         _tokenRequests.Clear();
         _apiRequests.Clear();
@@ -217,34 +200,9 @@ public sealed class TokenLedger
             Interlocked.Increment(ref _mtlsTokenRequests);
         }
 
-        var now = _time.GetUtcNow();
-        lock (_lineageGate)
+        if (_lineages.Record(exchange, _time.GetUtcNow()))
         {
-            RefreshTokenLineage? parent = null;
-            if (exchange.PresentedRefreshToken is { } presented)
-            {
-                var fingerprint = Fingerprint(presented);
-                if (!_lineage.TryGetValue(fingerprint, out parent))
-                {
-                    // Not issued here (or forged): it still has a lineage of one, so a second presentation is seen.
-                    parent = new RefreshTokenLineage(exchange.ClientId, ++_refreshTokensIssued, issuedBy: null, parent: null, issuedAt: null);
-                    _lineage.Add(fingerprint, parent);
-                }
-
-                // Only a redeemed token is spent: a presentation the server refused (a DPoP nonce challenge, a client
-                // authentication that failed) may be sent again, and RFC 9449 says to.
-                if (parent.Redeemed)
-                {
-                    Interlocked.Increment(ref _refreshTokensPresentedAgain);
-                }
-
-                parent.Presentations.Add((now, exchange.Error ?? RefreshTokenLineage.Accepted, _epoch));
-            }
-
-            if (exchange.IssuedRefreshToken is { } issued)
-            {
-                _lineage.TryAdd(Fingerprint(issued), new RefreshTokenLineage(exchange.ClientId, ++_refreshTokensIssued, exchange.GrantType, parent, now));
-            }
+            Interlocked.Increment(ref _refreshTokensPresentedAgain);
         }
     }
 
@@ -272,8 +230,6 @@ public sealed class TokenLedger
     }
 
     internal void RequestEnded() => Interlocked.Decrement(ref _requestsInFlight);
-
-    private static string Fingerprint(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     private static void Count(DPoPOutcome outcome, ref int accepted, ref int refused, ref int nonceChallenges)
     {

@@ -20,7 +20,7 @@ internal sealed class RefreshTokenLineage(string? clientId, int number, string? 
         Presentations.FindIndex(presentation => presentation.Answer == Accepted) is var first && first >= 0 && first < Presentations.Count - 1;
 
     /// <summary>When and with what answer (<c>accepted</c> or the OAuth error) the token was presented. Guarded by the ledger.</summary>
-    public List<(DateTimeOffset At, string Answer, int Epoch)> Presentations { get; } = [];
+    public List<(DateTimeOffset At, string Answer, int Period)> Presentations { get; } = [];
 
     public string Describe()
     {

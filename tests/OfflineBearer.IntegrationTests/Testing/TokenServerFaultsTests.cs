@@ -125,7 +125,7 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
 
         server.Faults.Outage(TimeSpan.FromSeconds(30), OutageKind.Hang);
         var hung = http.GetAsync(server.DiscoveryEndpoint);
-        await WaitUntilAsync(() => server.Faults.HeldRequests == 1);
+        await WaitUntilAsync(() => harness.Ledger.FaultedRequests == 3); // a hung request counts when it is taken
         harness.Time.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromMilliseconds(1));
         await Task.Delay(50); // real time: the hung request must not be answered by a clock short of the outage's end
         Assert.False(hung.IsCompleted);
@@ -151,7 +151,7 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
         server.Faults.Next(1).Respond(HttpStatusCode.BadGateway);
         server.Faults.Outage(Timeout.InfiniteTimeSpan, OutageKind.Hang);
         var hung = http.GetAsync(server.DiscoveryEndpoint);
-        await WaitUntilAsync(() => server.Faults.HeldRequests == 1);
+        await WaitUntilAsync(() => harness.Ledger.FaultedRequests == 1);
         harness.Time.Advance(TimeSpan.FromDays(30));
         await Task.Delay(50);
         Assert.False(hung.IsCompleted);
@@ -189,6 +189,7 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
     {
         await using var harness = DevServerHarness.Create(servers.Rotating);
         using var http = new HttpClient();
+        await WaitUntilAsync(() => harness.Server.Faults.HeldRequests == 0); // requests of earlier tests, released by Create, are gone
         harness.Server.Faults.Latency(TimeSpan.FromMilliseconds(800));
 
         var slow = http.GetAsync(harness.Server.DiscoveryEndpoint);
