@@ -40,6 +40,7 @@ public sealed class FleetMetricsTests(FleetFixture fleet)
         await using var b = new Replica(fleet, prefix);
 
         Assert.Equal(HttpStatusCode.OK, await a.PingAsync()); // client_credentials: the fleet's first state, no rotation
+        Assert.DoesNotContain(measured, m => m.Instrument == "offlinebearer.refresh_token.rotations");
         fleet.Time.Advance(fleet.AccessTokenLifetime);
         Assert.Equal(HttpStatusCode.OK, await b.PingAsync()); // the refresh: a new refresh token in place of the old
 
