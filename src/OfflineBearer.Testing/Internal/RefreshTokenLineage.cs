@@ -6,7 +6,7 @@ namespace OfflineBearer.Testing.Internal;
 /// One refresh token in the ledger: its number in the order the server issued them, the refresh token it replaced, and
 /// every time it was presented with the answer. Holds no token; the ledger keys it by a fingerprint.
 /// </summary>
-internal sealed class RefreshTokenLineage(string? clientId, int number, string? issuedBy, RefreshTokenLineage? parent, DateTimeOffset? issuedAt)
+internal sealed class RefreshTokenLineage(string? clientId, int number, string issuedBy, RefreshTokenLineage? parent, DateTimeOffset issuedAt)
 {
     public const string Accepted = "accepted";
 
@@ -24,12 +24,9 @@ internal sealed class RefreshTokenLineage(string? clientId, int number, string? 
 
     public string Describe()
     {
-        var origin = (issuedAt, parent) switch
-        {
-            (null, _) => "not issued by this server",
-            (_, null) => $"issued at {issuedAt:O} by a {issuedBy} grant",
-            _ => $"issued at {issuedAt:O} by the refresh that presented refresh token #{parent.Number}",
-        };
+        var origin = parent is null
+            ? $"issued at {issuedAt:O} by a {issuedBy} grant"
+            : $"issued at {issuedAt:O} by the refresh that presented refresh token #{parent.Number}";
         var presentations = string.Join(", ", Presentations.Select(presentation =>
             string.Create(CultureInfo.InvariantCulture, $"{presentation.At:O} ({presentation.Answer})")));
         return $"refresh token #{Number} of client '{clientId ?? "(none)"}', {origin}, was presented {Presentations.Count} times: {presentations}";

@@ -23,16 +23,10 @@ internal sealed class RefreshTokenLineages
         {
             RefreshTokenLineage? parent = null;
             var replay = false;
-            if (exchange.PresentedRefreshToken is { } presented)
-            {
-                var fingerprint = Fingerprint(presented);
-                if (!_tokens.TryGetValue(fingerprint, out parent))
-                {
-                    // Not issued here (or forged): it still has a lineage of one, so a second presentation is seen.
-                    parent = new RefreshTokenLineage(exchange.ClientId, ++_issued, issuedBy: null, parent: null, issuedAt: null);
-                    _tokens.Add(fingerprint, parent);
-                }
 
+            // A token this server never issued is refused, so it is never redeemed and never a replay: not recorded.
+            if (exchange.PresentedRefreshToken is { } presented && _tokens.TryGetValue(Fingerprint(presented), out parent))
+            {
                 // Only a redeemed token is spent: a presentation the server refused (a DPoP nonce challenge, a client
                 // authentication that failed) may be sent again, and RFC 9449 says to.
                 replay = parent.Redeemed;

@@ -44,6 +44,19 @@ public sealed class ClientOptionsTests(DevServerFixture servers)
     }
 
     [Fact]
+    public async Task A_private_key_jwt_client_whose_public_key_the_test_gave_signs_with_the_tests_key()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var publicKey = Microsoft.IdentityModel.Tokens.JsonWebKeyConverter.ConvertFromECDsaSecurityKey(
+            new Microsoft.IdentityModel.Tokens.ECDsaSecurityKey(System.Security.Cryptography.ECDsa.Create(key.ExportParameters(includePrivateParameters: false))));
+        await using var server = await TestTokenServer.StartAsync(o => o.SignedJwtClientPublicKey = publicKey);
+
+        var failure = Assert.Throws<InvalidOperationException>(() => server.ClientOptions(TestTokenServer.SignedJwtClientId));
+        Assert.Contains("public key you gave", failure.Message, StringComparison.Ordinal);
+        Assert.Null(server.SignedJwtClientKeyPem);
+    }
+
+    [Fact]
     public void A_client_the_server_does_not_have_is_a_clear_error()
     {
         var failure = Assert.Throws<InvalidOperationException>(() => servers.Rotating.Server.ClientOptions("svc"));
@@ -86,7 +99,12 @@ public sealed class ClientOptionsTests(DevServerFixture servers)
         Assert.Equal(TestTokenServer.BasicClientSecret, TestTokenServer.SecretOf(TestTokenServer.BasicClientId));
         Assert.Equal(TestTokenServer.PostClientSecret, TestTokenServer.SecretOf(TestTokenServer.PostClientId));
         Assert.Equal("svc-secret", TestTokenServer.SecretOf("svc"));
-        Assert.Throws<ArgumentException>(() => TestTokenServer.SecretOf(TestTokenServer.PublicClientId));
+        Assert.Contains("has no secret", Assert.Throws<ArgumentException>(() => TestTokenServer.SecretOf(TestTokenServer.PublicClientId)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => TestTokenServer.SecretOf(" "));
+        Assert.Throws<ArgumentNullException>(() => servers.Rotating.Server.ClientOptions(null!));
+        Assert.Throws<ArgumentNullException>(() => servers.Rotating.Server.ClientOptions(TestTokenServer.BasicClientId)(null!));
+        Assert.Null(ReadOptions(servers.Rotating.Server.ClientOptions(TestTokenServer.BasicClientId)).SigningKey);
+        Assert.NotNull(ReadOptions(servers.Rotating.Server.ClientOptions(TestTokenServer.SignedJwtClientId)).SigningKey);
         Assert.Throws<ArgumentException>(() => TestTokenServer.SecretOf(TestTokenServer.SignedJwtClientId));
         Assert.Equal(TestTokenServer.BasicClientSecret, ReadOptions(servers.Rotating.Server.ClientOptions(TestTokenServer.BasicClientId)).ClientSecret);
         Assert.Equal(ClientAuthenticationMethod.ClientSecretPost, ReadOptions(servers.Rotating.Server.ClientOptions(TestTokenServer.PostClientId)).ClientAuthentication);

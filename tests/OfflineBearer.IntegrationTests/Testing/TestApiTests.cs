@@ -65,8 +65,13 @@ public sealed class TestApiTests(DevServerFixture servers)
     [InlineData("caf\u00e9")]
     public void A_required_scope_that_is_not_one_scope_token_is_refused(string scope)
     {
-        Assert.Throws<ArgumentException>(() => servers.Rotating.Server.Api.RequiredScope = scope);
+        var failure = Assert.Throws<ArgumentException>(() => servers.Rotating.Server.Api.RequiredScope = scope);
+        Assert.StartsWith("RequiredScope must be one scope token", failure.Message, StringComparison.Ordinal);
         Assert.Null(servers.Rotating.Server.Api.RequiredScope);
+
+        servers.Rotating.Server.Api.RequiredScope = "inventory~write!";
+        Assert.Equal("inventory~write!", servers.Rotating.Server.Api.RequiredScope);
+        servers.Rotating.Server.Api.Reset();
     }
 
     [Fact]

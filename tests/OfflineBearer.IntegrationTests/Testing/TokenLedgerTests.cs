@@ -25,21 +25,24 @@ public sealed class TokenLedgerTests(DevServerFixture servers)
 
         server.Ledger.Reset(); // a replay across a reset is still one
         await RefreshTokenAsync(http, server, new() { ["grant_type"] = "refresh_token", ["refresh_token"] = second! });
+        await RefreshTokenAsync(http, server, new() { ["grant_type"] = "refresh_token", ["refresh_token"] = first! });
 
         var failure = Assert.Throws<TokenLedgerAssertionException>(server.Ledger.AssertNoRefreshTokenPresentedTwice);
         var message = failure.Message;
-        Assert.StartsWith("1 refresh token(s) were presented again after they were redeemed", message, StringComparison.Ordinal);
+        Assert.StartsWith("2 refresh token(s) were presented again after they were redeemed", message, StringComparison.Ordinal);
         // Numbered in the order the server issued them (the shared server has issued others before): #n came from #n-1.
         var lineage = System.Text.RegularExpressions.Regex.Match(
             message, $"refresh token #(\\d+) of client '{TestTokenServer.PostClientId}', issued at .* by the refresh that presented refresh token #(\\d+),");
         Assert.True(lineage.Success, message);
         Assert.Equal(int.Parse(lineage.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - 1, int.Parse(lineage.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains("was presented 2 times", message, StringComparison.Ordinal);
+        Assert.Contains("by a client_credentials grant, was presented 2 times", message, StringComparison.Ordinal); // the first token
+        Assert.True(message.IndexOf("by a client_credentials grant", StringComparison.Ordinal) < message.IndexOf("by the refresh that presented", StringComparison.Ordinal), message); // oldest first
         Assert.Contains(": " + harness.Time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture) + " (accepted), ", message, StringComparison.Ordinal);
-        // A rotating server refuses the replay (and revokes the session); a non-rotating one accepts it: both are reported.
+        // A rotating server refuses a replay (and revokes the session); a non-rotating one accepts it: both are reported.
         Assert.True(message.EndsWith("(accepted)", StringComparison.Ordinal) != rotating, message);
-        Assert.Equal(1, server.Ledger.RefreshTokensPresentedAgain);
-        Assert.Equal(rotating ? 1 : 0, server.Ledger.ReusedRefreshTokens);
+        Assert.Equal(2, server.Ledger.RefreshTokensPresentedAgain);
+        Assert.Equal(rotating ? 1 : 0, server.Ledger.ReusedRefreshTokens); // the first replay revoked the family; the second meets a revoked token
         foreach (var token in new[] { first!, second!, third! })
         {
             Assert.DoesNotContain(token, message, StringComparison.Ordinal);

@@ -133,6 +133,7 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
         using (var answered = await hung)
         {
             Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            Assert.Contains("\"issuer\"", await answered.Content.ReadAsStringAsync(), StringComparison.Ordinal); // the endpoint answered
         }
 
         Assert.Equal(3, harness.Ledger.FaultedRequests);
@@ -150,6 +151,7 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
 
         server.Faults.Next(1).Respond(HttpStatusCode.BadGateway);
         server.Faults.Outage(Timeout.InfiniteTimeSpan, OutageKind.Hang);
+        harness.Time.Advance(TimeSpan.FromDays(30)); // an infinite outage has no end to reach
         var hung = http.GetAsync(server.DiscoveryEndpoint);
         await WaitUntilAsync(() => harness.Ledger.FaultedRequests == 1);
         harness.Time.Advance(TimeSpan.FromDays(30));
@@ -162,6 +164,70 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
         Assert.Equal(HttpStatusCode.OK, released.StatusCode);
         using var next = await http.GetAsync(server.DiscoveryEndpoint);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode); // Clear dropped the planned 502 as well
+
+        server.Faults.Latency(TimeSpan.FromHours(1));
+        var slow = http.GetAsync(server.DiscoveryEndpoint);
+        await WaitUntilAsync(() => server.Faults.HeldRequests == 1);
+        server.Faults.Clear();
+        using var releasedFromLatency = await slow;
+        Assert.Equal(HttpStatusCode.OK, releasedFromLatency.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_outage_outranks_the_planned_answers_which_wait_for_its_end_and_a_latency_comes_first()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        var server = harness.Server;
+        using var http = new HttpClient();
+
+        server.Faults.Next(1).Respond(HttpStatusCode.BadGateway);
+        server.Faults.Outage(TimeSpan.FromSeconds(30));
+        using (var during = await http.GetAsync(server.DiscoveryEndpoint))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+        }
+
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        using (var planned = await http.GetAsync(server.DiscoveryEndpoint))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, planned.StatusCode);
+        }
+
+        // A latency is served first; the outage is judged when it has passed.
+        await WaitUntilAsync(() => server.Faults.HeldRequests == 0);
+        server.Faults.Latency(TimeSpan.FromSeconds(1));
+        server.Faults.Outage(TimeSpan.FromSeconds(10));
+        var slow = http.GetAsync(server.DiscoveryEndpoint);
+        await WaitUntilAsync(() => server.Faults.HeldRequests == 1);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        using (var afterLatency = await slow)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, afterLatency.StatusCode);
+        }
+
+        server.Faults.Latency(TimeSpan.Zero);
+        harness.Time.Advance(TimeSpan.FromSeconds(9));
+        using var over = await http.GetAsync(server.DiscoveryEndpoint);
+        Assert.Equal(HttpStatusCode.OK, over.StatusCode);
+        Assert.Equal(3, harness.Ledger.FaultedRequests);
+    }
+
+    [Fact]
+    public async Task AdvanceUntilDone_gives_up_after_a_day_of_fake_time_and_honours_cancellation()
+    {
+        var server = servers.Rotating.Server;
+        var never = new TaskCompletionSource<int>();
+        var moves = 0;
+
+        var failure = await Assert.ThrowsAsync<TimeoutException>(() => server.AdvanceUntilDoneAsync(_ => moves++, never.Task, TimeSpan.FromHours(1)));
+        Assert.Equal(24, moves);
+        Assert.Contains("1.00:00:00", failure.Message, StringComparison.Ordinal);
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => server.AdvanceUntilDoneAsync(_ => { }, never.Task, TimeSpan.FromHours(1), cancelled.Token));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => server.AdvanceUntilDoneAsync(null!, never.Task));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => server.AdvanceUntilDoneAsync<int>(_ => { }, null!));
     }
 
     [Fact]
@@ -250,6 +316,8 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
         Assert.Throws<ArgumentOutOfRangeException>(() => faults.Latency(TimeSpan.FromSeconds(-1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => faults.Next(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => faults.Outage(TimeSpan.FromDays(25)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => faults.Latency(TimeSpan.FromDays(25)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => faults.Latency(Timeout.InfiniteTimeSpan));
         Assert.Throws<ArgumentOutOfRangeException>(() => servers.Rotating.Server.Api.RejectNext(-1));
     }
 
