@@ -71,6 +71,23 @@ public sealed class TokenLedgerTests(DevServerFixture servers)
     }
 
     [Fact]
+    public async Task Reset_sets_the_device_authorization_count_back_to_zero()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        using var http = new HttpClient();
+        using var device = await http.PostAsync(harness.Server.DeviceAuthorizationEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["client_id"] = TestTokenServer.PublicClientId,
+            ["scope"] = TestTokenServer.OfflineScope,
+        }));
+        Assert.Equal(1, harness.Ledger.DeviceAuthorizationRequests);
+
+        harness.Ledger.Reset();
+
+        Assert.Equal(0, harness.Ledger.DeviceAuthorizationRequests);
+    }
+
+    [Fact]
     public async Task Token_requests_are_counted_by_client_and_grant()
     {
         await using var harness = DevServerHarness.Create(servers.Rotating);

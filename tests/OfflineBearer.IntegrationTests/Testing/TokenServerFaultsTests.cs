@@ -171,6 +171,16 @@ public sealed class TokenServerFaultsTests(DevServerFixture servers)
         server.Faults.Clear();
         using var releasedFromLatency = await slow;
         Assert.Equal(HttpStatusCode.OK, releasedFromLatency.StatusCode);
+        Assert.Contains("\"issuer\"", await releasedFromLatency.Content.ReadAsStringAsync(), StringComparison.Ordinal); // the endpoint answered
+
+        // A new outage releases what the one it replaces held.
+        server.Faults.Outage(Timeout.InfiniteTimeSpan, OutageKind.Hang);
+        var hungAgain = http.GetAsync(server.DiscoveryEndpoint);
+        await WaitUntilAsync(() => server.Faults.HeldRequests == 1);
+        server.Faults.Outage(TimeSpan.FromSeconds(30));
+        using var releasedByOutage = await hungAgain;
+        Assert.Equal(HttpStatusCode.OK, releasedByOutage.StatusCode);
+        server.Faults.Clear();
     }
 
     [Fact]
