@@ -14,13 +14,12 @@ namespace OfflineBearer.Testing;
 public sealed class TokenLedger
 {
     private readonly TimeProvider _time;
-    private readonly ConcurrentQueue<(string? ClientId, string GrantType)> _tokenRequests = new();
+    // One entry per answered token request: the counts by client, grant and outcome are read from it, so Reset clears one queue.
+    private readonly ConcurrentQueue<(string? ClientId, string GrantType, bool Failed, bool Reused, bool Mtls)> _tokenRequests = new();
     private readonly ConcurrentQueue<(bool Rejected, bool Expired)> _apiRequests = new();
 
     private readonly RefreshTokenLineages _lineages = new();
     private int _refreshTokensPresentedAgain;
-    private int _failedTokenRequests;
-    private int _reusedRefreshTokens;
     private int _deviceAuthorizationRequests;
     private int _faultedRequests;
     private int _requestsInFlight;
@@ -31,7 +30,6 @@ public sealed class TokenLedger
     private int _apiDPoPProofsAccepted;
     private int _apiDPoPProofsRefused;
     private int _apiDPoPNonceChallenges;
-    private int _mtlsTokenRequests;
     private int _apiCertificateBindingRefusals;
 
     internal TokenLedger(TimeProvider time) => _time = time;
@@ -49,13 +47,13 @@ public sealed class TokenLedger
             && (grant is null || string.Equals(request.GrantType, grant, StringComparison.Ordinal)));
 
     /// <summary>Token endpoint requests answered with an OAuth error.</summary>
-    public int FailedTokenRequests => Volatile.Read(ref _failedTokenRequests);
+    public int FailedTokenRequests => _tokenRequests.Count(request => request.Failed);
 
     /// <summary>
     /// Refresh requests that presented an already redeemed refresh token, so reuse detection fired and the grant
     /// was revoked. Only rotation produces redeemed tokens.
     /// </summary>
-    public int ReusedRefreshTokens => Volatile.Read(ref _reusedRefreshTokens);
+    public int ReusedRefreshTokens => _tokenRequests.Count(request => request.Reused);
 
     /// <summary>
     /// Refresh requests that presented a refresh token this server had already redeemed (accepted once), whether or not it
@@ -121,7 +119,7 @@ public sealed class TokenLedger
     /// Token requests that arrived at the mutual TLS alias <see cref="TestTokenServer.MtlsTokenEndpoint"/>, successful or
     /// not; they are counted in <see cref="TokenRequests"/> too.
     /// </summary>
-    public int MtlsTokenRequests => Volatile.Read(ref _mtlsTokenRequests);
+    public int MtlsTokenRequests => _tokenRequests.Count(request => request.Mtls);
 
     /// <summary>
     /// API requests answered 401 because the access token is bound to a client certificate (<c>cnf.x5t#S256</c>, RFC 8705)
@@ -166,8 +164,6 @@ public sealed class TokenLedger
 
         _tokenRequests.Clear();
         _apiRequests.Clear();
-        Volatile.Write(ref _failedTokenRequests, 0);
-        Volatile.Write(ref _reusedRefreshTokens, 0);
         Volatile.Write(ref _refreshTokensPresentedAgain, 0);
         Volatile.Write(ref _deviceAuthorizationRequests, 0);
         Volatile.Write(ref _faultedRequests, 0);
@@ -177,29 +173,13 @@ public sealed class TokenLedger
         Volatile.Write(ref _apiDPoPProofsAccepted, 0);
         Volatile.Write(ref _apiDPoPProofsRefused, 0);
         Volatile.Write(ref _apiDPoPNonceChallenges, 0);
-        Volatile.Write(ref _mtlsTokenRequests, 0);
         Volatile.Write(ref _apiCertificateBindingRefusals, 0);
     }
 
     /// <summary>Records one answered token request and, on a refresh, the presentation and the refresh token it issued.</summary>
     internal void RecordTokenResponse(TokenExchange exchange)
     {
-        _tokenRequests.Enqueue((exchange.ClientId, exchange.GrantType));
-        if (exchange.Error is not null)
-        {
-            Interlocked.Increment(ref _failedTokenRequests);
-        }
-
-        if (exchange.ReusedRefreshToken)
-        {
-            Interlocked.Increment(ref _reusedRefreshTokens);
-        }
-
-        if (exchange.Mtls)
-        {
-            Interlocked.Increment(ref _mtlsTokenRequests);
-        }
-
+        _tokenRequests.Enqueue((exchange.ClientId, exchange.GrantType, exchange.Error is not null, exchange.ReusedRefreshToken, exchange.Mtls));
         if (_lineages.Record(exchange, _time.GetUtcNow()))
         {
             Interlocked.Increment(ref _refreshTokensPresentedAgain);
