@@ -130,18 +130,20 @@ public sealed class TokenServerFaults
             released = _release.Task;
         }
 
-        if (latency > TimeSpan.Zero && !await WaitOnClockAsync(latency, released, context.RequestAborted).ConfigureAwait(false))
+        if (latency > TimeSpan.Zero && !await WaitOnClockAsync(_time.GetUtcNow() + latency, released, context.RequestAborted).ConfigureAwait(false))
         {
             return false; // released by Clear: answered normally
         }
 
         // Decided after the latency: an outage that ended meanwhile is over for this request.
         TimeSpan outageLeft;
+        DateTimeOffset outageEnds;
         OutageKind outageKind;
         Func<HttpContext, Task>? planned;
         lock (_gate)
         {
-            outageLeft = _outageEnds == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : _outageEnds - _time.GetUtcNow();
+            outageEnds = _outageEnds;
+            outageLeft = outageEnds == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : outageEnds - _time.GetUtcNow();
             outageKind = _outageKind;
             planned = outageLeft != Timeout.InfiniteTimeSpan && outageLeft <= TimeSpan.Zero && _next.TryDequeue(out var next) ? next : null;
             released = _release.Task;
@@ -153,7 +155,7 @@ public sealed class TokenServerFaults
             if (outageKind == OutageKind.Hang)
             {
                 // Answered normally once the outage is over or cleared, if the client still waits.
-                await WaitOnClockAsync(outageLeft, released, context.RequestAborted).ConfigureAwait(false);
+                await WaitOnClockAsync(outageEnds, released, context.RequestAborted).ConfigureAwait(false);
                 return false;
             }
 
@@ -204,14 +206,20 @@ public sealed class TokenServerFaults
         _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <param name="until">When the wait ends on the server's clock; <see cref="DateTimeOffset.MaxValue"/> for never.</param>
+    /// <param name="released">Completes when <see cref="Clear"/> or a new outage releases held requests.</param>
+    /// <param name="aborted">The client gave up.</param>
     /// <returns>True when the time passed; false when <paramref name="released"/> ended the wait first.</returns>
     /// <exception cref="OperationCanceledException">The client gave up (<paramref name="aborted"/>).</exception>
-    private async Task<bool> WaitOnClockAsync(TimeSpan delay, Task released, CancellationToken aborted)
+    private async Task<bool> WaitOnClockAsync(DateTimeOffset until, Task released, CancellationToken aborted)
     {
         Interlocked.Increment(ref _waitingOnClock);
         try
         {
-            var passed = Task.Delay(delay, _time, aborted);
+            // Measured from the clock right before the timer starts: a test that moved the clock since the request arrived
+            // (it may, once the request is counted) shortens the wait instead of making it late.
+            var left = until == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(0, (until - _time.GetUtcNow()).Ticks));
+            var passed = Task.Delay(left, _time, aborted);
             if (await Task.WhenAny(passed, released).ConfigureAwait(false) == released)
             {
                 return false;
