@@ -25,8 +25,7 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
 {
     private readonly string _clientName;
     private readonly OfflineBearerOptions _options;
-    private readonly ITokenSource _source;
-    private readonly RefreshTokenKeeper _refreshTokens;
+    private readonly ClientSessions _sessions;
     private readonly FailurePause _pause;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -47,18 +46,17 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
     private volatile Task<TokenSnapshot>? _refresh;
     private long _lastTokenAt;
 
-    /// <param name="client">The client.</param>
-    /// <param name="source">Where its tokens come from (this process alone, or its fleet).</param>
-    /// <param name="refreshTokens">Its refresh token, which keep-alive asks about.</param>
-    /// <param name="isPublicClient">Whether it has no credentials of its own (the health check judges a refused token by it).</param>
-    public TokenHolder(ClientContext client, ITokenSource source, RefreshTokenKeeper refreshTokens, bool isPublicClient)
+    // Counts the sessions ended under _gate: a refresh that started in an ended session does not install its token.
+    private int _session;
+
+    /// <param name="client">The client, with the options it started with (its timing options are read from them).</param>
+    /// <param name="sessions">Where its tokens come from (this process alone, or its fleet), following its reloaded options.</param>
+    public TokenHolder(ClientContext client, ClientSessions sessions)
     {
         _clientName = client.Name;
         _options = client.Options;
-        _source = source;
+        _sessions = sessions;
         _telemetry = client.Telemetry;
-        _refreshTokens = refreshTokens;
-        IsPublicClient = isPublicClient;
         _pause = new FailurePause(client.Time);
         _time = client.Time;
         _logger = client.Logger;
@@ -82,7 +80,11 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
     /// <summary>How the last token requests went.</summary>
     public TokenHealth Health => _health;
 
-    public bool IsPublicClient { get; }
+    /// <summary>Whether it can only refresh (the health check judges a refused refresh token by it).</summary>
+    public bool IsPublicClient => _sessions.Current.Redeemer.NeedsRefreshToken;
+
+    /// <summary>The client's sessions, whose current one says who the client is now.</summary>
+    public ClientSessions Sessions => _sessions;
 
     public ClientTelemetry Telemetry => _telemetry;
 
@@ -140,7 +142,7 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
     {
         var idleFor = _time.GetElapsedTime(Volatile.Read(ref _lastTokenAt));
         var current = _current;
-        if (idleFor < idle || (current is not null && _refreshTokens.Current is null))
+        if (idleFor < idle || (current is not null && _sessions.Current.RefreshTokens.Current is null))
         {
             return;
         }
@@ -154,6 +156,21 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
         catch (OfflineBearerException)
         {
             // Recorded and logged by the refresh; the next check tries again. One client's failure never stops the host.
+        }
+    }
+
+    /// <summary>
+    /// The client became another one (reloaded options name another Authority, ClientId or grant): the token in hand is
+    /// the old client's, so it is dropped and the next call gets one from the new session. A refresh in flight still
+    /// answers the callers that join it (single flight is kept: one session is built at a time) but its token is not kept.
+    /// </summary>
+    public void EndSession()
+    {
+        lock (_gate)
+        {
+            _session++;
+            _current = null;
+            _fresh = null;
         }
     }
 
@@ -238,6 +255,11 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
 
         var sentAt = _time.GetTimestamp();
+        int session;
+        lock (_gate)
+        {
+            session = _session;
+        }
 
         // The one time limit of a refresh, around everything it does (discovery, the grant with its retries, a
         // fall-back grant, the store's read), so no caller waits past TokenRequestTimeout, whatever the path.
@@ -245,11 +267,16 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, _stopping);
         try
         {
-            var result = await _source.GetTokenAsync(validUntil, linked.Token).ConfigureAwait(false);
+            var result = await _sessions.GetTokenAsync(validUntil, linked.Token).ConfigureAwait(false);
             var snapshot = TokenSnapshot.Create(
                 result.AccessToken, result.Lifetime, result.SentAt, _options.RefreshBeforeExpiry, _refreshAtFraction, _time, result.Proofs);
             lock (_gate)
             {
+                if (session != _session)
+                {
+                    return snapshot;
+                }
+
                 _current = snapshot;
                 _fresh = snapshot;
                 KeepFreshUntilRefreshPoint();

@@ -26,16 +26,24 @@ internal sealed class FleetTokenSource : ITokenSource
     private readonly LeaseWait _leaseWait;
     private readonly ReplicaAlone _alone;
 
-    public FleetTokenSource(ClientContext client, ISharedTokenStore store, Redeemer redeemer, RefreshTokenKeeper initial)
+    /// <param name="client">The client.</param>
+    /// <param name="store">The fleet's store.</param>
+    /// <param name="redeemer">Its grants.</param>
+    /// <param name="initial">The refresh token that seeds a fleet that never shared one.</param>
+    /// <param name="record">What this replica knows of the fleet's tokens, kept across reloaded options of the same client.</param>
+    public FleetTokenSource(ClientContext client, ISharedTokenStore store, Redeemer redeemer, RefreshTokenKeeper initial, FleetRecord? record = null)
     {
         _client = client;
         _store = store;
         _redeemer = redeemer;
         _initial = initial;
-        _record = new FleetRecord(client, redeemer.Endpoint.DPoPKeys);
-        _leaseWait = new LeaseWait(client, store, _record, redeemer.IsPublicClient);
+        _record = record ?? new FleetRecord(client, redeemer.Endpoint.DPoPKeys);
+        _leaseWait = new LeaseWait(client, store, _record, redeemer.NeedsRefreshToken);
         _alone = new ReplicaAlone(client, store, redeemer, initial, _record);
     }
+
+    /// <summary>What this replica knows of the fleet's tokens.</summary>
+    public FleetRecord Record => _record;
 
     private string ClientName => _client.Name;
 
@@ -86,7 +94,7 @@ internal sealed class FleetTokenSource : ITokenSource
 
             if (lease is null)
             {
-                return await _alone.ClientCredentialsAsync(cancellationToken).ConfigureAwait(false);
+                return await _alone.GrantAsync(cancellationToken).ConfigureAwait(false);
             }
 
             try
@@ -115,7 +123,7 @@ internal sealed class FleetTokenSource : ITokenSource
         var refreshToken = ofRecord;
         if (ofRecord is not null && WhyMaybeSpent(ofRecord, state) is { } why)
         {
-            if (_redeemer.IsPublicClient)
+            if (_redeemer.NeedsRefreshToken)
             {
                 throw new OfflineBearerException(
                     $"OfflineBearer client '{ClientName}' does not redeem the fleet's refresh token: {why}, so the server may have spent " +

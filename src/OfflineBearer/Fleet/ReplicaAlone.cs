@@ -1,7 +1,6 @@
 using OfflineBearer.Diagnostics;
 using OfflineBearer.Options;
 using OfflineBearer.Refresh;
-using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Fleet;
 
@@ -14,10 +13,10 @@ internal sealed class ReplicaAlone(ClientContext client, ISharedTokenStore store
 {
     public async Task<TokenResult> WithoutStoreAsync(Exception cause, CancellationToken cancellationToken)
     {
-        if (!redeemer.IsPublicClient)
+        if (!redeemer.NeedsRefreshToken)
         {
-            Log.SharedStoreUnavailable(client.Logger, client.Name, "getting a token with client_credentials on its own", cause);
-            return await ClientCredentialsAsync(cancellationToken).ConfigureAwait(false);
+            Log.SharedStoreUnavailable(client.Logger, client.Name, "getting a token with its own grant, alone", cause);
+            return await GrantAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (!store.AllowLocalRefreshWhenUnavailable)
@@ -51,13 +50,14 @@ internal sealed class ReplicaAlone(ClientContext client, ISharedTokenStore store
     }
 
     /// <summary>
-    /// A token by client_credentials for this replica alone: it redeems no refresh token, so it cannot harm the fleet's
-    /// session. A refresh token in the answer is dropped (this replica holds no lease to share it under).
+    /// A token by the client's own grant (client_credentials, the platform's JWT, a token exchange) for this replica
+    /// alone: it redeems no refresh token, so it cannot harm the fleet's session. A refresh token in the answer is dropped
+    /// (this replica holds no lease to share it under).
     /// </summary>
-    public async Task<TokenResult> ClientCredentialsAsync(CancellationToken cancellationToken)
+    public async Task<TokenResult> GrantAsync(CancellationToken cancellationToken)
     {
         var sentAt = client.Time.GetTimestamp();
-        var response = await redeemer.ClientCredentialsAsync(cancellationToken).ConfigureAwait(false);
-        return TokenResult.From(response, GrantTypes.ClientCredentials, sentAt, client.Time, redeemer.Endpoint.DPoPKeys);
+        var redemption = await redeemer.GrantAsync(cancellationToken).ConfigureAwait(false);
+        return TokenResult.From(redemption, sentAt, client.Time, redeemer.Endpoint.DPoPKeys);
     }
 }

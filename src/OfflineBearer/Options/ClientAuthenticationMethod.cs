@@ -33,4 +33,14 @@ public enum ClientAuthenticationMethod
     /// (<c>self_signed_tls_client_auth</c>, RFC 8705 2.2).
     /// </summary>
     SelfSignedTlsClientAuth = 4,
+
+    /// <summary>
+    /// No secret and no key of its own: the client sends a JWT that its platform issued and renews
+    /// (<see cref="OfflineBearerOptions.ClientAssertionPath"/> or <see cref="OfflineBearerOptions.ClientAssertionProvider"/>)
+    /// as <c>client_assertion</c> (RFC 7523 section 2.2; Keycloak's "Signed JWT - Federated", Entra ID's workload identity
+    /// federation). The server trusts the platform's issuer and maps the JWT's subject to this client, so no
+    /// <c>client_id</c> is sent (Keycloak 26.5 refuses one that differs from the subject); a server that wants it gets it
+    /// from <see cref="OfflineBearerOptions.AdditionalParameters"/>.
+    /// </summary>
+    ClientAssertion = 5,
 }

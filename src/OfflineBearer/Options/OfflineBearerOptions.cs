@@ -30,9 +30,17 @@ public sealed class OfflineBearerOptions
     /// <value>The default is null.</value>
     public string? ClientSecret { get; set; }
 
+    /// <summary>
+    /// A file holding the client secret (a mounted Kubernetes or Vault secret), used instead of <see cref="ClientSecret"/>.
+    /// Read at every token request, so a secret rotated in the file is used from the next request on, without a restart;
+    /// surrounding white space (a trailing newline) is not part of the secret.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public string? ClientSecretPath { get; set; }
+
     /// <summary>How a confidential client proves who it is: its secret (Basic header or form body), a signed JWT or a TLS client certificate.</summary>
     /// <value>The default is <see cref="ClientAuthenticationMethod.ClientSecretBasic"/>.</value>
-    [EnumDataType(typeof(ClientAuthenticationMethod), ErrorMessage = "ClientAuthentication must be ClientSecretBasic, ClientSecretPost, PrivateKeyJwt, TlsClientAuth or SelfSignedTlsClientAuth.")]
+    [EnumDataType(typeof(ClientAuthenticationMethod), ErrorMessage = "ClientAuthentication must be ClientSecretBasic, ClientSecretPost, PrivateKeyJwt, TlsClientAuth, SelfSignedTlsClientAuth or ClientAssertion.")]
     public ClientAuthenticationMethod ClientAuthentication { get; set; } = ClientAuthenticationMethod.ClientSecretBasic;
 
     /// <summary>
@@ -57,6 +65,86 @@ public sealed class OfflineBearerOptions
     /// </summary>
     /// <value>The default is null: RS256 for RSA, the curve's ES algorithm for EC.</value>
     public string? SigningAlgorithm { get; set; }
+
+    /// <summary>
+    /// A JWT that the platform issues and renews (a Kubernetes projected service account token, a CI job's OIDC token, a
+    /// SPIFFE JWT-SVID, a cloud workload identity token file): with <see cref="ClientAuthenticationMethod.ClientAssertion"/>
+    /// it is the client's authentication (<c>client_assertion</c>), with <see cref="OfflineBearerGrant.JwtBearer"/> it is
+    /// the grant (<c>assertion</c>). Read at every token request, and once more before an <c>invalid_client</c> or
+    /// <c>invalid_grant</c> answer is final, so a rotated file is always sent as it is now; an expired one is reported,
+    /// never sent.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public string? ClientAssertionPath { get; set; }
+
+    /// <summary>
+    /// Set in code, for a platform that hands its JWT out over an API: called at every token request for the assertion
+    /// <see cref="ClientAssertionPath"/> would give; wins over it. It may cache; it should return a JWT that is not about
+    /// to expire.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public Func<CancellationToken, ValueTask<string>>? ClientAssertionProvider { get; set; }
+
+    /// <summary>
+    /// The grant that gets a token when the client holds no refresh token: client credentials, the platform's JWT
+    /// (jwt-bearer, RFC 7523) or a token exchange (RFC 8693).
+    /// </summary>
+    /// <value>The default is <see cref="OfflineBearerGrant.ClientCredentials"/>.</value>
+    [EnumDataType(typeof(OfflineBearerGrant), ErrorMessage = "Grant must be ClientCredentials, JwtBearer or TokenExchange.")]
+    public OfflineBearerGrant Grant { get; set; } = OfflineBearerGrant.ClientCredentials;
+
+    /// <summary>
+    /// For <see cref="OfflineBearerGrant.TokenExchange"/>: the name of another OfflineBearer client of this service whose
+    /// current access token (got and refreshed as usual) is the subject token. One of this, <see cref="SubjectTokenPath"/>
+    /// and <see cref="SubjectTokenProvider"/> is required.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public string? SubjectTokenClient { get; set; }
+
+    /// <summary>For <see cref="OfflineBearerGrant.TokenExchange"/>: a file holding the subject token, read at every token request.</summary>
+    /// <value>The default is null.</value>
+    public string? SubjectTokenPath { get; set; }
+
+    /// <summary>For <see cref="OfflineBearerGrant.TokenExchange"/>, set in code: called at every token request for the subject token.</summary>
+    /// <value>The default is null.</value>
+    public Func<CancellationToken, ValueTask<string>>? SubjectTokenProvider { get; set; }
+
+    /// <summary>The <c>subject_token_type</c> of a token exchange.</summary>
+    /// <value>The default is <c>urn:ietf:params:oauth:token-type:access_token</c>.</value>
+    public string SubjectTokenType { get; set; } = "urn:ietf:params:oauth:token-type:access_token";
+
+    /// <summary>The <c>requested_token_type</c> of a token exchange; null leaves the choice to the server (an access token).</summary>
+    /// <value>The default is null.</value>
+    public string? RequestedTokenType { get; set; }
+
+    /// <summary>
+    /// The APIs the token is for, as absolute URIs (<c>resource</c>, RFC 8707; Entra ID and OpenIddict pick the token's
+    /// audience by it). Sent with every grant, refresh included.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<string> Resource { get; } = [];
+
+    /// <summary>
+    /// The logical name of the API the token is for (<c>audience</c>: RFC 8693 for a token exchange; Auth0 and Keycloak
+    /// take it with client credentials too). Sent with every grant that makes a new token; not with a refresh, which keeps
+    /// the token's audience.
+    /// </summary>
+    /// <value>The default is null.</value>
+    public string? Audience { get; set; }
+
+    /// <summary>
+    /// More form parameters sent with every grant, for a server that needs its own (a tenant, Entra's <c>client_id</c>
+    /// beside a federated assertion). They never replace the parameters OfflineBearer sends itself.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IDictionary<string, string> AdditionalParameters { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The names of <see cref="AdditionalParameters"/> whose values are secret: they are removed from anything the server
+    /// echoes into an error, as the client secret is.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<string> SecretParameters { get; } = [];
 
     /// <summary>
     /// A client certificate for mutual TLS with the token server (RFC 8705): with

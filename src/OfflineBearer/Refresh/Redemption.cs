@@ -8,20 +8,21 @@ internal enum RedemptionKind
     /// <summary>The refresh token was redeemed.</summary>
     Refreshed,
 
-    /// <summary>The server refused the refresh token for good; a confidential client started a new session with client_credentials.</summary>
+    /// <summary>The server refused the refresh token for good; the client started a new session with its grant.</summary>
     RefreshTokenRefused,
 
-    /// <summary>No refresh token was offered; client_credentials.</summary>
-    ClientCredentials,
+    /// <summary>No refresh token was offered; the client's grant ran (<see cref="OfflineBearerOptions.Grant"/>).</summary>
+    Granted,
 }
 
 /// <summary>A token server's answer and the decision that got it.</summary>
 /// <param name="Response">The token response.</param>
 /// <param name="Kind">Which grant ran, and why.</param>
-internal readonly record struct Redemption(TokenResponse Response, RedemptionKind Kind)
+/// <param name="Grant">The <c>grant_type</c> that got <see cref="Response"/>.</param>
+internal readonly record struct Redemption(TokenResponse Response, RedemptionKind Kind, string Grant)
 {
-    /// <summary>The <c>grant_type</c> that got <see cref="Response"/>.</summary>
-    public string Grant => Kind == RedemptionKind.Refreshed ? GrantTypes.RefreshToken : GrantTypes.ClientCredentials;
+    /// <summary>When the token must be replaced at the latest, whatever its own lifetime (a subject token's expiry).</summary>
+    public DateTimeOffset? NotAfter { get; init; }
 
     /// <summary>Never prints the response.</summary>
     public override string ToString() => $"Redemption {Kind}";

@@ -18,12 +18,25 @@ internal sealed class RefreshTokenKeeper
     private bool _loaded;
     private bool _unsaved;
 
-    public RefreshTokenKeeper(string clientName, string? configured, IRefreshTokenStore store, ClientTelemetry telemetry)
+    /// <param name="clientName">The client, which names its token in the store.</param>
+    /// <param name="configured">The refresh token its options name.</param>
+    /// <param name="store">Where it is kept.</param>
+    /// <param name="telemetry">Its metrics.</param>
+    /// <param name="readStore">
+    /// Whether the store's token may be this client's: not after reloaded options made it another client, whose first
+    /// refresh token then replaces the old client's in the store.
+    /// </param>
+    public RefreshTokenKeeper(string clientName, string? configured, IRefreshTokenStore store, ClientTelemetry telemetry, bool readStore = true)
     {
         _clientName = clientName;
         _telemetry = telemetry;
         _configured = string.IsNullOrEmpty(configured) ? null : configured;
         _store = store;
+        if (!readStore)
+        {
+            _current = _configured;
+            _loaded = true;
+        }
     }
 
     /// <summary>The token in memory; a hint for readers outside the token request (null before the first load).</summary>

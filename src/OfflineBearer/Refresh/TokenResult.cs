@@ -24,19 +24,28 @@ internal sealed record TokenResult(string AccessToken, TimeSpan? Lifetime, long 
     /// <summary>The proofs of the key the token is bound to, so each request carries one; null for a bearer token.</summary>
     public DPoPProofs? Proofs { get; init; }
 
-    /// <summary>The result of a token request that <paramref name="redemption"/> describes, sent at <paramref name="sentAt"/>.</summary>
-    public static TokenResult From(Redemption redemption, long sentAt, TimeProvider time, DPoPKeySource? keys) =>
-        From(redemption.Response, redemption.Grant, sentAt, time, keys);
-
-    /// <summary>The result of a <paramref name="grant"/> request answered with <paramref name="response"/>.</summary>
-    public static TokenResult From(TokenEndpoint.TokenResponse response, string grant, long sentAt, TimeProvider time, DPoPKeySource? keys) =>
-        new(response.AccessToken!, TokenEndpoint.TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, time.GetUtcNow()), sentAt)
+    /// <summary>
+    /// The result of a token request that <paramref name="redemption"/> describes, sent at <paramref name="sentAt"/>: the
+    /// token's lifetime is its own, cut short where it would outlive the subject token it was exchanged for.
+    /// </summary>
+    public static TokenResult From(Redemption redemption, long sentAt, TimeProvider time, DPoPKeySource? keys)
+    {
+        var response = redemption.Response;
+        var now = time.GetUtcNow();
+        var lifetime = TokenEndpoint.TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, now);
+        if (redemption.NotAfter is { } notAfter && (lifetime is null || now + lifetime > notAfter))
         {
-            Grant = grant,
+            lifetime = notAfter > now ? notAfter - now : TimeSpan.Zero;
+        }
+
+        return new(response.AccessToken!, lifetime, sentAt)
+        {
+            Grant = redemption.Grant,
             Scope = response.Scope,
             RefreshTokenIssued = response.RefreshToken is not null,
             Proofs = response.IsDPoPBound ? keys?.Current : null,
         };
+    }
 
     /// <summary>Never prints the token.</summary>
     public override string ToString() => $"TokenResult from {Grant ?? "the fleet"} (token redacted)";

@@ -47,14 +47,16 @@ internal sealed class TokenEndpointClient
 
     /// <summary>
     /// The endpoint client of one named client, on the token endpoint's own <see cref="HttpClient"/>. A
-    /// <paramref name="store"/> that can keep a DPoP key keeps the client's.
+    /// <paramref name="store"/> that can keep a DPoP key keeps the client's; <paramref name="dpopKeys"/>, when given, are
+    /// the keys of the session before (reloaded options of the same client keep the key its tokens are bound to).
     /// </summary>
-    public static TokenEndpointClient Create(ClientContext client, IHttpClientFactory httpClientFactory, IRefreshTokenStore? store = null)
+    public static TokenEndpointClient Create(
+        ClientContext client, IHttpClientFactory httpClientFactory, IRefreshTokenStore? store = null, DPoPKeySource? dpopKeys = null)
     {
         var httpClientName = TokenEndpointHttpClient.Name(client.Name);
         var connection = new TokenServerConnection(client, () => httpClientFactory.CreateClient(httpClientName));
         return new TokenEndpointClient(
-            client, new TokenEndpointDiscovery(client, connection), connection, new ClientAuthenticator(client), DPoPKeySource.For(client, store));
+            client, new TokenEndpointDiscovery(client, connection), connection, new ClientAuthenticator(client), dpopKeys ?? DPoPKeySource.For(client, store));
     }
 
     /// <summary>Runs one grant at the token endpoint, measured and traced as one token request.</summary>
@@ -81,7 +83,7 @@ internal sealed class TokenEndpointClient
     {
         var endpoint = await Discovery.GetTokenEndpointAsync(cancellationToken).ConfigureAwait(false);
         var what = $"the {grant.Type} request";
-        using var answer = await PostFormAsync(endpoint, [new("grant_type", grant.Type), .. grant.Fields], what, grant.IsRepeatable, cancellationToken)
+        using var answer = await PostFormAsync(endpoint, grant.Form(_client.Options), what, grant.IsRepeatable, cancellationToken)
             .ConfigureAwait(false);
         activity?.SetTag("http.response.status_code", (int)answer.Status);
         var parsed = answer.Body is { } body ? TokenResponse.Parse(body, answer.IsSuccess) : null;
@@ -105,16 +107,37 @@ internal sealed class TokenEndpointClient
 
     /// <summary>
     /// Posts a form with this client's authentication and, with DPoP, a proof per try; a <c>use_dpop_nonce</c> answer for
-    /// a nonce other than the one this request's proof carried is sent once more. <paramref name="repeatable"/>: whether
-    /// the form may be sent again after it may have reached the server.
+    /// a nonce other than the one this request's proof carried is sent once more, and so is a refusal of the client's
+    /// credentials when they are read from a file or a provider that has something newer now (a rotation the server
+    /// already knows). <paramref name="repeatable"/>: whether the form may be sent again after it may have reached the server.
     /// </summary>
     public async Task<TokenEndpointAnswer> PostFormAsync(
         Uri endpoint, List<KeyValuePair<string, string>> form, string what, bool repeatable, CancellationToken cancellationToken)
     {
-        _authenticator.AddFormFields(form);
+        var proof = await _authenticator.ProveAsync(cancellationToken).ConfigureAwait(false);
+        var answer = await PostWithProofAsync(endpoint, form, proof, what, repeatable, cancellationToken).ConfigureAwait(false);
+        if (!_authenticator.ReadsCredential || !RefusesClient(answer))
+        {
+            return answer;
+        }
+
+        var now = await _authenticator.ProveAsync(cancellationToken).ConfigureAwait(false);
+        if (now.Credential == proof.Credential)
+        {
+            return answer;
+        }
+
+        answer.Dispose();
+        return await PostWithProofAsync(endpoint, form, now, what, repeatable, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TokenEndpointAnswer> PostWithProofAsync(
+        Uri endpoint, List<KeyValuePair<string, string>> form, ClientProof proof, string what, bool repeatable, CancellationToken cancellationToken)
+    {
+        form = [.. form, .. proof.Fields];
         var dpop = DPoPKeys is null ? null : await DPoPKeys.GetAsync(cancellationToken).ConfigureAwait(false);
         var audience = _authenticator.SignsAssertions ? await AssertionAudienceAsync(endpoint, cancellationToken).ConfigureAwait(false) : null;
-        var (answer, sentNonce) = await SendOnceAsync(endpoint, form, audience, dpop, what, repeatable, cancellationToken).ConfigureAwait(false);
+        var (answer, sentNonce) = await SendOnceAsync(endpoint, form, proof.Header, audience, dpop, what, repeatable, cancellationToken).ConfigureAwait(false);
         var nonce = dpop?.RememberNonce(endpoint, answer.DPoPNonce);
         if (nonce is null || nonce == sentNonce || !AsksForDPoPNonce(answer))
         {
@@ -124,10 +147,14 @@ internal sealed class TokenEndpointClient
         // RFC 9449 8: the server wants a nonce other than the one this request's proof carried, whether or not another
         // request learned it first. Once: a server that asks again has another problem.
         answer.Dispose();
-        (answer, _) = await SendOnceAsync(endpoint, form, audience, dpop, what, repeatable, cancellationToken).ConfigureAwait(false);
+        (answer, _) = await SendOnceAsync(endpoint, form, proof.Header, audience, dpop, what, repeatable, cancellationToken).ConfigureAwait(false);
         dpop!.RememberNonce(endpoint, answer.DPoPNonce);
         return answer;
     }
+
+    /// <summary>Whether the server refused the client's credentials (RFC 6749 5.2: <c>invalid_client</c>, 400 or 401).</summary>
+    private static bool RefusesClient(TokenEndpointAnswer answer) =>
+        answer.Body is { } body && TokenResponse.Parse(body, success: false).Error == "invalid_client";
 
     /// <summary>RFC 9449 8 says 400; whatever the status, a server naming this error wants its nonce, and it gets one retry.</summary>
     private static bool AsksForDPoPNonce(TokenEndpointAnswer answer) =>
@@ -135,7 +162,7 @@ internal sealed class TokenEndpointClient
 
     /// <returns>The answer, and the nonce carried by the DPoP proof of the last try (the one answered).</returns>
     private async Task<(TokenEndpointAnswer Answer, string? SentNonce)> SendOnceAsync(
-        Uri endpoint, List<KeyValuePair<string, string>> form, string? audience, DPoPProofs? dpop, string what, bool repeatable, CancellationToken cancellationToken)
+        Uri endpoint, List<KeyValuePair<string, string>> form, AuthenticationHeaderValue? header, string? audience, DPoPProofs? dpop, string what, bool repeatable, CancellationToken cancellationToken)
     {
         string? sentNonce = null;
         var answer = await _connection.SendAsync(
@@ -144,7 +171,7 @@ internal sealed class TokenEndpointClient
                 var content = audience is null ? form : [.. form, .. _authenticator.AssertionFields(audience)];
                 var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(content) };
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                request.Headers.Authorization = _authenticator.Header;
+                request.Headers.Authorization = header;
                 if (dpop is not null)
                 {
                     // Each try gets a new proof, with the nonce known by then.

@@ -49,6 +49,12 @@ internal sealed class TokenEndpointRefusal(ClientContext client, ClientAuthentic
                 "The offline token is no longer valid (revoked, idle too long, or rotated away); obtain a new one.",
             "invalid_grant" when request == GrantTypes.AuthorizationCode =>
                 "The authorization code was refused: used already, expired, issued for another redirect URI, or its PKCE verifier does not match.",
+            "invalid_grant" when request == GrantTypes.JwtBearer =>
+                "The server refused the platform's JWT as a grant (read again just now): check that it trusts the JWT's issuer, its audience and its subject.",
+            "invalid_grant" when request == GrantTypes.TokenExchange =>
+                "The server refused the subject token: expired or revoked, of another SubjectTokenType, or not meant for this client to exchange.",
+            "invalid_target" => "The server refused the requested Resource or Audience (unknown to it, or not allowed for this client).",
+            "unsupported_grant_type" => "The server does not offer this grant (or not to this client): check Grant and the client's settings on the server.",
             "invalid_scope" => "The server refused the requested Scope.",
             "not_allowed" => "The server does not allow offline tokens for this client or account (the offline_access role is missing).",
             "access_denied" => "The user or the server denied the request.",
@@ -59,5 +65,10 @@ internal sealed class TokenEndpointRefusal(ClientContext client, ClientAuthentic
     }
 
     /// <summary>A server may echo what it was sent: no spelling of a credential leaves through us.</summary>
-    private string? Clean(string? text, ReadOnlySpan<string?> credentials) => Redaction.Clean(text, [.. credentials, .. authenticator.Secrets()]);
+    private string? Clean(string? text, ReadOnlySpan<string?> credentials) =>
+        Redaction.Clean(text, [.. credentials, .. authenticator.Secrets(), .. SecretParameters()]);
+
+    /// <summary>The values of the additional parameters the user marked secret.</summary>
+    private IEnumerable<string?> SecretParameters() =>
+        client.Options.SecretParameters.Select(name => client.Options.AdditionalParameters.TryGetValue(name, out var value) ? value : null);
 }

@@ -27,18 +27,68 @@ internal sealed class TokenGrant
     public string? SecondCredential { get; }
 
     /// <summary>
-    /// Only client_credentials may be sent again after it may have reached the server: every other grant spends a
-    /// one-time credential or a rotating refresh token.
+    /// When the token got must be replaced at the latest: the expiry of the subject token it was exchanged for. Null when
+    /// only the token's own lifetime counts.
     /// </summary>
-    public bool IsRepeatable => Type == GrantTypes.ClientCredentials;
+    public DateTimeOffset? NotAfter { get; init; }
 
-    public static TokenGrant ClientCredentials(string? scope) => new(
-        GrantTypes.ClientCredentials,
-        string.IsNullOrWhiteSpace(scope) ? [] : [new("scope", scope)],
-        credential: null);
+    /// <summary>
+    /// Only the grants that spend nothing may be sent again after they may have reached the server: client_credentials,
+    /// and a platform's assertion or a subject token, which stay valid (a server that allows an assertion once refuses the
+    /// resend, and nothing else is lost). A refresh token may rotate, and a code or a device code is spent.
+    /// </summary>
+    public bool IsRepeatable => Type is GrantTypes.ClientCredentials or GrantTypes.JwtBearer or GrantTypes.TokenExchange;
+
+    public static TokenGrant ClientCredentials(string? scope) => new(GrantTypes.ClientCredentials, [.. ScopeField(scope)], credential: null);
+
+    /// <summary>RFC 7523 section 2.1: the platform's JWT is the grant.</summary>
+    public static TokenGrant JwtBearer(string assertion, string? scope) =>
+        new(GrantTypes.JwtBearer, [new("assertion", assertion), .. ScopeField(scope)], assertion);
+
+    /// <summary>RFC 8693 section 2.1: <paramref name="subjectToken"/> exchanged for a token of the requested type.</summary>
+    public static TokenGrant TokenExchange(string subjectToken, OfflineBearerOptions options)
+    {
+        List<KeyValuePair<string, string>> fields = [new("subject_token", subjectToken), new("subject_token_type", options.SubjectTokenType)];
+        if (!string.IsNullOrWhiteSpace(options.RequestedTokenType))
+        {
+            fields.Add(new("requested_token_type", options.RequestedTokenType));
+        }
+
+        fields.AddRange(ScopeField(options.Scope));
+        return new TokenGrant(GrantTypes.TokenExchange, fields, subjectToken) { NotAfter = TokenLifetime.ReadExpiry(subjectToken) };
+    }
 
     public static TokenGrant Refresh(string refreshToken) =>
         new(GrantTypes.RefreshToken, [new("refresh_token", refreshToken)], refreshToken);
+
+    /// <summary>
+    /// The form of this grant for a client with <paramref name="options"/>: <c>grant_type</c>, the grant's own fields, and
+    /// what picks the token's target: every <c>resource</c> (RFC 8707 allows it with every grant, a refresh included), the
+    /// <c>audience</c> with every grant that makes a new token (a refresh keeps its token's audience), and the additional
+    /// parameters, none of which replaces a field the grant or the client's authentication sets.
+    /// </summary>
+    public List<KeyValuePair<string, string>> Form(OfflineBearerOptions options)
+    {
+        List<KeyValuePair<string, string>> form = [new("grant_type", Type), .. Fields];
+        form.AddRange(options.Resource.Where(resource => !string.IsNullOrWhiteSpace(resource)).Select(resource => KeyValuePair.Create("resource", resource)));
+        if (Type != GrantTypes.RefreshToken && !string.IsNullOrWhiteSpace(options.Audience))
+        {
+            form.Add(new("audience", options.Audience));
+        }
+
+        foreach (var (name, value) in options.AdditionalParameters)
+        {
+            if (!form.Exists(field => field.Key == name))
+            {
+                form.Add(new(name, value));
+            }
+        }
+
+        return form;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> ScopeField(string? scope) =>
+        string.IsNullOrWhiteSpace(scope) ? [] : [new("scope", scope)];
 
     public override string ToString() => $"TokenGrant {Type} (credentials redacted)";
 }

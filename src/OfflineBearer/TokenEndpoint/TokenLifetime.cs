@@ -42,26 +42,40 @@ internal static class TokenLifetime
         return null;
     }
 
-    /// <summary><c>exp - iat</c> when both are present (immune to a skewed local clock), else <c>exp - now</c>.</summary>
-    private static TimeSpan? ReadJwt(string accessToken, DateTimeOffset now)
+    /// <summary>
+    /// The <c>exp</c> of a JWT (signed, not encrypted), or null when <paramref name="token"/> is not one or has none; for
+    /// a credential that must not be sent once expired and a token that must not be outlived.
+    /// </summary>
+    public static DateTimeOffset? ReadExpiry(string token) =>
+        Parse(token) is { IsEncrypted: false } jwt && TryReadNumericDate(jwt, JwtRegisteredClaimNames.Exp, out var exp)
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)(exp * 1000))
+            : null;
+
+    /// <summary>Whether <paramref name="token"/> is a JWT this reader can open (signed, not encrypted).</summary>
+    public static bool IsReadableJwt(string token) => Parse(token) is { IsEncrypted: false };
+
+    private static JsonWebToken? Parse(string token)
     {
-        if (!Handler.CanReadToken(accessToken))
+        if (!Handler.CanReadToken(token))
         {
             return null;
         }
 
-        JsonWebToken jwt;
         try
         {
-            jwt = new JsonWebToken(accessToken);
+            return new JsonWebToken(token);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or JsonException)
         {
             // Not a JWT after all (bad base64url, a payload that is not JSON): an opaque token, which is normal.
             return null;
         }
+    }
 
-        if (jwt.IsEncrypted || !TryReadNumericDate(jwt, JwtRegisteredClaimNames.Exp, out var exp))
+    /// <summary><c>exp - iat</c> when both are present (immune to a skewed local clock), else <c>exp - now</c>.</summary>
+    private static TimeSpan? ReadJwt(string accessToken, DateTimeOffset now)
+    {
+        if (Parse(accessToken) is not { } jwt || jwt.IsEncrypted || !TryReadNumericDate(jwt, JwtRegisteredClaimNames.Exp, out var exp))
         {
             return null;
         }

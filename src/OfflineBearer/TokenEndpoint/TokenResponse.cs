@@ -36,6 +36,18 @@ internal sealed class TokenResponse
 
     public bool IsSuccess => Problem is null && Error is null && AccessToken is not null;
 
+    /// <summary>This answer without its refresh token, for a grant whose refresh tokens are not kept.</summary>
+    public TokenResponse WithoutRefreshToken() => new()
+    {
+        AccessToken = AccessToken,
+        ExpiresIn = ExpiresIn,
+        Scope = Scope,
+        IsDPoPBound = IsDPoPBound,
+        Error = Error,
+        ErrorDescription = ErrorDescription,
+        Problem = Problem,
+    };
+
     /// <summary>Reads a body known to be JSON-ish; <paramref name="success"/> is whether the status code was 2xx.</summary>
     public static TokenResponse Parse(ReadOnlyMemory<byte> body, bool success)
     {

@@ -34,12 +34,41 @@ internal sealed class CredentialFilesValidator(TimeProvider? time = null) : IVal
             });
         }
 
+        // Files the platform keeps current are read at every token request; at start they must at least be there.
+        CheckReadable(client, nameof(options.ClientSecretPath), options.ClientSecretPath, failures);
+        if (options.ClientAssertionProvider is null)
+        {
+            CheckReadable(client, nameof(options.ClientAssertionPath), options.ClientAssertionPath, failures);
+        }
+
+        if (options.SubjectTokenProvider is null)
+        {
+            CheckReadable(client, nameof(options.SubjectTokenPath), options.SubjectTokenPath, failures);
+        }
+
         if (options.DPoP && !string.IsNullOrWhiteSpace(options.DPoPKeyPath))
         {
             Check(failures, () => PrivateKeyReader.ReadKeyFile(client, nameof(options.DPoPKeyPath), options.DPoPKeyPath));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckReadable(string client, string option, string? path, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var file = File.OpenRead(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            failures.Add($"OfflineBearer client '{client}': {option} '{path}' cannot be read ({e.GetType().Name}).");
+        }
     }
 
     /// <summary>The readers throw <see cref="InvalidOperationException"/> with a message that names the client and the option.</summary>
