@@ -1,4 +1,4 @@
-using OfflineBearer.TokenEndpoint;
+using OfflineBearer.Claims;
 
 namespace OfflineBearer.ClientAuthentication;
 
@@ -17,13 +17,13 @@ internal sealed class PlatformAssertion(string clientName, CredentialSource sour
     public async ValueTask<string> ReadAsync(CancellationToken cancellationToken)
     {
         var jwt = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
-        if (!TokenLifetime.IsReadableJwt(jwt))
+        if (!UnverifiedJwt.IsReadable(jwt))
         {
             throw new OfflineBearerException(
                 $"OfflineBearer client '{clientName}': {source.Description} does not hold a JWT (RFC 7523 assertions are JWTs); it was not sent.");
         }
 
-        if (TokenLifetime.ReadExpiry(jwt) is { } expiry && expiry <= time.GetUtcNow())
+        if (UnverifiedJwt.ReadExpiry(jwt) is { } expiry && expiry <= time.GetUtcNow())
         {
             throw new OfflineBearerException(
                 $"OfflineBearer client '{clientName}': the JWT in {source.Description} expired at {expiry:u} and was not sent. " +

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using OfflineBearer.Claims;
 
 namespace OfflineBearer.TokenEndpoint;
 
@@ -14,8 +14,6 @@ internal static class TokenLifetime
 
     /// <summary>Longer lifetimes are clamped, so that timestamp arithmetic never overflows.</summary>
     internal static readonly TimeSpan Longest = TimeSpan.FromDays(3650);
-
-    private static readonly JsonWebTokenHandler Handler = new();
 
     /// <summary>
     /// The lifetime counted from the moment the token request was sent, or null when it is unknown (then the token is
@@ -42,71 +40,17 @@ internal static class TokenLifetime
         return null;
     }
 
-    /// <summary>
-    /// The <c>exp</c> of a JWT (signed, not encrypted), or null when <paramref name="token"/> is not one or has none; for
-    /// a credential that must not be sent once expired and a token that must not be outlived.
-    /// </summary>
-    public static DateTimeOffset? ReadExpiry(string token) =>
-        Parse(token) is { IsEncrypted: false } jwt && TryReadNumericDate(jwt, JwtRegisteredClaimNames.Exp, out var exp)
-            ? DateTimeOffset.FromUnixTimeMilliseconds((long)(exp * 1000))
-            : null;
-
-    /// <summary>Whether <paramref name="token"/> is a JWT this reader can open (signed, not encrypted).</summary>
-    public static bool IsReadableJwt(string token) => Parse(token) is { IsEncrypted: false };
-
-    private static JsonWebToken? Parse(string token)
-    {
-        if (!Handler.CanReadToken(token))
-        {
-            return null;
-        }
-
-        try
-        {
-            return new JsonWebToken(token);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or JsonException)
-        {
-            // Not a JWT after all (bad base64url, a payload that is not JSON): an opaque token, which is normal.
-            return null;
-        }
-    }
-
     /// <summary><c>exp - iat</c> when both are present (immune to a skewed local clock), else <c>exp - now</c>.</summary>
     private static TimeSpan? ReadJwt(string accessToken, DateTimeOffset now)
     {
-        if (Parse(accessToken) is not { } jwt || jwt.IsEncrypted || !TryReadNumericDate(jwt, JwtRegisteredClaimNames.Exp, out var exp))
+        if (UnverifiedJwt.Parse(accessToken) is not { } jwt || jwt.IsEncrypted || !UnverifiedJwt.TryReadNumericDate(jwt, JwtRegisteredClaimNames.Exp, out var exp))
         {
             return null;
         }
 
-        return TryReadNumericDate(jwt, JwtRegisteredClaimNames.Iat, out var iat)
+        return UnverifiedJwt.TryReadNumericDate(jwt, JwtRegisteredClaimNames.Iat, out var iat)
             ? TimeSpan.FromSeconds(exp - iat)
             : TimeSpan.FromSeconds(exp - now.ToUnixTimeMilliseconds() / 1000.0);
-    }
-
-    /// <summary>
-    /// A NumericDate (RFC 7519 section 2) is a JSON number. The JWT library also reads a numeric string as one, and that
-    /// leniency is kept; any other value does not count.
-    /// </summary>
-    private static bool TryReadNumericDate(JsonWebToken jwt, string claim, out double seconds)
-    {
-        seconds = 0;
-        if (!jwt.TryGetPayloadValue<object>(claim, out var value))
-        {
-            return false;
-        }
-
-        seconds = value switch
-        {
-            long l => l,
-            int i => i,
-            double d => d,
-            decimal m => (double)m,
-            JsonElement { ValueKind: JsonValueKind.Number } e => e.GetDouble(),
-            _ => double.NaN,
-        };
-        return double.IsFinite(seconds) && Math.Abs(seconds) < 1e11;
     }
 
     private static TimeSpan Clamp(TimeSpan lifetime) => lifetime > Longest ? Longest : lifetime;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace OfflineBearer.Tests.DependencyInjection;
@@ -75,6 +76,48 @@ public sealed class OptionsBindingTests
         Assert.Null(options.ClientCertificate);
     }
 
+    /// <summary>The options of where credentials, grant and target come from, each away from its default (together not a valid client).</summary>
+    private static readonly Dictionary<string, string?> GrantOptions = new()
+    {
+        ["ClientSecretPath"] = "/var/run/secrets/client/secret",
+        ["ClientAssertionPath"] = "/var/run/secrets/tokens/oidc-token",
+        ["Grant"] = "TokenExchange",
+        ["SubjectTokenClient"] = "upstream",
+        ["SubjectTokenPath"] = "/var/run/secrets/tokens/subject",
+        ["SubjectTokenType"] = "urn:ietf:params:oauth:token-type:jwt",
+        ["RequestedTokenType"] = "urn:ietf:params:oauth:token-type:access_token",
+        ["Resource:0"] = "https://inventory.example.org/",
+        ["Resource:1"] = "https://orders.example.org/",
+        ["Audience"] = "inventory-api",
+        ["AdditionalParameters:tenant"] = "north",
+        ["AdditionalParameters:client_id"] = "gateway",
+        ["SecretParameters:0"] = "tenant",
+    };
+
+    [Fact]
+    public void The_grant_and_target_options_bind_from_a_configuration_section_lists_and_maps_included()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(GrantOptions.Select(o => KeyValuePair.Create("Sensor:Auth:" + o.Key, o.Value)))
+            .Build();
+
+        var options = BindUnvalidated(configuration.GetSection("Sensor:Auth"));
+
+        Assert.Equal("/var/run/secrets/client/secret", options.ClientSecretPath);
+        Assert.Equal("/var/run/secrets/tokens/oidc-token", options.ClientAssertionPath);
+        Assert.Equal(OfflineBearerGrant.TokenExchange, options.Grant);
+        Assert.Equal("upstream", options.SubjectTokenClient);
+        Assert.Equal("/var/run/secrets/tokens/subject", options.SubjectTokenPath);
+        Assert.Equal("urn:ietf:params:oauth:token-type:jwt", options.SubjectTokenType);
+        Assert.Equal("urn:ietf:params:oauth:token-type:access_token", options.RequestedTokenType);
+        Assert.Equal(["https://inventory.example.org/", "https://orders.example.org/"], options.Resource);
+        Assert.Equal("inventory-api", options.Audience);
+        Assert.Equal(new Dictionary<string, string> { ["tenant"] = "north", ["client_id"] = "gateway" }, options.AdditionalParameters);
+        Assert.Equal(["tenant"], options.SecretParameters);
+        Assert.Null(options.ClientAssertionProvider);
+        Assert.Null(options.SubjectTokenProvider);
+    }
+
     [Fact]
     public void A_certificate_is_never_bound_from_configuration_only_its_files()
     {
@@ -96,7 +139,7 @@ public sealed class OptionsBindingTests
     [Fact]
     public void No_option_is_left_out_of_the_binding_test()
     {
-        var bound = Bind(new ConfigurationBuilder().AddInMemoryCollection(EveryOption).Build());
+        var bound = BindUnvalidated(new ConfigurationBuilder().AddInMemoryCollection(EveryOption).AddInMemoryCollection(GrantOptions).Build());
         var defaults = new OfflineBearerOptions();
 
         // A new option that configuration can carry (one a string converts to, the reflection binder's rule) belongs in
@@ -165,6 +208,16 @@ public sealed class OptionsBindingTests
     {
         var services = new ServiceCollection();
         services.AddHttpClient("sensor").AddOfflineBearerHandler(section);
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get("sensor");
+    }
+
+    /// <summary>Bound as the handler binds, without the validators: for options that together are no valid client.</summary>
+    private static OfflineBearerOptions BindUnvalidated(IConfiguration section)
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("sensor").AddOfflineBearerHandler(section);
+        services.RemoveAll<IValidateOptions<OfflineBearerOptions>>();
         using var provider = services.BuildServiceProvider();
         return provider.GetRequiredService<IOptionsMonitor<OfflineBearerOptions>>().Get("sensor");
     }
