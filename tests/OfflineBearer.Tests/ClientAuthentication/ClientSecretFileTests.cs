@@ -113,7 +113,7 @@ public sealed class ClientSecretFileTests : IDisposable
         }
 
         var pair = Encoding.UTF8.GetString(Convert.FromBase64String(request.Authorization!.Parameter!));
-        return Uri.UnescapeDataString(pair[(pair.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+        return Uri.UnescapeDataString(pair[(pair.IndexOf(':', StringComparison.Ordinal) + 1)..].Replace('+', ' '));
     }
 
     private static async Task WaitForAsync(Func<bool> condition)
