@@ -177,10 +177,10 @@ public sealed class TokenLedger
     }
 
     /// <summary>Records one answered token request and, on a refresh, the presentation and the refresh token it issued.</summary>
-    internal void RecordTokenResponse(TokenExchange exchange)
+    internal void RecordTokenResponse(AnsweredTokenRequest answered)
     {
-        _tokenRequests.Enqueue((exchange.ClientId, exchange.GrantType, exchange.Error is not null, exchange.ReusedRefreshToken, exchange.Mtls));
-        if (_lineages.Record(exchange, _time.GetUtcNow()))
+        _tokenRequests.Enqueue((answered.ClientId, answered.GrantType, answered.Error is not null, answered.ReusedRefreshToken, answered.Mtls));
+        if (_lineages.Record(answered, _time.GetUtcNow()))
         {
             Interlocked.Increment(ref _refreshTokensPresentedAgain);
         }

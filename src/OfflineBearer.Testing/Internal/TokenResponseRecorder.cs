@@ -32,7 +32,7 @@ internal sealed class TokenResponseRecorder(TokenLedger ledger) : IOpenIddictSer
             && grantType == GrantTypes.RefreshToken
             && context.Response.ErrorUri?.EndsWith(RedeemedRefreshTokenErrorId, StringComparison.Ordinal) == true;
 
-        ledger.RecordTokenResponse(new TokenExchange(
+        ledger.RecordTokenResponse(new AnsweredTokenRequest(
             ClientId: context.Request?.ClientId,
             GrantType: grantType,
             Error: failed ? context.Response.Error : null,

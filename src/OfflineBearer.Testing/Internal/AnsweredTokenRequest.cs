@@ -8,5 +8,5 @@ namespace OfflineBearer.Testing.Internal;
 /// <param name="Mtls">Whether the request came to the mutual TLS alias.</param>
 /// <param name="PresentedRefreshToken">The refresh token a refresh request presented.</param>
 /// <param name="IssuedRefreshToken">The refresh token the answer carried.</param>
-internal readonly record struct TokenExchange(
+internal readonly record struct AnsweredTokenRequest(
     string? ClientId, string GrantType, string? Error, bool ReusedRefreshToken, bool Mtls, string? PresentedRefreshToken, string? IssuedRefreshToken);
