@@ -74,7 +74,7 @@ public sealed partial class TestTokenServer
             app = builder.Build();
             app.Use(async (context, next) =>
             {
-                ledger.RequestStarted();
+                ledger.RequestStarted(context);
                 try
                 {
                     // The API has its own switches (TestApi); every other endpoint is the token server's.
