@@ -34,7 +34,8 @@ public sealed partial class TestTokenServer
     /// <summary>
     /// Settings that make an OfflineBearer handler this client of this server:
     /// <c>services.AddHttpClient("inventory").AddOfflineBearerHandler(idp.ClientOptions("svc"))</c>. They set the
-    /// <see cref="OfflineBearerOptions.Authority"/>, the client's id and its credential (secret, or the signing key of
+    /// <see cref="OfflineBearerOptions.Authority"/>, the client's id and its credential (the secret it has now, see
+    /// <see cref="SetClientSecretAsync"/>; or the signing key of
     /// <see cref="SignedJwtClientId"/> the server made), its authentication method, and <see cref="OfflineScope"/>; the
     /// handler's own defaults (retries, timeouts, refresh point) stay as a user gets them. Call the action inside your own
     /// to change more, e.g. <c>o => { idp.ClientOptions("svc")(o); o.DPoP = true; }</c>.
@@ -76,13 +77,14 @@ public sealed partial class TestTokenServer
         };
 
         var authority = Authority.ToString();
+        var secret = CurrentSecretOf(client);
         var keyPem = method == ClientAuthenticationMethod.PrivateKeyJwt ? SignedJwtClientKeyPem : null;
         return options =>
         {
             ArgumentNullException.ThrowIfNull(options);
             options.Authority = authority;
             options.ClientId = client.ClientId;
-            options.ClientSecret = client.ClientSecret;
+            options.ClientSecret = secret;
             options.ClientAuthentication = method;
             options.Scope = OfflineScope;
             if (refreshToken is not null)

@@ -71,6 +71,48 @@ public sealed partial class TestTokenServer
     /// </summary>
     public const string LoopbackRedirectUri = "http://127.0.0.1" + LoopbackRedirectPath;
 
+    /// <summary>
+    /// Changes the secret of a client that authenticates with one (<see cref="BasicClientId"/>, <see cref="PostClientId"/> or
+    /// a client of <see cref="TestTokenServerOptions.Clients"/>) in the server's store, as an administrator rotating it does:
+    /// from the next request on, the old secret is refused with <c>invalid_client</c> and only <paramref name="secret"/> is
+    /// accepted. Tokens already issued stay valid. <see cref="SecretOf"/> keeps naming the initial secret;
+    /// <see cref="ClientOptions"/> hands out the current one.
+    /// </summary>
+    /// <param name="clientId">The client whose secret changes.</param>
+    /// <param name="secret">The new secret.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>A task that completes once the store holds the new secret.</returns>
+    /// <exception cref="ArgumentException"><paramref name="secret"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">The server has no such client, or the client proves itself without a secret.</exception>
+    public async Task SetClientSecretAsync(string clientId, string secret, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        ArgumentException.ThrowIfNullOrEmpty(secret);
+        var client = _clients.Find(clientId)
+            ?? throw new InvalidOperationException(
+                $"{nameof(TestTokenServer)} has no client '{clientId}': name it in {nameof(TestTokenServerOptions)}.{nameof(TestTokenServerOptions.Clients)}.");
+        if (client.ClientSecret is null)
+        {
+            throw new InvalidOperationException(
+                $"The client '{clientId}' authenticates with {client.AuthenticationMethod}, not a secret: it has no secret to change.");
+        }
+
+        var scope = _app.Services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            var application = await applications.FindByClientIdAsync(clientId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The client '{clientId}' is missing from the server's store.");
+            await applications.UpdateAsync(application, secret, cancellationToken).ConfigureAwait(false);
+        }
+
+        _currentSecrets[clientId] = secret;
+    }
+
+    /// <summary>The secret a client has now: the one <see cref="SetClientSecretAsync"/> set last, else its initial one.</summary>
+    private string? CurrentSecretOf(DevClient client) =>
+        _currentSecrets.TryGetValue(client.ClientId, out var secret) ? secret : client.ClientSecret;
+
     private static async Task SeedAsync(IServiceProvider services, JsonWebKey signedJwtKey, MutualTls? mutualTls, CancellationToken cancellationToken)
     {
         var scope = services.CreateAsyncScope();

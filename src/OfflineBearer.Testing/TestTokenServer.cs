@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Data.Sqlite;
 using OfflineBearer.Testing.Internal;
@@ -28,6 +29,7 @@ public sealed partial class TestTokenServer : IAsyncDisposable
     private readonly DPoPNonce _dpopNonce;
     private readonly MutualTls? _mutualTls;
     private readonly DevClients _clients;
+    private readonly ConcurrentDictionary<string, string> _currentSecrets = new(StringComparer.Ordinal);
     private readonly Uri? _mtlsTokenEndpoint;
     private readonly Uri? _mtlsRevocationEndpoint;
     private int _disposed;
