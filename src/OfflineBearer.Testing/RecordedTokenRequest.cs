@@ -26,7 +26,7 @@ public sealed class RecordedTokenRequest
 
     /// <summary>
     /// The client the server took the request for: from the form's <c>client_id</c>, the Basic header, or the subject of
-    /// a workload token; <see langword="null"/> when none was known. What
+    /// a workload token of <see cref="TestTokenServer.WorkloadIssuer"/>; <see langword="null"/> when none was known. What
     /// the form itself carried is <c>Value("client_id")</c>.
     /// </summary>
     public string? ClientId { get; }

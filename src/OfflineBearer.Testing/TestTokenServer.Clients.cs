@@ -42,6 +42,33 @@ public sealed partial class TestTokenServer
     /// </summary>
     public const string TlsClientId = "tls-client";
 
+    /// <summary>
+    /// Confidential client without a secret that authenticates with a workload token (Keycloak's "Signed JWT - Federated"):
+    /// a <c>client_assertion</c> of type <c>urn:ietf:params:oauth:client-assertion-type:jwt-bearer</c> that
+    /// <see cref="WorkloadIssuer"/> signed for <see cref="WorkloadSubject"/>, its federated identity (see
+    /// <see cref="TestTokenServerOptions.WorkloadSubjects"/>). The request may leave <c>client_id</c> out, as Keycloak 26.5
+    /// wants, or name this client. It may use the client credentials, refresh token, jwt-bearer and token exchange grants.
+    /// </summary>
+    public const string WorkloadClientId = "workload-client";
+
+    /// <summary>
+    /// The subject of the tokens <see cref="TestWorkloadIssuer.CreateToken"/> makes by default: a Kubernetes service account
+    /// (<c>inventory</c> in namespace <c>jobs</c>), the federated identity of <see cref="WorkloadClientId"/>.
+    /// </summary>
+    public const string WorkloadSubject = "system:serviceaccount:jobs:inventory";
+
+    /// <summary>
+    /// A resource indicator (RFC 8707) every server registers: a token request may name it with <c>resource</c>, and the
+    /// access token then carries it in <c>aud</c>. More come from <see cref="TestTokenServerOptions.Resources"/>.
+    /// </summary>
+    public const string ApiResource = "https://api.offlinebearer.test/";
+
+    /// <summary>
+    /// An audience every server registers: a client credentials, jwt-bearer or token exchange request may name it with
+    /// <c>audience</c>, and the access token then carries it in <c>aud</c>. More come from <see cref="TestTokenServerOptions.Audiences"/>.
+    /// </summary>
+    public const string ApiAudience = "downstream-api";
+
     /// <summary>The DNS name the certificate of <see cref="TlsClientId"/> must carry.</summary>
     public const string TlsClientCertificateName = "tls-client.offlinebearer.test";
 
@@ -136,7 +163,8 @@ public sealed partial class TestTokenServer
             new X509SecurityKey(mutualTls!.SelfSignedClientCertificate!), representAsRsaKey: false),
         // OpenIddict refuses a confidential client with neither a secret nor a signing key, though tls_client_auth needs
         // neither. A public key whose private half is dropped here satisfies it and lets nobody sign anything.
-        OpenIddictConstants.ClientAuthenticationMethods.TlsClientAuth => UnusableSigningKey(),
+        // A workload client proves itself with a token of another issuer, checked by WorkloadClientAssertionCheck.
+        OpenIddictConstants.ClientAuthenticationMethods.TlsClientAuth or WorkloadIdentity.AuthenticationMethod => UnusableSigningKey(),
         _ => null,
     };
 

@@ -18,7 +18,9 @@ internal sealed class TokenResponseRecorder(TokenLedger ledger) : IOpenIddictSer
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
             .UseSingletonHandler<TokenResponseRecorder>()
-            .SetOrder(int.MinValue + 50_000)
+            // After OpenIddict turns invalid_token into invalid_grant for the grants that redeem a token: the ledger
+            // records the answer the client gets.
+            .SetOrder(OpenIddictServerHandlers.Exchange.NormalizeErrorResponse.Descriptor.Order + 1_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
