@@ -191,7 +191,15 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
         Assert.Equal("invalid_client", error.Error);
         Assert.Contains($"ClientSecretPath '{secretFile}'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("not-yet-accepted", error.ToString(), StringComparison.Ordinal);
-        Assert.Equal(1, harness.Ledger.FailedTokenRequests);
+
+        // The server takes the new secret: a second later the client asks again (no five-minute pause, as after a
+        // refusal that would repeat) and gets a token.
+        await server.SetClientSecretAsync("rotating", "not-yet-accepted");
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, await DevServerHarness.PingAsync(client));
+        // One token, the background refresh refused, the expired call's own request refused, and the token after.
+        Assert.Equal(2, harness.Ledger.FailedTokenRequests);
+        Assert.Equal(4, harness.Ledger.TokenRequestLog.Count);
     }
 
     private (DateTimeOffset At, string Token) Write(DevServerHarness harness)

@@ -84,6 +84,41 @@ public sealed class ClientSecretFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_secret_from_a_file_is_asked_about_again_a_second_later_not_after_five_minutes()
+    {
+        File.WriteAllText(SecretFile, "mid-rotation");
+        using var harness = new Harness(FromFile, userDefaults: true);
+        harness.Secret("mid-rotation");
+        var accepted = false;
+        harness.OnToken = _ => Task.FromResult(Volatile.Read(ref accepted)
+            ? Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5))))
+            : Harness.Json(TokenJson.Error("invalid_client", "Invalid client credentials"), HttpStatusCode.Unauthorized));
+        using var client = harness.CreateClient();
+        await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("before"));
+
+        Volatile.Write(ref accepted, true);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        using var after = await client.GetAsync("after");
+
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+    }
+
+    [Fact]
+    public async Task A_refused_fixed_secret_still_pauses_five_minutes()
+    {
+        using var harness = new Harness(userDefaults: true);
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error("invalid_client", "Invalid client credentials"), HttpStatusCode.Unauthorized));
+        using var client = harness.CreateClient();
+        await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("before"));
+
+        harness.Time.Advance(TimeSpan.FromMinutes(4));
+        await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("paused"));
+
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
     public async Task A_secret_the_server_echoes_from_the_file_never_reaches_the_error()
     {
         File.WriteAllText(SecretFile, "echoed-secret");
