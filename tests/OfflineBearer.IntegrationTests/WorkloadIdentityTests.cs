@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using OfflineBearer.IntegrationTests.Support;
 using OfflineBearer.Testing;
 
@@ -200,6 +201,70 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
         // One token, the background refresh refused, the expired call's own request refused, and the token after.
         Assert.Equal(2, harness.Ledger.FailedTokenRequests);
         Assert.Equal(4, harness.Ledger.TokenRequestLog.Count);
+    }
+
+    [Fact]
+    public async Task A_workload_client_bound_from_configuration_sends_its_resources_with_every_grant_and_its_audience_never_with_a_refresh()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        Write(harness);
+        harness.AddConfiguredClient("inventory", new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Authority"] = harness.Server.Authority.ToString(),
+            ["ClientId"] = TestTokenServer.WorkloadClientId,
+            ["ClientAuthentication"] = "ClientAssertion",
+            ["ClientAssertionPath"] = TokenFile,
+            ["Scope"] = TestTokenServer.OfflineScope,
+            ["Resource:0"] = TestTokenServer.ApiResource,
+            ["Audience"] = TestTokenServer.ApiAudience,
+        }).Build());
+
+        using var first = await harness.SendPingAsync("inventory");
+        harness.AdvancePastExpiry();
+        using var second = await harness.SendPingAsync("inventory");
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var requests = harness.Ledger.TokenRequestLog;
+        Assert.Equal(["client_credentials", "refresh_token"], requests.Select(request => request.GrantType));
+        Assert.All(requests, request =>
+        {
+            Assert.Null(request.Error);
+            Assert.Equal([TestTokenServer.ApiResource], request.Values("resource"));
+        });
+        Assert.Equal(TestTokenServer.ApiAudience, requests[0].Value("audience"));
+        Assert.Null(requests[1].Value("audience"));
+    }
+
+    [Fact]
+    public async Task Configuration_reloaded_to_another_client_starts_its_session_without_the_old_clients_refresh_token()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Authority"] = harness.Server.Authority.ToString(),
+            ["ClientId"] = TestTokenServer.BasicClientId,
+            ["ClientSecret"] = TestTokenServer.BasicClientSecret,
+            ["Scope"] = TestTokenServer.OfflineScope,
+        }).Build();
+        harness.AddConfiguredClient("inventory", configuration);
+        var client = harness.CreateClient("inventory");
+        Assert.Equal(HttpStatusCode.OK, await DevServerHarness.PingAsync(client));
+
+        configuration["ClientId"] = TestTokenServer.PostClientId;
+        configuration["ClientSecret"] = TestTokenServer.PostClientSecret;
+        configuration["ClientAuthentication"] = "ClientSecretPost";
+        configuration.Reload();
+        using var afterReload = await client.GetAsync("ping");
+        harness.AdvancePastExpiry();
+        using var later = await client.GetAsync("ping");
+
+        Assert.Equal((TestTokenServer.PostClientId, TestTokenServer.PostClientId), await DevServerHarness.ReadCallerAsync(afterReload));
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        Assert.Equal(1, harness.Ledger.TokenRequests(TestTokenServer.BasicClientId));
+        Assert.Equal(1, harness.Ledger.TokenRequests(TestTokenServer.PostClientId, "client_credentials"));
+        Assert.Equal(1, harness.Ledger.TokenRequests(TestTokenServer.PostClientId, "refresh_token"));
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
+        harness.Ledger.AssertNoRefreshTokenPresentedTwice();
     }
 
     private (DateTimeOffset At, string Token) Write(DevServerHarness harness)
