@@ -154,10 +154,13 @@ internal sealed class TokenHolderRegistry : IDisposable
         }
     }
 
-    /// <summary>Reloaded options that name another client end the session at once: the token in hand is the old client's.</summary>
+    /// <summary>
+    /// Reloaded options that name another client end the session at once: the token in hand is the old client's. Not in a
+    /// fleet, which refuses that reload (see <see cref="CreateSession"/>), so the token in hand serves on until it expires.
+    /// </summary>
     private void OnOptionsChanged(OfflineBearerOptions options, string? clientName)
     {
-        if (clientName is not null && _holders.TryGetValue(clientName, out var holder) && holder.IsValueCreated
+        if (_sharedStore is null && clientName is not null && _holders.TryGetValue(clientName, out var holder) && holder.IsValueCreated
             && !holder.Value.Sessions.Current.IsSameClient(options))
         {
             holder.Value.EndSession();
