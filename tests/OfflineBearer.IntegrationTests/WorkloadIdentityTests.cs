@@ -139,6 +139,33 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
     }
 
     [Fact]
+    public async Task A_token_exchange_reads_its_subject_token_from_a_file_and_the_server_takes_it()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        harness.AddBasicClient("gateway", scope: TestTokenServer.ApiScope);
+        harness.AddClient("orders", o =>
+        {
+            o.ClientId = TestTokenServer.PostClientId;
+            o.ClientSecret = TestTokenServer.PostClientSecret;
+            o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
+            o.Grant = OfflineBearerGrant.TokenExchange;
+            o.SubjectTokenPath = TokenFile;
+            o.Resource.Add(TestTokenServer.ApiResource);
+        });
+        Assert.Equal(HttpStatusCode.OK, await harness.PingAsync("gateway"));
+        var subject = harness.BearerTokensSent("gateway").Single();
+        File.WriteAllText(TokenFile, subject + "\n");
+
+        using var response = await harness.SendPingAsync("orders");
+
+        Assert.Equal((TestTokenServer.PostClientId, TestTokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(response));
+        var exchange = harness.Ledger.TokenRequestLog.Single(request => request.ClientId == TestTokenServer.PostClientId);
+        Assert.Null(exchange.Error);
+        Assert.Equal(subject, exchange.Value("subject_token"));
+        Assert.Equal([TestTokenServer.ApiResource], exchange.Values("resource"));
+    }
+
+    [Fact]
     public async Task A_secret_file_rotated_mid_run_with_the_server_is_used_with_no_failed_call()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
