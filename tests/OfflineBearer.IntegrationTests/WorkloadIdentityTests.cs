@@ -166,6 +166,32 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
     }
 
     [Fact]
+    public async Task A_DPoP_client_exchanges_a_bearer_token_for_one_bound_to_its_own_key()
+    {
+        await using var harness = DevServerHarness.Create(servers.Rotating);
+        harness.AddBasicClient("gateway", scope: TestTokenServer.ApiScope);
+        harness.AddClient("orders", o =>
+        {
+            o.ClientId = TestTokenServer.PostClientId;
+            o.ClientSecret = TestTokenServer.PostClientSecret;
+            o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
+            o.Grant = OfflineBearerGrant.TokenExchange;
+            o.SubjectTokenClient = "gateway";
+            o.DPoP = true;
+        });
+
+        using var first = await harness.SendPingAsync("orders");
+        harness.AdvancePastExpiry();
+        using var second = await harness.SendPingAsync("orders");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal((TestTokenServer.PostClientId, TestTokenServer.BasicClientId), await DevServerHarness.ReadCallerAsync(second));
+        Assert.Equal(2, harness.Ledger.ApiDPoPProofsAccepted);
+        Assert.Equal(0, harness.Ledger.FailedTokenRequests);
+    }
+
+    [Fact]
     public async Task A_secret_file_rotated_mid_run_with_the_server_is_used_with_no_failed_call()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
