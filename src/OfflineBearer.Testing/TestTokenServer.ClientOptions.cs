@@ -17,7 +17,7 @@ public sealed partial class TestTokenServer
     /// </summary>
     /// <param name="clientId">The client's id.</param>
     /// <returns>The secret the server registers for it.</returns>
-    /// <exception cref="ArgumentException">A fixed client without a secret (public, <c>private_key_jwt</c>, certificate).</exception>
+    /// <exception cref="ArgumentException">A fixed client without a secret (public, <c>private_key_jwt</c>, certificate, workload).</exception>
     public static string SecretOf(string clientId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
@@ -25,7 +25,7 @@ public sealed partial class TestTokenServer
         {
             BasicClientId => BasicClientSecret,
             PostClientId => PostClientSecret,
-            PublicClientId or SignedJwtClientId or TlsClientId or SelfSignedTlsClientId =>
+            PublicClientId or SignedJwtClientId or TlsClientId or SelfSignedTlsClientId or WorkloadClientId =>
                 throw new ArgumentException($"The client '{clientId}' has no secret: it proves itself another way.", nameof(clientId)),
             _ => $"{clientId}-secret",
         };
@@ -34,7 +34,8 @@ public sealed partial class TestTokenServer
     /// <summary>
     /// Settings that make an OfflineBearer handler this client of this server:
     /// <c>services.AddHttpClient("inventory").AddOfflineBearerHandler(idp.ClientOptions("svc"))</c>. They set the
-    /// <see cref="OfflineBearerOptions.Authority"/>, the client's id and its credential (secret, or the signing key of
+    /// <see cref="OfflineBearerOptions.Authority"/>, the client's id and its credential (the secret it has now, see
+    /// <see cref="SetClientSecretAsync"/>; or the signing key of
     /// <see cref="SignedJwtClientId"/> the server made), its authentication method, and <see cref="OfflineScope"/>; the
     /// handler's own defaults (retries, timeouts, refresh point) stay as a user gets them. Call the action inside your own
     /// to change more, e.g. <c>o => { idp.ClientOptions("svc")(o); o.DPoP = true; }</c>.
@@ -47,7 +48,7 @@ public sealed partial class TestTokenServer
     /// </param>
     /// <returns>The settings, applied to the options the handler binds.</returns>
     /// <exception cref="InvalidOperationException">
-    /// The server has no such client, or cannot hold its credential: a certificate client (give it your certificate and
+    /// The server has no such client, or cannot hold its credential: <see cref="WorkloadClientId"/>, a certificate client (give it your certificate and
     /// trust the server with <see cref="CreateHttpHandler"/>), <see cref="SignedJwtClientId"/> with a public key you gave
     /// (sign with your private half), or <see cref="PublicClientId"/> without <paramref name="refreshToken"/>.
     /// </exception>
@@ -68,6 +69,8 @@ public sealed partial class TestTokenServer
             {
                 ClientAuthenticationMethods.None =>
                     $"The public client '{clientId}' has no credential: pass the refreshToken of a user (e.g. from {nameof(GetPublicClientOfflineTokenAsync)}).",
+                WorkloadIdentity.AuthenticationMethod =>
+                    $"The client '{clientId}' proves itself with a workload token: give the handler {nameof(WorkloadIssuer)}.{nameof(TestWorkloadIssuer.CreateToken)}() as its client assertion.",
                 ClientAuthenticationMethods.PrivateKeyJwt =>
                     $"The server holds only the public key you gave for '{clientId}': set {nameof(OfflineBearerOptions.SigningKey)} to its private half yourself.",
                 _ => $"The server holds only the public part of the certificate of '{clientId}': set {nameof(OfflineBearerOptions.ClientCertificate)} to yours " +
@@ -76,13 +79,14 @@ public sealed partial class TestTokenServer
         };
 
         var authority = Authority.ToString();
+        var secret = CurrentSecretOf(client);
         var keyPem = method == ClientAuthenticationMethod.PrivateKeyJwt ? SignedJwtClientKeyPem : null;
         return options =>
         {
             ArgumentNullException.ThrowIfNull(options);
             options.Authority = authority;
             options.ClientId = client.ClientId;
-            options.ClientSecret = client.ClientSecret;
+            options.ClientSecret = secret;
             options.ClientAuthentication = method;
             options.Scope = OfflineScope;
             if (refreshToken is not null)

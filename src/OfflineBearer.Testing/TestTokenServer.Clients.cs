@@ -42,6 +42,33 @@ public sealed partial class TestTokenServer
     /// </summary>
     public const string TlsClientId = "tls-client";
 
+    /// <summary>
+    /// Confidential client without a secret that authenticates with a workload token (Keycloak's "Signed JWT - Federated"):
+    /// a <c>client_assertion</c> of type <c>urn:ietf:params:oauth:client-assertion-type:jwt-bearer</c> that
+    /// <see cref="WorkloadIssuer"/> signed for <see cref="WorkloadSubject"/>, its federated identity (see
+    /// <see cref="TestTokenServerOptions.WorkloadSubjects"/>). The request may leave <c>client_id</c> out, as Keycloak 26.5
+    /// wants, or name this client. It may use the client credentials, refresh token, jwt-bearer and token exchange grants.
+    /// </summary>
+    public const string WorkloadClientId = "workload-client";
+
+    /// <summary>
+    /// The subject of the tokens <see cref="TestWorkloadIssuer.CreateToken"/> makes by default: a Kubernetes service account
+    /// (<c>inventory</c> in namespace <c>jobs</c>), the federated identity of <see cref="WorkloadClientId"/>.
+    /// </summary>
+    public const string WorkloadSubject = "system:serviceaccount:jobs:inventory";
+
+    /// <summary>
+    /// A resource indicator (RFC 8707) every server registers: a token request may name it with <c>resource</c>, and the
+    /// access token then carries it in <c>aud</c>. More come from <see cref="TestTokenServerOptions.Resources"/>.
+    /// </summary>
+    public const string ApiResource = "https://api.offlinebearer.test/";
+
+    /// <summary>
+    /// An audience every server registers: a client credentials, jwt-bearer or token exchange request may name it with
+    /// <c>audience</c>, and the access token then carries it in <c>aud</c>. More come from <see cref="TestTokenServerOptions.Audiences"/>.
+    /// </summary>
+    public const string ApiAudience = "downstream-api";
+
     /// <summary>The DNS name the certificate of <see cref="TlsClientId"/> must carry.</summary>
     public const string TlsClientCertificateName = "tls-client.offlinebearer.test";
 
@@ -71,6 +98,48 @@ public sealed partial class TestTokenServer
     /// </summary>
     public const string LoopbackRedirectUri = "http://127.0.0.1" + LoopbackRedirectPath;
 
+    /// <summary>
+    /// Changes the secret of a client that authenticates with one (<see cref="BasicClientId"/>, <see cref="PostClientId"/> or
+    /// a client of <see cref="TestTokenServerOptions.Clients"/>) in the server's store, as an administrator rotating it does:
+    /// from the next request on, the old secret is refused with <c>invalid_client</c> and only <paramref name="secret"/> is
+    /// accepted. Tokens already issued stay valid. <see cref="SecretOf"/> keeps naming the initial secret;
+    /// <see cref="ClientOptions"/> hands out the current one.
+    /// </summary>
+    /// <param name="clientId">The client whose secret changes.</param>
+    /// <param name="secret">The new secret.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>A task that completes once the store holds the new secret.</returns>
+    /// <exception cref="ArgumentException"><paramref name="secret"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">The server has no such client, or the client proves itself without a secret.</exception>
+    public async Task SetClientSecretAsync(string clientId, string secret, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientId);
+        ArgumentException.ThrowIfNullOrEmpty(secret);
+        var client = _clients.Find(clientId)
+            ?? throw new InvalidOperationException(
+                $"{nameof(TestTokenServer)} has no client '{clientId}': name it in {nameof(TestTokenServerOptions)}.{nameof(TestTokenServerOptions.Clients)}.");
+        if (client.ClientSecret is null)
+        {
+            throw new InvalidOperationException(
+                $"The client '{clientId}' authenticates with {client.AuthenticationMethod}, not a secret: it has no secret to change.");
+        }
+
+        var scope = _app.Services.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            var application = await applications.FindByClientIdAsync(clientId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The client '{clientId}' is missing from the server's store.");
+            await applications.UpdateAsync(application, secret, cancellationToken).ConfigureAwait(false);
+        }
+
+        _currentSecrets[clientId] = secret;
+    }
+
+    /// <summary>The secret a client has now: the one <see cref="SetClientSecretAsync"/> set last, else its initial one.</summary>
+    private string? CurrentSecretOf(DevClient client) =>
+        _currentSecrets.TryGetValue(client.ClientId, out var secret) ? secret : client.ClientSecret;
+
     private static async Task SeedAsync(IServiceProvider services, JsonWebKey signedJwtKey, MutualTls? mutualTls, CancellationToken cancellationToken)
     {
         var scope = services.CreateAsyncScope();
@@ -94,7 +163,8 @@ public sealed partial class TestTokenServer
             new X509SecurityKey(mutualTls!.SelfSignedClientCertificate!), representAsRsaKey: false),
         // OpenIddict refuses a confidential client with neither a secret nor a signing key, though tls_client_auth needs
         // neither. A public key whose private half is dropped here satisfies it and lets nobody sign anything.
-        OpenIddictConstants.ClientAuthenticationMethods.TlsClientAuth => UnusableSigningKey(),
+        // A workload client proves itself with a token of another issuer, checked by WorkloadClientAssertionCheck.
+        OpenIddictConstants.ClientAuthenticationMethods.TlsClientAuth or WorkloadIdentity.AuthenticationMethod => UnusableSigningKey(),
         _ => null,
     };
 

@@ -45,6 +45,7 @@ public sealed partial class TestTokenServer
         var keepAlive = new SqliteConnection(connectionString);
         WebApplication? app = null;
         MutualTls? ownedMutualTls = null;
+        TestWorkloadIssuer? workloadIssuer = null;
         try
         {
             await keepAlive.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -69,12 +70,13 @@ public sealed partial class TestTokenServer
 
             var ledger = new TokenLedger(options.TimeProvider);
             var faults = new TokenServerFaults(options.TimeProvider, ledger);
-            builder.Services.AddDevServer(options, connectionString, ledger, mutualTls);
+            workloadIssuer = new TestWorkloadIssuer(options.WorkloadTokenIssuer, options.TimeProvider);
+            builder.Services.AddDevServer(options, connectionString, ledger, mutualTls, workloadIssuer);
 
             app = builder.Build();
             app.Use(async (context, next) =>
             {
-                ledger.RequestStarted();
+                ledger.RequestStarted(context);
                 try
                 {
                     // The API has its own switches (TestApi); every other endpoint is the token server's.
@@ -107,7 +109,8 @@ public sealed partial class TestTokenServer
                 mutualTls.Issuer = authority;
             }
 
-            var server = new TestTokenServer(app, keepAlive, authority, ledger, faults, madeKey?.ExportPkcs8PrivateKeyPem(), mutualTls);
+            workloadIssuer.ServerIssuer = authority.AbsoluteUri;
+            var server = new TestTokenServer(app, keepAlive, authority, ledger, faults, madeKey?.ExportPkcs8PrivateKeyPem(), mutualTls, workloadIssuer);
             await server.WarmUpAsync(cancellationToken).ConfigureAwait(false);
             return server;
         }
@@ -120,6 +123,7 @@ public sealed partial class TestTokenServer
 
             await keepAlive.DisposeAsync().ConfigureAwait(false);
             ownedMutualTls?.Dispose();
+            workloadIssuer?.Dispose();
             throw;
         }
     }

@@ -14,7 +14,7 @@ public sealed partial class TestTokenServer
 
         ValidateMutualTls(options, url);
 
-        var fixedIds = new[] { BasicClientId, PostClientId, PublicClientId, SignedJwtClientId, TlsClientId, SelfSignedTlsClientId };
+        var fixedIds = new[] { BasicClientId, PostClientId, PublicClientId, SignedJwtClientId, TlsClientId, SelfSignedTlsClientId, WorkloadClientId };
         if (options.Clients.Any(id => string.IsNullOrWhiteSpace(id) || fixedIds.Contains(id, StringComparer.Ordinal))
             || options.Clients.Distinct(StringComparer.Ordinal).Count() != options.Clients.Count)
         {
@@ -22,6 +22,9 @@ public sealed partial class TestTokenServer
                 $"Clients must be distinct, non-empty ids other than the fixed clients' ({string.Join(", ", fixedIds)}); " +
                 $"it was [{string.Join(", ", options.Clients.Select(id => $"'{id}'"))}].", nameof(options));
         }
+
+        ValidateTargets(options);
+        ValidateWorkload(options);
 
         if (options.AccessTokenLifetime <= TimeSpan.Zero)
         {
@@ -54,6 +57,49 @@ public sealed partial class TestTokenServer
         }
 
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
+    }
+
+    private static void ValidateTargets(TestTokenServerOptions options)
+    {
+        if (options.Resources.FirstOrDefault(resource => !Uri.TryCreate(resource, UriKind.Absolute, out var uri) || !string.IsNullOrEmpty(uri.Fragment)) is { } resource)
+        {
+            throw new ArgumentException($"Resources must be absolute URIs without a fragment (RFC 8707); '{resource}' is not.", nameof(options));
+        }
+
+        if (options.Audiences.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("Audiences must not hold an empty value.", nameof(options));
+        }
+    }
+
+    private static void ValidateWorkload(TestTokenServerOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.WorkloadTokenIssuer))
+        {
+            throw new ArgumentException($"WorkloadTokenIssuer must not be empty; the default is {TestWorkloadIssuer.DefaultIssuer}.", nameof(options));
+        }
+
+        // The clients the server will register that authenticate at all: a subject stands for one of them.
+        List<string> confidential = [BasicClientId, PostClientId, SignedJwtClientId, WorkloadClientId, .. options.Clients];
+        if (options.ServerCertificate is not null && options.TlsClientCertificateAuthority is not null)
+        {
+            confidential.Add(TlsClientId);
+        }
+
+        if (options.ServerCertificate is not null && options.SelfSignedTlsClientCertificate is not null)
+        {
+            confidential.Add(SelfSignedTlsClientId);
+        }
+
+        foreach (var (subject, clientId) in options.WorkloadSubjects)
+        {
+            if (string.IsNullOrWhiteSpace(subject) || !confidential.Contains(clientId, StringComparer.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"WorkloadSubjects must map non-empty subjects to confidential clients the server registers ({string.Join(", ", confidential)}); " +
+                    $"it maps '{subject}' to '{clientId}'.", nameof(options));
+            }
+        }
     }
 
     private static void ValidateMutualTls(TestTokenServerOptions options, Uri url)

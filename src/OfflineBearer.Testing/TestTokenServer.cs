@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Data.Sqlite;
 using OfflineBearer.Testing.Internal;
@@ -9,7 +10,9 @@ namespace OfflineBearer.Testing;
 /// that uses OfflineBearer (and for demos and trials with curl): start one per test with <see cref="StartAsync(Action{TestTokenServerOptions}, CancellationToken)"/>,
 /// configure the service with <see cref="ClientOptions"/>, break it with <see cref="Faults"/> and <see cref="Api"/>, and ask
 /// its <see cref="Ledger"/> what it saw. It issues plain JWT access tokens and offline refresh tokens to its clients, binds them to a key when the token
-/// request carries a DPoP proof (RFC 9449), keeps everything in an in-memory SQLite store, and lives until disposed.
+/// request carries a DPoP proof (RFC 9449), exchanges its own tokens (RFC 8693) and those of a stand-in workload identity issuer
+/// (<see cref="WorkloadIssuer"/>; the jwt-bearer grant of RFC 7523, and client authentication with them as Keycloak's federated
+/// JWT), takes <c>resource</c> and <c>audience</c>, keeps everything in an in-memory SQLite store, and lives until disposed.
 /// Given a <see cref="TestTokenServerOptions.ServerCertificate"/> it serves https with mutual TLS (RFC 8705): certificate clients
 /// and certificate-bound access tokens. Not for production: ephemeral keys, plain HTTP or throwaway certificates, fixed secrets.
 /// </summary>
@@ -28,12 +31,20 @@ public sealed partial class TestTokenServer : IAsyncDisposable
     private readonly DPoPNonce _dpopNonce;
     private readonly MutualTls? _mutualTls;
     private readonly DevClients _clients;
+    private readonly ConcurrentDictionary<string, string> _currentSecrets = new(StringComparer.Ordinal);
     private readonly Uri? _mtlsTokenEndpoint;
     private readonly Uri? _mtlsRevocationEndpoint;
     private int _disposed;
 
     private TestTokenServer(
-        WebApplication app, SqliteConnection keepAlive, Uri authority, TokenLedger ledger, TokenServerFaults faults, string? signedJwtClientKeyPem, MutualTls? mutualTls)
+        WebApplication app,
+        SqliteConnection keepAlive,
+        Uri authority,
+        TokenLedger ledger,
+        TokenServerFaults faults,
+        string? signedJwtClientKeyPem,
+        MutualTls? mutualTls,
+        TestWorkloadIssuer workloadIssuer)
     {
         SignedJwtClientKeyPem = signedJwtClientKeyPem;
         _app = app;
@@ -60,6 +71,7 @@ public sealed partial class TestTokenServer : IAsyncDisposable
         Ledger = ledger;
         Faults = faults;
         Api = app.Services.GetRequiredService<TestApi>();
+        WorkloadIssuer = workloadIssuer;
         _clients = app.Services.GetRequiredService<DevClients>();
     }
 
@@ -117,6 +129,13 @@ public sealed partial class TestTokenServer : IAsyncDisposable
     /// a file and point <c>SigningKeyPath</c> at it.
     /// </summary>
     public string? SignedJwtClientKeyPem { get; }
+
+    /// <summary>
+    /// The stand-in workload identity issuer this server trusts (a Kubernetes API server signing service account tokens):
+    /// its tokens authenticate <see cref="WorkloadClientId"/> and other federated clients as <c>client_assertion</c>, and are
+    /// exchanged for access tokens with the jwt-bearer grant (RFC 7523).
+    /// </summary>
+    public TestWorkloadIssuer WorkloadIssuer { get; }
 
     /// <summary>What the server has seen: token requests by client and grant, API calls, the lineage of every refresh token.</summary>
     public TokenLedger Ledger { get; }
@@ -176,6 +195,7 @@ public sealed partial class TestTokenServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         await _keepAlive.DisposeAsync().ConfigureAwait(false);
         _mutualTls?.Dispose();
+        WorkloadIssuer.Dispose();
     }
 
     // Never follows a redirect, keeps no cookies: the login helpers hand the client's redirect back instead of requesting it.

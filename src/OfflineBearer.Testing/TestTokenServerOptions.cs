@@ -55,6 +55,45 @@ public sealed class TestTokenServerOptions
     /// <value>The default is empty.</value>
     public IList<string> Clients { get; } = [];
 
+    /// <summary>
+    /// The resource indicators (RFC 8707) a token request may name with <c>resource</c>, besides
+    /// <see cref="TestTokenServer.ApiResource"/>: absolute URIs without a fragment. Any client may ask for any of them, on any
+    /// grant; an unregistered one is answered <c>invalid_target</c>. The access token of a client credentials, jwt-bearer or
+    /// token exchange grant carries the requested resources and audiences as its <c>aud</c>.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<string> Resources { get; } = [];
+
+    /// <summary>
+    /// The audiences a token request may name with <c>audience</c>, besides <see cref="TestTokenServer.ApiAudience"/>. The
+    /// parameter is taken on the client credentials, jwt-bearer and token exchange grants, as Auth0 and Keycloak take it,
+    /// and refused with <c>invalid_request</c> on the others (a refresh among them); an unregistered value is answered
+    /// <c>invalid_target</c>.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IList<string> Audiences { get; } = [];
+
+    /// <summary>
+    /// The <c>iss</c> of the tokens <see cref="TestTokenServer.WorkloadIssuer"/> signs, as a cluster's service account issuer.
+    /// </summary>
+    /// <value>The default is <see cref="TestWorkloadIssuer.DefaultIssuer"/>, <c>https://kubernetes.default.svc.cluster.local</c>.</value>
+    public string WorkloadTokenIssuer { get; set; } = TestWorkloadIssuer.DefaultIssuer;
+
+    /// <summary>
+    /// The federated identities of clients: a workload token's <c>sub</c> mapped to the registered confidential client it
+    /// authenticates as (Keycloak's "Signed JWT - Federated" client authenticator, whose client names the subject). A token
+    /// request whose <c>client_assertion</c> is a valid token of <see cref="TestTokenServer.WorkloadIssuer"/> counts as the
+    /// client its subject maps to, whatever other method that client has; a subject mapped to no client is
+    /// <c>invalid_client</c>.
+    /// </summary>
+    /// <value>
+    /// The default maps <see cref="TestTokenServer.WorkloadSubject"/> to <see cref="TestTokenServer.WorkloadClientId"/>.
+    /// </value>
+    public IDictionary<string, string> WorkloadSubjects { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [TestTokenServer.WorkloadSubject] = TestTokenServer.WorkloadClientId,
+    };
+
     /// <summary>How long issued access tokens live (their <c>exp</c> minus <c>iat</c>).</summary>
     /// <value>The default is 10 seconds, short enough to exercise refreshes.</value>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromSeconds(10);

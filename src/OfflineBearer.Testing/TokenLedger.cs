@@ -15,8 +15,10 @@ public sealed class TokenLedger
 {
     private readonly TimeProvider _time;
     // One entry per answered token request: the counts by client, grant and outcome are read from it, so Reset clears one queue.
-    private readonly ConcurrentQueue<(string? ClientId, string GrantType, bool Failed, bool Reused, bool Mtls)> _tokenRequests = new();
+    private readonly ConcurrentQueue<RecordedTokenRequest> _tokenRequests = new();
     private readonly ConcurrentQueue<(bool Rejected, bool Expired)> _apiRequests = new();
+
+    private static readonly object ReceivedAtKey = new();
 
     private readonly RefreshTokenLineages _lineages = new();
     private int _refreshTokensPresentedAgain;
@@ -47,13 +49,13 @@ public sealed class TokenLedger
             && (grant is null || string.Equals(request.GrantType, grant, StringComparison.Ordinal)));
 
     /// <summary>Token endpoint requests answered with an OAuth error.</summary>
-    public int FailedTokenRequests => _tokenRequests.Count(request => request.Failed);
+    public int FailedTokenRequests => _tokenRequests.Count(request => request.Error is not null);
 
     /// <summary>
     /// Refresh requests that presented an already redeemed refresh token, so reuse detection fired and the grant
     /// was revoked. Only rotation produces redeemed tokens.
     /// </summary>
-    public int ReusedRefreshTokens => _tokenRequests.Count(request => request.Reused);
+    public int ReusedRefreshTokens => _tokenRequests.Count(request => request.ReusedRefreshToken);
 
     /// <summary>
     /// Refresh requests that presented a refresh token this server had already redeemed (accepted once), whether or not it
@@ -63,6 +65,13 @@ public sealed class TokenLedger
     /// and again after it is counted.
     /// </summary>
     public int RefreshTokensPresentedAgain => Volatile.Read(ref _refreshTokensPresentedAgain);
+
+    /// <summary>
+    /// Every token endpoint request that OpenIddict answered since the start or <see cref="Reset"/>, in the order answered,
+    /// with its form parameters as sent: what <see cref="TokenRequests"/> counts, one by one. Requests a fault answered are
+    /// not in it. A snapshot: later requests do not change a list already read.
+    /// </summary>
+    public IReadOnlyList<RecordedTokenRequest> TokenRequestLog => [.. _tokenRequests];
 
     /// <summary>Device authorization requests (RFC 8628 3.1, <c>connect/device</c>), successful or not.</summary>
     public int DeviceAuthorizationRequests => Volatile.Read(ref _deviceAuthorizationRequests);
@@ -154,7 +163,7 @@ public sealed class TokenLedger
     }
 
     /// <summary>
-    /// Sets every count back to zero, except <see cref="RequestsInFlight"/>, and starts a new period for
+    /// Empties <see cref="TokenRequestLog"/>, sets every count back to zero, except <see cref="RequestsInFlight"/>, and starts a new period for
     /// <see cref="AssertNoRefreshTokenPresentedTwice"/>: replays that happened before are no longer reported, but the
     /// lineage is kept, so a token presented before and again after the reset is.
     /// </summary>
@@ -177,10 +186,10 @@ public sealed class TokenLedger
     }
 
     /// <summary>Records one answered token request and, on a refresh, the presentation and the refresh token it issued.</summary>
-    internal void RecordTokenResponse(TokenExchange exchange)
+    internal void RecordTokenResponse(AnsweredTokenRequest answered)
     {
-        _tokenRequests.Enqueue((exchange.ClientId, exchange.GrantType, exchange.Error is not null, exchange.ReusedRefreshToken, exchange.Mtls));
-        if (_lineages.Record(exchange, _time.GetUtcNow()))
+        _tokenRequests.Enqueue(new RecordedTokenRequest(answered));
+        if (_lineages.Record(answered, _time.GetUtcNow()))
         {
             Interlocked.Increment(ref _refreshTokensPresentedAgain);
         }
@@ -203,8 +212,13 @@ public sealed class TokenLedger
     /// <summary>Every request the server has received, never reset: a change between two looks means it was busy.</summary>
     internal long RequestsStarted => Interlocked.Read(ref _requestsStarted);
 
-    internal void RequestStarted()
+    /// <summary>When <paramref name="http"/> arrived, as <see cref="RequestStarted"/> noted it; now when it was not noted.</summary>
+    internal DateTimeOffset ReceivedAt(HttpContext? http) =>
+        http?.Items.TryGetValue(ReceivedAtKey, out var value) == true && value is DateTimeOffset receivedAt ? receivedAt : _time.GetUtcNow();
+
+    internal void RequestStarted(HttpContext http)
     {
+        http.Items[ReceivedAtKey] = _time.GetUtcNow();
         Interlocked.Increment(ref _requestsStarted);
         Interlocked.Increment(ref _requestsInFlight);
     }

@@ -11,7 +11,12 @@ namespace OfflineBearer.Testing.Internal;
 /// signed with the key of a registered client certificate. A certificate client may send no secret or assertion at all;
 /// whether its certificate is the right one is OpenIddict's call (<c>tls_client_auth</c>, <c>self_signed_tls_client_auth</c>).
 /// </summary>
-internal sealed class ClientAuthenticationMethodCheck(DevClients clients) : IOpenIddictServerHandler<ValidateTokenRequestContext>
+/// <remarks>
+/// A client assertion of <see cref="TestWorkloadIssuer"/> is the method <see cref="WorkloadIdentity.AuthenticationMethod"/>,
+/// which any client that a workload subject maps to may use (<see cref="WorkloadClientAssertionCheck"/> checks the token).
+/// A request with such an assertion and no <c>client_id</c> is not seen here: its client is known only once the token is.
+/// </remarks>
+internal sealed class ClientAuthenticationMethodCheck(DevClients clients, WorkloadIdentity workload) : IOpenIddictServerHandler<ValidateTokenRequestContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
@@ -32,11 +37,12 @@ internal sealed class ClientAuthenticationMethodCheck(DevClients clients) : IOpe
 
         var authorization = context.Transaction.GetHttpRequest()?.Headers.Authorization.ToString() ?? string.Empty;
         var used = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) ? ClientAuthenticationMethods.ClientSecretBasic
-            : !string.IsNullOrEmpty(context.Request.ClientAssertion) ? ClientAuthenticationMethods.PrivateKeyJwt
+            : !string.IsNullOrEmpty(context.Request.ClientAssertion)
+                ? workload.ClaimsToBeFromIssuer(context.Request.ClientAssertion) ? WorkloadIdentity.AuthenticationMethod : ClientAuthenticationMethods.PrivateKeyJwt
             : !string.IsNullOrEmpty(context.Request.ClientSecret) || !client.UsesCertificate ? ClientAuthenticationMethods.ClientSecretPost
             : client.AuthenticationMethod;
 
-        if (used != client.AuthenticationMethod)
+        if (used != client.AuthenticationMethod && !(used == WorkloadIdentity.AuthenticationMethod && workload.IsFederated(client.ClientId)))
         {
             context.Reject(
                 error: Errors.InvalidClient,

@@ -1,12 +1,13 @@
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace OfflineBearer.Testing.Internal;
 
 /// <summary>
 /// Binds the tokens of a token request that came with a valid DPoP proof (RFC 9449 sections 5 and 6): the access token
-/// gets <c>"cnf": {"jkt": "…"}</c>; a public client's refresh token gets the thumbprint under a private claim, since a
+/// gets <c>"cnf": {"jkt": "…"}</c>, as does the access token a token exchange issues; a public client's refresh token gets the thumbprint under a private claim, since a
 /// public client has no other proof of possession (section 5). Confidential clients' refresh tokens stay unbound: they
 /// authenticate.
 /// </summary>
@@ -33,6 +34,12 @@ internal sealed class DPoPTokenBinding : IOpenIddictServerHandler<ProcessSignInC
             access.SetClaim(DPoP.ConfirmationClaim, DPoP.Confirmation(thumbprint, access.GetClaim(DPoP.ConfirmationClaim)));
         }
 
+        // A token exchange issues its access token as the "issued token" (RFC 8693), prepared before this runs.
+        if (IsIssuedAccessToken(context) && context.IssuedTokenPrincipal is { } issued)
+        {
+            issued.SetClaim(DPoP.ConfirmationClaim, DPoP.Confirmation(thumbprint, issued.GetClaim(DPoP.ConfirmationClaim)));
+        }
+
         if (context.RefreshTokenPrincipal is { } refresh && DevClient.Find(context.Request?.ClientId) is { IsConfidential: false })
         {
             refresh.SetClaim(DPoP.RefreshTokenThumbprintClaim, thumbprint);
@@ -40,6 +47,10 @@ internal sealed class DPoPTokenBinding : IOpenIddictServerHandler<ProcessSignInC
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Whether the sign-in issues an access token the RFC 8693 way, as a token exchange does.</summary>
+    public static bool IsIssuedAccessToken(ProcessSignInContext context) =>
+        context.GenerateIssuedToken && context.IssuedTokenType == TokenTypeIdentifiers.AccessToken;
 
     /// <summary>The thumbprint <see cref="DPoPTokenRequestCheck"/> left for this request, if it accepted a proof.</summary>
     public static string? ThumbprintOf(OpenIddictServerTransaction transaction) =>

@@ -13,6 +13,7 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
         new(TestTokenServer.PostClientId, TestTokenServer.PostClientSecret, ClientAuthenticationMethods.ClientSecretPost),
         new(TestTokenServer.PublicClientId, null, ClientAuthenticationMethods.None),
         new(TestTokenServer.SignedJwtClientId, null, ClientAuthenticationMethods.PrivateKeyJwt),
+        new(TestTokenServer.WorkloadClientId, null, WorkloadIdentity.AuthenticationMethod),
     ];
 
     /// <summary>The clients that authenticate with a TLS client certificate, registered only on a server with one.</summary>
@@ -34,7 +35,8 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
 
     /// <param name="key">
     /// The client's public key, for a client without a secret: the <c>private_key_jwt</c> client's key, the self-signed
-    /// certificate of the <c>self_signed_tls_client_auth</c> client, or a key nobody holds for the <c>tls_client_auth</c> client.
+    /// certificate of the <c>self_signed_tls_client_auth</c> client, or a key nobody holds for the <c>tls_client_auth</c> and
+    /// workload clients.
     /// </param>
     public OpenIddictApplicationDescriptor ToDescriptor(JsonWebKey? key)
     {
@@ -66,6 +68,9 @@ internal sealed record DevClient(string ClientId, string? ClientSecret, string A
             Permissions.Endpoints.Revocation,
             // Also what lets offline_access through: OpenIddict checks no scope permission for it.
             Permissions.GrantTypes.RefreshToken,
+            // Every client may trade a token: one this server issued (RFC 8693) or a workload token (RFC 7523).
+            Permissions.GrantTypes.TokenExchange,
+            Permissions.Prefixes.GrantType + JwtBearerGrantCheck.GrantType,
             Permissions.Prefixes.Scope + TestTokenServer.ApiScope,
         ]);
 

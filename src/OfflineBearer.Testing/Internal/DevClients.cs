@@ -1,7 +1,7 @@
 namespace OfflineBearer.Testing.Internal;
 
 /// <summary>
-/// The clients this server registers: the four of every server, the certificate clients whose certificates the options
+/// The clients this server registers: the five of every server, the certificate clients whose certificates the options
 /// give, and the confidential clients the options name. Checks that hold a client to its method must not speak for a client the server does not have.
 /// </summary>
 internal sealed class DevClients

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.EntityFrameworkCore;
+using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OfflineBearer.Testing.Internal;
@@ -9,7 +10,7 @@ namespace OfflineBearer.Testing.Internal;
 internal static class DevServerServices
 {
     public static IServiceCollection AddDevServer(
-        this IServiceCollection services, TestTokenServerOptions options, string connectionString, TokenLedger ledger, MutualTls? mutualTls)
+        this IServiceCollection services, TestTokenServerOptions options, string connectionString, TokenLedger ledger, MutualTls? mutualTls, TestWorkloadIssuer workloadIssuer)
     {
         var time = options.TimeProvider;
 
@@ -25,6 +26,7 @@ internal static class DevServerServices
         services.AddSingleton<DPoPProofValidator>();
         services.AddSingleton<DPoPResourceCheck>();
         services.AddSingleton(new DevClients(mutualTls, options.Clients));
+        services.AddSingleton(new WorkloadIdentity(workloadIssuer, new Dictionary<string, string>(options.WorkloadSubjects, StringComparer.Ordinal), time));
         services.AddAuthentication();
 
         services.Configure<KeyManagementOptions>(keys => keys.XmlRepository = new InMemoryXmlRepository());
@@ -49,13 +51,23 @@ internal static class DevServerServices
                       .AllowRefreshTokenFlow()
                       .AllowPasswordFlow()
                       .AllowAuthorizationCodeFlow()
-                      .AllowDeviceAuthorizationFlow();
+                      .AllowDeviceAuthorizationFlow()
+                      .AllowTokenExchangeFlow()
+                      .AllowCustomFlow(JwtBearerGrantCheck.GrantType);
 
                 // Every authorization request must carry a code_challenge, and only S256 (RFC 7636 4.2; OAuth 2.1).
                 server.RequireProofKeyForCodeExchange();
                 server.Configure(settings => settings.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
 
                 server.RegisterScopes(Scopes.OpenId, Scopes.OfflineAccess, TestTokenServer.ApiScope);
+
+                // Any client may name any registered resource (RFC 8707) or audience; an unregistered one is invalid_target.
+                server.RegisterResources([TestTokenServer.ApiResource, .. options.Resources])
+                      .RegisterAudiences([TestTokenServer.ApiAudience, .. options.Audiences])
+                      .IgnoreResourcePermissions()
+                      .IgnoreAudiencePermissions();
+                server.RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateAudienceParameter.Descriptor)
+                      .AddEventHandler(AudienceParameterCheck.Descriptor);
 
                 server.SetDeviceCodeLifetime(options.DeviceCodeLifetime)
                       .SetUserCodeLifetime(options.DeviceCodeLifetime);
@@ -84,11 +96,16 @@ internal static class DevServerServices
                       .AddEventHandler(DeviceAuthorizationResponseRecorder.Descriptor)
                       .AddEventHandler(DevicePollingRateCheck.Descriptor);
 
+                // Workload identity: its tokens as client assertions (Keycloak's federated JWT) and as jwt-bearer grants.
+                server.AddEventHandler(WorkloadClientAssertionCheck.Descriptor)
+                      .AddEventHandler(JwtBearerGrantCheck.Descriptor);
+
                 // DPoP (RFC 9449), which OpenIddict 7.8 lacks: proofs at the token endpoint, bound tokens, discovery.
                 server.AddEventHandler(DPoPTokenRequestCheck.Descriptor)
                       .AddEventHandler(DPoPTokenBinding.Descriptor)
                       .AddEventHandler(DPoPTokenType.Descriptor)
-                      .AddEventHandler(DPoPDiscoveryMetadata.Descriptor);
+                      .AddEventHandler(DPoPDiscoveryMetadata.Descriptor)
+                      .AddEventHandler(DPoPSubjectTokenGate.Descriptor);
 
                 server.Configure(settings => settings.TimeProvider = time);
 

@@ -17,7 +17,7 @@ internal sealed class RefreshTokenLineages
 
     /// <summary>Records one answered token request.</summary>
     /// <returns>Whether it presented a refresh token the server had already redeemed: a replay.</returns>
-    public bool Record(TokenExchange exchange, DateTimeOffset now)
+    public bool Record(AnsweredTokenRequest answered, DateTimeOffset now)
     {
         lock (_gate)
         {
@@ -25,17 +25,17 @@ internal sealed class RefreshTokenLineages
             var replay = false;
 
             // A token this server never issued is refused, so it is never redeemed and never a replay: not recorded.
-            if (exchange.PresentedRefreshToken is { } presented && _tokens.TryGetValue(Fingerprint(presented), out parent))
+            if (answered.PresentedRefreshToken is { } presented && _tokens.TryGetValue(Fingerprint(presented), out parent))
             {
                 // Only a redeemed token is spent: a presentation the server refused (a DPoP nonce challenge, a client
                 // authentication that failed) may be sent again, and RFC 9449 says to.
                 replay = parent.Redeemed;
-                parent.Presentations.Add((now, exchange.Error ?? RefreshTokenLineage.Accepted, _period));
+                parent.Presentations.Add((now, answered.Error ?? RefreshTokenLineage.Accepted, _period));
             }
 
-            if (exchange.IssuedRefreshToken is { } issued)
+            if (answered.IssuedRefreshToken is { } issued)
             {
-                _tokens.TryAdd(Fingerprint(issued), new RefreshTokenLineage(exchange.ClientId, ++_issued, exchange.GrantType, parent, now));
+                _tokens.TryAdd(Fingerprint(issued), new RefreshTokenLineage(answered.ClientId, ++_issued, answered.GrantType, parent, now));
             }
 
             return replay;

@@ -18,11 +18,13 @@ internal sealed class TokenResponseRecorder(TokenLedger ledger) : IOpenIddictSer
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
             .UseSingletonHandler<TokenResponseRecorder>()
-            .SetOrder(int.MinValue + 50_000)
+            // After OpenIddict turns invalid_token into invalid_grant for the grants that redeem a token: the ledger
+            // records the answer the client gets.
+            .SetOrder(OpenIddictServerHandlers.Exchange.NormalizeErrorResponse.Descriptor.Order + 1_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 
-    public ValueTask HandleAsync(ApplyTokenResponseContext context)
+    public async ValueTask HandleAsync(ApplyTokenResponseContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
 
@@ -32,14 +34,30 @@ internal sealed class TokenResponseRecorder(TokenLedger ledger) : IOpenIddictSer
             && grantType == GrantTypes.RefreshToken
             && context.Response.ErrorUri?.EndsWith(RedeemedRefreshTokenErrorId, StringComparison.Ordinal) == true;
 
-        ledger.RecordTokenResponse(new TokenExchange(
+        var http = context.Transaction.GetHttpRequest();
+        ledger.RecordTokenResponse(new AnsweredTokenRequest(
             ClientId: context.Request?.ClientId,
             GrantType: grantType,
             Error: failed ? context.Response.Error : null,
             ReusedRefreshToken: reused,
-            Mtls: MutualTls.IsAliasRequest(context.Transaction.GetHttpRequest()),
+            Mtls: MutualTls.IsAliasRequest(http),
             PresentedRefreshToken: grantType == GrantTypes.RefreshToken && context.Request?.RefreshToken is { Length: > 0 } presented ? presented : null,
-            IssuedRefreshToken: failed ? null : context.Response.RefreshToken));
-        return ValueTask.CompletedTask;
+            IssuedRefreshToken: failed ? null : context.Response.RefreshToken,
+            ReceivedAt: ledger.ReceivedAt(http?.HttpContext),
+            Parameters: await FormOf(http).ConfigureAwait(false)));
+    }
+
+    // The form as the client sent it: OpenIddict's request has been changed by then (a Basic header's client_id copied
+    // in, a workload token's client set), and a test asks what the client itself sent.
+    private static async Task<IReadOnlyDictionary<string, string[]>> FormOf(HttpRequest? request)
+    {
+        if (request is null || !request.HasFormContentType)
+        {
+            return new Dictionary<string, string[]>();
+        }
+
+        // OpenIddict has read the form already; this returns that reading.
+        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return form.ToDictionary(field => field.Key, field => field.Value.OfType<string>().ToArray(), StringComparer.Ordinal);
     }
 }

@@ -8,5 +8,15 @@ namespace OfflineBearer.Testing.Internal;
 /// <param name="Mtls">Whether the request came to the mutual TLS alias.</param>
 /// <param name="PresentedRefreshToken">The refresh token a refresh request presented.</param>
 /// <param name="IssuedRefreshToken">The refresh token the answer carried.</param>
-internal readonly record struct TokenExchange(
-    string? ClientId, string GrantType, string? Error, bool ReusedRefreshToken, bool Mtls, string? PresentedRefreshToken, string? IssuedRefreshToken);
+/// <param name="ReceivedAt">When the server received the request, on its clock.</param>
+/// <param name="Parameters">The form parameters as the client sent them, each with its values in order.</param>
+internal readonly record struct AnsweredTokenRequest(
+    string? ClientId,
+    string GrantType,
+    string? Error,
+    bool ReusedRefreshToken,
+    bool Mtls,
+    string? PresentedRefreshToken,
+    string? IssuedRefreshToken,
+    DateTimeOffset ReceivedAt,
+    IReadOnlyDictionary<string, string[]> Parameters);
