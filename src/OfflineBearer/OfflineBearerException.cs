@@ -48,4 +48,11 @@ public sealed class OfflineBearerException : Exception
 
     /// <summary>The HTTP status code of the token endpoint's answer; null when no answer arrived.</summary>
     public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>
+    /// A refusal of credentials that change on their own (a secret or a platform's JWT read from a file or a provider):
+    /// the platform or an operator may fix it any moment, so the client asks again as after passing trouble, not after
+    /// the long pause of a refusal that will be repeated.
+    /// </summary>
+    internal bool OfChangingCredentials { get; init; }
 }

@@ -45,7 +45,7 @@ public sealed class ConventionTests
 
         Assert.Equal(
             [
-                "ClientAuthenticationMethod", "IRefreshTokenStore", "ISharedTokenStore", "OfflineBearerDiagnostics", "OfflineBearerException",
+                "ClientAuthenticationMethod", "IRefreshTokenStore", "ISharedTokenStore", "OfflineBearerDiagnostics", "OfflineBearerException", "OfflineBearerGrant",
                 "OfflineBearerHealthCheckOptions", "OfflineBearerHealthChecksBuilderExtensions", "OfflineBearerHttpClientBuilderExtensions",
                 "OfflineBearerOptions", "OfflineBearerServiceCollectionExtensions", "SharedTokenState",
             ],

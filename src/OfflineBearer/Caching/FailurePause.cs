@@ -7,7 +7,7 @@ namespace OfflineBearer.Caching;
 /// token exists, background refreshes back off (1 s doubling to 30 s, whatever the traffic); while none exists, a request
 /// may ask again one second after the last failure, so the first request after an outage succeeds and the server still
 /// sees about one request a second. A refusal (an OAuth error in a 4xx answer) will be repeated, so it pauses both for
-/// five minutes. One writer, the token request in flight; readers take no lock and see one immutable state.
+/// five minutes; not a refusal of credentials read from a file or a provider, which a rotation may fix any moment. One writer, the token request in flight; readers take no lock and see one immutable state.
 /// </summary>
 internal sealed class FailurePause
 {
@@ -42,9 +42,12 @@ internal sealed class FailurePause
 
     public void Reset() => _state = Clear;
 
-    /// <summary>An OAuth error in a 4xx answer will be repeated; a 5xx, 408 or 429 is trouble that passes.</summary>
+    /// <summary>
+    /// An OAuth error in a 4xx answer will be repeated; a 5xx, 408 or 429 is trouble that passes, and so is a refusal of
+    /// credentials that change on their own (a secret file mid-rotation, a platform's JWT about to be renewed).
+    /// </summary>
     internal static bool IsRefusal(OfflineBearerException failure) =>
-        failure.Error is not null && (int?)failure.StatusCode is >= 400 and < 500 and not 408 and not 429;
+        failure.Error is not null && !failure.OfChangingCredentials && (int?)failure.StatusCode is >= 400 and < 500 and not 408 and not 429;
 
     private static TimeSpan Backoff(int failuresInARow) =>
         TimeSpan.FromSeconds(Math.Min(FirstBackoff.TotalSeconds * Math.Pow(2, Math.Min(failuresInARow - 1, 10)), LongestBackoff.TotalSeconds));

@@ -1,4 +1,4 @@
-using OfflineBearer.Claims;
+using OfflineBearer.JwtClaims;
 
 namespace OfflineBearer.ClientAuthentication;
 

@@ -25,7 +25,11 @@ internal sealed class TokenEndpointRefusal(ClientContext client, ClientAuthentic
                 Describe(request, error, (int)answer.Status),
                 error,
                 Clean(parsed.ErrorDescription, credentials),
-                answer.Status);
+                answer.Status)
+            {
+                OfChangingCredentials = authenticator.ReadsCredential && error is "invalid_client" or "unauthorized_client"
+                    || request == GrantTypes.JwtBearer && error == "invalid_grant",
+            };
         }
 
         var why = parsed?.Problem ?? (answer.MediaType is null or "application/json" ? "no usable body" : "the body is not JSON");

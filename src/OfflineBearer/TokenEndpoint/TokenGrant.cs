@@ -55,7 +55,7 @@ internal sealed class TokenGrant
         }
 
         fields.AddRange(ScopeField(options.Scope));
-        return new TokenGrant(GrantTypes.TokenExchange, fields, subjectToken) { NotAfter = Claims.UnverifiedJwt.ReadExpiry(subjectToken) };
+        return new TokenGrant(GrantTypes.TokenExchange, fields, subjectToken) { NotAfter = JwtClaims.UnverifiedJwt.ReadExpiry(subjectToken) };
     }
 
     public static TokenGrant Refresh(string refreshToken) =>

@@ -1,5 +1,5 @@
 using Microsoft.IdentityModel.JsonWebTokens;
-using OfflineBearer.Claims;
+using OfflineBearer.JwtClaims;
 
 namespace OfflineBearer.TokenEndpoint;
 

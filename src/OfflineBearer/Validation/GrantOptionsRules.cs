@@ -100,7 +100,9 @@ internal static class GrantOptionsRules
         foreach (var resource in options.Resource)
         {
             // RFC 8707 2: an absolute URI without a fragment.
-            if (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Fragment.Length > 0)
+            // (On Unix .NET reads "/api" as an absolute file URI; the scheme must be written out.)
+            if (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Fragment.Length > 0
+                || !resource.StartsWith(uri.Scheme + ":", StringComparison.OrdinalIgnoreCase))
             {
                 failures.Add($"OfflineBearer client '{client}': each Resource must be an absolute URI without a fragment (RFC 8707), such as https://api.example.org/.");
                 break;

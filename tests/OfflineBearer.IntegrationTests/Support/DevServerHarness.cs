@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -92,6 +93,23 @@ internal sealed class DevServerHarness : IAsyncDisposable
                 Remember(o.ClientSecret);
                 Remember(o.RefreshToken);
             })
+            .AddHttpMessageHandler(() => new TokenRecorder(Remember, bearerTokens));
+    }
+
+    /// <summary>
+    /// Adds a named client bound from <paramref name="configuration"/>, as a user binds one from appsettings.json
+    /// (<c>AddOfflineBearerHandler(IConfiguration)</c>); a reloadable configuration reloads its options.
+    /// </summary>
+    public IHttpClientBuilder AddConfiguredClient(string name, IConfiguration configuration)
+    {
+        if (_provider is not null)
+        {
+            throw new InvalidOperationException("Add every client before the first one is created.");
+        }
+
+        var bearerTokens = _bearerTokens.GetOrAdd(name, _ => new ConcurrentQueue<string>());
+        return _services.AddHttpClient(name, c => c.BaseAddress = Server.ApiUrl)
+            .AddOfflineBearerHandler(configuration)
             .AddHttpMessageHandler(() => new TokenRecorder(Remember, bearerTokens));
     }
 

@@ -21,7 +21,9 @@ internal sealed record RecordedRequest(
         var form = request.Content?.Headers.ContentType?.MediaType == "application/x-www-form-urlencoded"
             ? body.Split('&', StringSplitOptions.RemoveEmptyEntries)
                 .Select(pair => pair.Split('=', 2))
-                .ToDictionary(kv => Uri.UnescapeDataString(kv[0].Replace('+', ' ')), kv => Uri.UnescapeDataString(kv[1].Replace('+', ' ')))
+                .GroupBy(kv => Uri.UnescapeDataString(kv[0].Replace('+', ' ')))
+                // A repeated field (resource, RFC 8707) keeps its values in order, joined by a space.
+                .ToDictionary(group => group.Key, group => string.Join(" ", group.Select(kv => Uri.UnescapeDataString(kv[1].Replace('+', ' ')))))
             : new Dictionary<string, string>();
         var headers = request.Headers.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
         return new RecordedRequest(request.Method, request.RequestUri!, request.Headers.Authorization, body, form, headers);

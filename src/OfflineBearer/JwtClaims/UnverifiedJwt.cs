@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 
-namespace OfflineBearer.Claims;
+namespace OfflineBearer.JwtClaims;
 
 /// <summary>
 /// Reads the claims of a JWT without checking it: this client is never a token's audience, it only needs to know when an

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OfflineBearer.Tests.Support;
+
+namespace OfflineBearer.Tests.Refresh;
+
+/// <summary>A token exchange whose subject token is another named client's current token, got and refreshed as that client gets it.</summary>
+public sealed class SubjectTokenClientTests
+{
+    private const string Upstream = "gateway";
+
+    [Fact]
+    public async Task The_exchange_presents_the_upstream_clients_current_token_and_follows_its_refreshes()
+    {
+        Harness? current = null;
+        using var harness = new Harness(
+            o =>
+            {
+                o.Grant = OfflineBearerGrant.TokenExchange;
+                o.SubjectTokenClient = Upstream;
+            },
+            services => AddUpstream(services, () => current!, Upstream),
+            userDefaults: true);
+        current = harness;
+        var upstreamTokens = new List<string>();
+        harness.OnToken = request =>
+        {
+            var token = harness.IssueJwt(TimeSpan.FromMinutes(5));
+            if (request.GrantType == "client_credentials")
+            {
+                upstreamTokens.Add(token);
+            }
+
+            return Task.FromResult(Harness.Json(TokenJson.Success(token)));
+        };
+        using var client = harness.CreateClient();
+
+        (await client.GetAsync("first")).Dispose();
+        harness.Time.Advance(TimeSpan.FromMinutes(6));
+        (await client.GetAsync("second")).Dispose();
+
+        var exchanges = harness.TokenRequests.Where(request => request.GrantType == "urn:ietf:params:oauth:grant-type:token-exchange").ToArray();
+        Assert.Equal(2, upstreamTokens.Count);
+        Assert.Equal(upstreamTokens, exchanges.Select(request => request.Form["subject_token"]));
+    }
+
+    [Fact]
+    public void A_chain_of_exchanges_that_leads_back_to_itself_is_refused_when_the_client_is_made()
+    {
+        Harness? current = null;
+        using var harness = new Harness(
+            o =>
+            {
+                o.Grant = OfflineBearerGrant.TokenExchange;
+                o.SubjectTokenClient = Upstream;
+            },
+            services => AddUpstream(services, () => current!, Harness.ClientName),
+            userDefaults: true);
+        current = harness;
+
+        var error = Assert.Throws<OptionsValidationException>(() => harness.CreateClient());
+
+        Assert.Contains($"SubjectTokenClient '{Upstream}' leads back to '{Harness.ClientName}'", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The upstream client, at the same token server; exchanging <paramref name="subjectClient"/>'s token when it is not null.</summary>
+    private static void AddUpstream(IServiceCollection services, Func<Harness> harness, string? subjectClient)
+    {
+        services.AddHttpClient(Upstream).AddOfflineBearerHandler(o =>
+        {
+            o.TokenEndpoint = Harness.TokenEndpoint;
+            o.ClientId = "gateway-client";
+            o.ClientSecret = Harness.ClientSecret;
+            if (subjectClient == Harness.ClientName)
+            {
+                o.Grant = OfflineBearerGrant.TokenExchange;
+                o.SubjectTokenClient = subjectClient;
+            }
+        });
+        services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(Upstream))
+            .ConfigurePrimaryHttpMessageHandler(() => harness().TokenNetwork);
+    }
+}
