@@ -2,7 +2,7 @@ namespace OfflineBearer.Cli;
 
 /// <summary>
 /// The words of <c>--client-auth</c> for the library's <see cref="ClientAuthenticationMethod"/>, which the client settings
-/// file keeps too: files written before the key and certificate methods hold only <c>basic</c> or <c>post</c>.
+/// file keeps too: files written before the key, certificate and platform JWT methods hold only <c>basic</c> or <c>post</c>.
 /// </summary>
 internal static class ClientAuthenticationNames
 {
@@ -11,8 +11,9 @@ internal static class ClientAuthenticationNames
     public const string PrivateKeyJwt = "private-key-jwt";
     public const string Tls = "tls";
     public const string SelfSignedTls = "self-signed-tls";
+    public const string ClientAssertion = "client-assertion";
 
-    public static readonly string[] All = [Basic, Post, PrivateKeyJwt, Tls, SelfSignedTls];
+    public static readonly string[] All = [Basic, Post, PrivateKeyJwt, Tls, SelfSignedTls, ClientAssertion];
 
     /// <summary>The method a word names; anything else is basic, as the tool has always read its settings.</summary>
     public static ClientAuthenticationMethod Parse(string? name) => name switch
@@ -21,6 +22,7 @@ internal static class ClientAuthenticationNames
         PrivateKeyJwt => ClientAuthenticationMethod.PrivateKeyJwt,
         Tls => ClientAuthenticationMethod.TlsClientAuth,
         SelfSignedTls => ClientAuthenticationMethod.SelfSignedTlsClientAuth,
+        ClientAssertion => ClientAuthenticationMethod.ClientAssertion,
         _ => ClientAuthenticationMethod.ClientSecretBasic,
     };
 
@@ -30,6 +32,7 @@ internal static class ClientAuthenticationNames
         ClientAuthenticationMethod.PrivateKeyJwt => PrivateKeyJwt,
         ClientAuthenticationMethod.TlsClientAuth => Tls,
         ClientAuthenticationMethod.SelfSignedTlsClientAuth => SelfSignedTls,
+        ClientAuthenticationMethod.ClientAssertion => ClientAssertion,
         _ => Basic,
     };
 

@@ -75,6 +75,16 @@ internal sealed class ClientSession : IAsyncDisposable
             o.ClientCertificatePath = options.ClientCertificatePath;
             o.ClientCertificateKeyPath = options.ClientCertificateKeyPath;
             o.ClientCertificatePassword = options.ClientCertificatePassword;
+            o.ClientAssertionPath = options.ClientAssertionPath;
+            o.Grant = options.Grant;
+            o.SubjectTokenPath = options.SubjectTokenPath;
+            o.SubjectTokenType = options.SubjectTokenType;
+            o.RequestedTokenType = options.RequestedTokenType;
+            o.Audience = options.Audience;
+            foreach (var resource in options.Resource)
+            {
+                o.Resource.Add(resource);
+            }
         });
 
         if (store.Directory is { } directory)
@@ -107,23 +117,41 @@ internal sealed class ClientSession : IAsyncDisposable
 
     /// <summary>
     /// Puts what a login or grant got where the service will read it: the refresh token into the store, and the access
-    /// token beside it so that <c>token</c> does not ask the server again while it is fresh.
+    /// token beside it so that <c>token</c> does not ask the server again while it is fresh. The client's settings are
+    /// remembered with a refresh token, and without one for a client whose grant runs again from files the platform keeps
+    /// current (its JWT, a subject token), so that <c>token</c> gets it a new token.
     /// </summary>
+    /// <param name="response">The token server's answer.</param>
+    /// <param name="sentAt">When the request was sent.</param>
+    /// <param name="cancellationToken">Cancels the writes.</param>
+    /// <param name="notAfter">When the token must be replaced at the latest whatever its lifetime: its subject token's expiry.</param>
     /// <returns>Where it went, in words.</returns>
-    public async Task<string> KeepAsync(TokenResponse response, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    public async Task<string> KeepAsync(TokenResponse response, DateTimeOffset sentAt, CancellationToken cancellationToken, DateTimeOffset? notAfter = null)
     {
         var lifetime = TokenLifetime.Read(response.AccessToken!, response.ExpiresIn, sentAt);
+        if (notAfter is { } end && (lifetime is null || sentAt + lifetime > end))
+        {
+            lifetime = end > sentAt ? end - sentAt : TimeSpan.Zero;
+        }
+
         if (Files is not null)
         {
+            var rerunsFromFiles = Options.Grant != OfflineBearerGrant.ClientCredentials || Options.ClientAuthentication == ClientAuthenticationMethod.ClientAssertion;
             if (response.RefreshToken is { } refreshToken)
             {
                 await Store.SetAsync(ClientName, refreshToken, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (response.RefreshToken is not null || rerunsFromFiles)
+            {
                 await ServerOptions.Remember(Options).WriteAsync(_directory!, ClientName, cancellationToken).ConfigureAwait(false);
             }
 
             await AccessTokenCache.WriteAsync(Files.PathBeside(ClientName, AccessTokenCache.Extension), response.AccessToken!, UseUntil(sentAt, lifetime), cancellationToken)
                 .ConfigureAwait(false);
-            return response.RefreshToken is null ? "nothing stored: the server issued no refresh token" : $"stored for client '{ClientName}' in the file store";
+            return response.RefreshToken is not null ? $"stored for client '{ClientName}' in the file store"
+                : rerunsFromFiles ? $"the file store remembers client '{ClientName}' for token, which runs the grant again from the files it names"
+                : "nothing stored: the server issued no refresh token";
         }
 
         if (SharedStore is not null)
@@ -165,13 +193,15 @@ internal sealed class ClientSession : IAsyncDisposable
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 
     /// <summary>
-    /// A key or a certificate is checked as a service checks it at start, by the library's options validation, before
-    /// the token server is asked anything: a missing, public, keyless or damaged file is a usage error named by its
-    /// flag. A secret client is left as the tool always ran it (a login that only prints its token has no store).
+    /// A key, a certificate, the platform's JWT file and a grant's files are checked as a service checks them at start,
+    /// by the library's options validation, before the token server is asked anything: a missing, public, keyless or
+    /// damaged file is a usage error named by its flag. A secret client with client credentials is left as the tool always
+    /// ran it (a login that only prints its token has no store, which the validation would refuse a public client).
     /// </summary>
     private static void ValidateKeyAndCertificate(ServiceProvider provider, string clientName, OfflineBearerOptions options)
     {
-        if (ClientAuthenticationNames.UsesSecret(options.ClientAuthentication) && options.ClientCertificatePath is null)
+        if (ClientAuthenticationNames.UsesSecret(options.ClientAuthentication) && options.ClientCertificatePath is null
+            && options.Grant == OfflineBearerGrant.ClientCredentials)
         {
             return;
         }

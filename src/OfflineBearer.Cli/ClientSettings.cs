@@ -4,9 +4,11 @@ using OfflineBearer.Stores;
 namespace OfflineBearer.Cli;
 
 /// <summary>
-/// What <c>login</c> and <c>get</c> remember beside a stored token (never the secret, a key or a password): the server,
-/// client id, client authentication and scope, and the paths of a signing key or client certificate, so <c>token</c> and
-/// <c>revoke</c> need no more than <c>--store DIR --client NAME</c>.
+/// What <c>login</c> and <c>get</c> remember beside a stored token (never the secret, a key, a password, an assertion or a
+/// subject token): the server, client id, client authentication and scope, the paths of a signing key, client
+/// certificate or platform JWT, the grant with its subject token's path and types, and the resources and audience asked
+/// for, so <c>token</c> and <c>revoke</c> need no more than <c>--store DIR --client NAME</c>. Its list of resources makes
+/// its equality that of a record holding a reference: compare the fields.
 /// </summary>
 /// <param name="Authority">The issuer URL.</param>
 /// <param name="ClientId">The OAuth client id.</param>
@@ -15,6 +17,13 @@ namespace OfflineBearer.Cli;
 /// <param name="SigningKeyPath">The absolute path of the private_key_jwt key file.</param>
 /// <param name="ClientCertificatePath">The absolute path of the client certificate file.</param>
 /// <param name="ClientCertificateKeyPath">The absolute path of the certificate's key file, when it has one of its own.</param>
+/// <param name="ClientAssertionPath">The absolute path of the platform's JWT file, the client's proof or the jwt-bearer grant's assertion.</param>
+/// <param name="Grant">A word of <see cref="GrantNames"/>; null for client credentials, which older files mean.</param>
+/// <param name="SubjectTokenPath">The absolute path of the file whose token a token exchange trades.</param>
+/// <param name="SubjectTokenType">The <c>subject_token_type</c> of a token exchange.</param>
+/// <param name="RequestedTokenType">The <c>requested_token_type</c> of a token exchange, if one was asked for.</param>
+/// <param name="Resource">The resources (RFC 8707) asked for; null for none.</param>
+/// <param name="Audience">The audience asked for, if one was.</param>
 internal sealed record ClientSettings(
     string Authority,
     string ClientId,
@@ -22,7 +31,14 @@ internal sealed record ClientSettings(
     string? Scope,
     string? SigningKeyPath = null,
     string? ClientCertificatePath = null,
-    string? ClientCertificateKeyPath = null)
+    string? ClientCertificateKeyPath = null,
+    string? ClientAssertionPath = null,
+    string? Grant = null,
+    string? SubjectTokenPath = null,
+    string? SubjectTokenType = null,
+    string? RequestedTokenType = null,
+    IReadOnlyList<string>? Resource = null,
+    string? Audience = null)
 {
     public const string Extension = ".client.json";
 
@@ -43,7 +59,14 @@ internal sealed record ClientSettings(
                 Optional(root, "scope"),
                 Optional(root, "signing_key_path"),
                 Optional(root, "client_certificate_path"),
-                Optional(root, "client_certificate_key_path"));
+                Optional(root, "client_certificate_key_path"),
+                Optional(root, "client_assertion_path"),
+                Optional(root, "grant"),
+                Optional(root, "subject_token_path"),
+                Optional(root, "subject_token_type"),
+                Optional(root, "requested_token_type"),
+                root.TryGetProperty("resource", out var resource) ? [.. resource.EnumerateArray().Select(uri => uri.GetString()!)] : null,
+                Optional(root, "audience"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or KeyNotFoundException)
         {
@@ -53,7 +76,7 @@ internal sealed record ClientSettings(
 
     public Task WriteAsync(string directory, string clientName, CancellationToken cancellationToken)
     {
-        var fields = new Dictionary<string, string?>
+        var fields = new Dictionary<string, object?>
         {
             ["authority"] = Authority,
             ["client_id"] = ClientId,
@@ -65,15 +88,26 @@ internal sealed record ClientSettings(
         AddIfSet(fields, "signing_key_path", SigningKeyPath);
         AddIfSet(fields, "client_certificate_path", ClientCertificatePath);
         AddIfSet(fields, "client_certificate_key_path", ClientCertificateKeyPath);
+        AddIfSet(fields, "client_assertion_path", ClientAssertionPath);
+        AddIfSet(fields, "grant", Grant);
+        AddIfSet(fields, "subject_token_path", SubjectTokenPath);
+        AddIfSet(fields, "subject_token_type", SubjectTokenType);
+        AddIfSet(fields, "requested_token_type", RequestedTokenType);
+        if (Resource is { Count: > 0 })
+        {
+            fields["resource"] = Resource.ToArray();
+        }
+
+        AddIfSet(fields, "audience", Audience);
         return OwnerOnlyFile.WriteAsync(
             PathOf(directory, clientName),
-            JsonSerializer.SerializeToUtf8Bytes(fields, CliJsonContext.Default.DictionaryStringString),
+            JsonSerializer.SerializeToUtf8Bytes(fields, CliJsonContext.Default.DictionaryStringObject),
             cancellationToken);
     }
 
     private static string? Optional(JsonElement root, string name) => root.TryGetProperty(name, out var value) ? value.GetString() : null;
 
-    private static void AddIfSet(Dictionary<string, string?> fields, string name, string? value)
+    private static void AddIfSet(Dictionary<string, object?> fields, string name, string? value)
     {
         if (value is not null)
         {

@@ -41,16 +41,17 @@ internal sealed class CommandOutput(CliEnvironment environment, bool json)
         catch (OfflineBearerException e)
         {
             // An OAuth error is the server's refusal; a store that cannot be written or read is for the user to fix; a
-            // status or a network cause is the server's failure; anything else (no refresh token stored) is the user's.
+            // status or a network cause is the server's failure; anything else (no refresh token stored, an expired platform
+            // JWT) is the user's. The library names its options; the user typed the tool's flags.
             var code = e.Error is not null ? ExitCodes.Refused
                 : e.InnerException is UnauthorizedAccessException or (IOException and not HttpIOException) ? ExitCodes.UsageError
                 : e.StatusCode is not null || e.InnerException is not null ? ExitCodes.ServerFailure
                 : ExitCodes.UsageError;
-            return Fail(code, e.Message, e.Error);
+            return Fail(code, ServerOptions.ToFlags(e.Message), e.Error);
         }
         catch (OptionsValidationException e)
         {
-            return Fail(ExitCodes.UsageError, string.Join(" ", e.Failures), error: null);
+            return Fail(ExitCodes.UsageError, ServerOptions.ToFlags(string.Join(" ", e.Failures)), error: null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

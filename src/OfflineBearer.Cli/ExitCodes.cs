@@ -6,8 +6,8 @@ internal static class ExitCodes
     public const int Success = 0;
 
     /// <summary>
-    /// Wrong or missing arguments, no secret for a grant that needs one, a key or certificate file that cannot be used,
-    /// nothing in the store.
+    /// Wrong or missing arguments, no secret for a grant that needs one, a key, certificate, platform JWT or subject token
+    /// file that cannot be used (an expired platform JWT among them), nothing in the store.
     /// </summary>
     public const int UsageError = 1;
 
@@ -24,7 +24,7 @@ internal static class ExitCodes
     public const int Interrupted = 130;
 
     public const string Help =
-        "Exit codes: 0 success; 1 usage error (arguments, missing secret, unusable key or certificate file, empty store); 2 refused by the server " +
+        "Exit codes: 0 success; 1 usage error (arguments, missing secret, unusable key, certificate or token file, expired platform JWT, empty store); 2 refused by the server " +
         "(invalid_grant, invalid_client, access_denied, expired_token); 3 server or network failure; " +
         "4 login not completed (time limit, state mismatch); 130 interrupted.";
 }

@@ -12,8 +12,9 @@ internal static class OfflineTokenApp
         var root = new RootCommand(
             "offline-token: gets an OAuth2 offline token into the store an OfflineBearer service reads, and hands scripts valid access tokens. " +
             $"Secrets come from {CliEnvironment.ClientSecretVariable} or --client-secret-stdin, never from an argument; a client " +
-            "without a secret proves itself with --signing-key (private_key_jwt) or --client-certificate (mutual TLS), whose " +
-            $"password comes from {CliEnvironment.ClientCertificatePasswordVariable}. {ExitCodes.Help}")
+            "without a secret proves itself with --signing-key (private_key_jwt), --client-certificate (mutual TLS), whose " +
+            $"password comes from {CliEnvironment.ClientCertificatePasswordVariable}, or --client-assertion-file (a JWT its platform " +
+            $"issues, such as a Kubernetes service account token). {ExitCodes.Help}")
         {
             LoginCommand.Create(environment, json),
             GetCommand.Create(environment, json),

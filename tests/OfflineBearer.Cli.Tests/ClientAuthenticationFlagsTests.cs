@@ -170,7 +170,10 @@ public sealed class ClientAuthenticationFlagsTests
     /// <summary>The options a command of the tool gives the library, from its command line and what was remembered.</summary>
     private OfflineBearerOptions Read(ClientSettings? remembered, params string[] flags)
     {
-        var server = new ServerOptions(defaultScope: null, remembered: remembered is not null);
+        var server = new ServerOptions(
+            remembered is null ? TokenRequestFlags.Resource | TokenRequestFlags.Audience | TokenRequestFlags.Grant : TokenRequestFlags.Resource | TokenRequestFlags.Audience,
+            defaultScope: null,
+            remembered: remembered is not null);
         var command = new RootCommand();
         server.AddTo(command);
         var parsed = command.Parse(remembered is null ? ["--authority", Authority, "--client-id", "inventory-sync", .. flags] : flags);

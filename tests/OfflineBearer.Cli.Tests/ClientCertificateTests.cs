@@ -124,9 +124,10 @@ public sealed class ClientCertificateTests(CliServerFixture fixture) : IDisposab
     [Theory]
     [InlineData("get", "How a confidential client proves itself: basic (the secret in the Authorization header), post (in the form), " +
         "private-key-jwt (a JWT signed with --signing-key, RFC 7523), tls (--client-certificate, from a CA the server trusts, " +
-        "RFC 8705) or self-signed-tls (--client-certificate, one the server holds for this client). By default basic, " +
-        "private-key-jwt with --signing-key, tls with --client-certificate.")]
-    [InlineData("get", "No secret: a public client. Only for basic and post: a key or a certificate needs no secret.")]
+        "RFC 8705), self-signed-tls (--client-certificate, one the server holds for this client) or client-assertion (the " +
+        "platform's JWT of --client-assertion-file, RFC 7523). By default basic, private-key-jwt with --signing-key, tls with " +
+        "--client-certificate, client-assertion with --client-assertion-file.")]
+    [InlineData("get", "No secret: a public client. Only for basic and post: a key, a certificate or the platform's JWT needs no secret.")]
     [InlineData("get", "--signing-key <PATH> The client's private key for private-key-jwt: a PEM file (PKCS#8, PKCS#1 RSA or SEC1 EC, unencrypted) " +
         "or a JWK file; implies --client-auth private-key-jwt. The store remembers its path, never the key.")]
     [InlineData("get", "--client-certificate <PATH> The client certificate for mutual TLS: a PEM file (the certificate, and its key unless " +
@@ -134,10 +135,11 @@ public sealed class ClientCertificateTests(CliServerFixture fixture) : IDisposab
         "is presented for certificate-bound tokens). The password of a PKCS#12 file or an encrypted key comes from " +
         $"{CliEnvironment.ClientCertificatePasswordVariable}, never from an argument. The store remembers the path, never the key or the password.")]
     [InlineData("get", "--client-certificate-key <PATH> The PEM private key of --client-certificate when it is in a file of its own (tls.key beside tls.crt).")]
-    [InlineData("token", "tls with --client-certificate. Remembered in the store by login and get with the key and certificate paths, which any of " +
-        "--client-auth, --signing-key, --client-certificate given here replaces.")]
-    [InlineData(null, "never from an argument; a client without a secret proves itself with --signing-key (private_key_jwt) or " +
-        $"--client-certificate (mutual TLS), whose password comes from {CliEnvironment.ClientCertificatePasswordVariable}. Exit codes:")]
+    [InlineData("token", "client-assertion with --client-assertion-file. Remembered in the store by login and get with the key, certificate and JWT " +
+        "file paths, which any of --client-auth, --signing-key, --client-certificate, --client-assertion-file given here replaces.")]
+    [InlineData(null, "never from an argument; a client without a secret proves itself with --signing-key (private_key_jwt), " +
+        $"--client-certificate (mutual TLS), whose password comes from {CliEnvironment.ClientCertificatePasswordVariable}, or " +
+        "--client-assertion-file (a JWT its platform issues, such as a Kubernetes service account token). Exit codes:")]
     public async Task Help_says_what_each_key_and_certificate_flag_does_and_what_the_store_keeps(string? command, string sentence)
     {
         var run = await _tool.RunAsync(command is null ? ["--help"] : [command, "--help"]);

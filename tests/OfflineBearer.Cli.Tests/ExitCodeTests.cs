@@ -50,14 +50,14 @@ public sealed class ExitCodeTests(CliServerFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Options_the_library_refuses_are_a_usage_error_in_its_words()
+    public async Task Options_the_library_refuses_are_a_usage_error_in_its_words_with_the_tool_s_flags()
     {
         var run = await _tool.RunAsync(
             "token", "--authority", "http://sso.example.org/realms/prod", "--client-id", TestTokenServer.BasicClientId, "--store", _tool.StoreDirectory, "--client", "inventory");
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
         Assert.Contains(
-            "offline-token: OfflineBearer client 'inventory': Authority must use https (RequireHttps is on; only loopback may use http).",
+            "offline-token: OfflineBearer client 'inventory': --authority must use https (RequireHttps is on; only loopback may use http).",
             run.Error,
             StringComparison.Ordinal);
     }

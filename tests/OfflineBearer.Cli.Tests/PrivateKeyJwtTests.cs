@@ -152,7 +152,7 @@ public sealed class PrivateKeyJwtTests(CliServerFixture fixture) : IDisposable
         var run = await _tool.RunAsync(_tool.Args("get", TestTokenServer.SignedJwtClientId, "inventory"));
 
         Assert.Equal(ExitCodes.UsageError, run.ExitCode);
-        Assert.Contains("(or prove the client with --signing-key or --client-certificate).", run.Error, StringComparison.Ordinal);
+        Assert.Contains("(or prove the client with --signing-key, --client-certificate or --client-assertion-file).", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]

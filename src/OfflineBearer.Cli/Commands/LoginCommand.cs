@@ -18,7 +18,7 @@ internal static class LoginCommand
 
     public static Command Create(CliEnvironment environment, Option<bool> json)
     {
-        var server = new ServerOptions(defaultScope: "openid offline_access");
+        var server = new ServerOptions(TokenRequestFlags.Resource, defaultScope: "openid offline_access");
         var store = new StoreOptions();
         var device = new Option<bool>("--device") { Description = "Sign in on another device (RFC 8628): for a machine without a browser." };
         var noBrowser = new Option<bool>("--no-browser") { Description = "Only print the address to open; do not open a browser." };
@@ -184,7 +184,7 @@ internal static class LoginCommand
             ("state", pkce.State),
             ("code_challenge", pkce.Challenge),
             ("code_challenge_method", "S256"),
-        })
+        }.Concat(options.Resource.Select(resource => ("resource", (string?)resource)))) // RFC 8707 2.1: the grant is for these resources
         {
             if (!string.IsNullOrWhiteSpace(value))
             {

@@ -12,6 +12,7 @@ internal static class RevokeCommand
         json,
         "revoke",
         "Revoke the stored refresh token at the server (RFC 7009) and remove it from the store.",
+        TokenRequestFlags.None,
         RevokeAsync,
         where =>
         {

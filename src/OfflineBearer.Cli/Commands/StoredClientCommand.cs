@@ -13,6 +13,7 @@ internal static class StoredClientCommand
     /// <param name="json">The <c>--json</c> flag.</param>
     /// <param name="name">The command's name.</param>
     /// <param name="description">Its help text.</param>
+    /// <param name="takes">Which flags that shape a token request it takes (<c>token</c> asks for tokens; <c>revoke</c> does not).</param>
     /// <param name="run">What it does with the store's location, the session and the output.</param>
     /// <param name="check">Refuses a store the command cannot work on, before the session opens.</param>
     public static Command Create(
@@ -20,10 +21,11 @@ internal static class StoredClientCommand
         Option<bool> json,
         string name,
         string description,
+        TokenRequestFlags takes,
         Func<StoreArguments, ClientSession, CommandOutput, CancellationToken, Task> run,
         Action<StoreArguments>? check = null)
     {
-        var server = new ServerOptions(defaultScope: null, remembered: true);
+        var server = new ServerOptions(takes, defaultScope: null, remembered: true);
         var store = new StoreOptions();
         var command = new Command(name, description);
         server.AddTo(command);

@@ -15,6 +15,7 @@ internal static class TokenCommand
         json,
         "token",
         "Print a valid access token for a script: curl -H \"Authorization: Bearer $(offline-token token …)\".",
+        TokenRequestFlags.Resource | TokenRequestFlags.Audience,
         PrintAsync);
 
     private static async Task PrintAsync(StoreArguments where, ClientSession session, CommandOutput output, CancellationToken cancellationToken)
