@@ -126,8 +126,8 @@ public sealed class OfflineBearerOptions
 
     /// <summary>
     /// The logical name of the API the token is for (<c>audience</c>: RFC 8693 for a token exchange; Auth0 and Keycloak
-    /// take it with client credentials too). Sent with every grant that makes a new token; not with a refresh, which keeps
-    /// the token's audience.
+    /// take it with client credentials too). Sent with client credentials, jwt-bearer and token exchange; not with a
+    /// refresh, which keeps the token's audience.
     /// </summary>
     /// <value>The default is null.</value>
     public string? Audience { get; set; }

@@ -37,7 +37,10 @@ internal sealed class TokenGrant
     /// and a platform's assertion or a subject token, which stay valid (a server that allows an assertion once refuses the
     /// resend, and nothing else is lost). A refresh token may rotate, and a code or a device code is spent.
     /// </summary>
-    public bool IsRepeatable => Type is GrantTypes.ClientCredentials or GrantTypes.JwtBearer or GrantTypes.TokenExchange;
+    public bool IsRepeatable => IsClientsOwnGrant;
+
+    /// <summary>A grant by which a client gets a token for itself, with nothing a person or an earlier grant handed it.</summary>
+    private bool IsClientsOwnGrant => Type is GrantTypes.ClientCredentials or GrantTypes.JwtBearer or GrantTypes.TokenExchange;
 
     public static TokenGrant ClientCredentials(string? scope) => new(GrantTypes.ClientCredentials, [.. ScopeField(scope)], credential: null);
 
@@ -64,14 +67,15 @@ internal sealed class TokenGrant
     /// <summary>
     /// The form of this grant for a client with <paramref name="options"/>: <c>grant_type</c>, the grant's own fields, and
     /// what picks the token's target: every <c>resource</c> (RFC 8707 allows it with every grant, a refresh included), the
-    /// <c>audience</c> with every grant that makes a new token (a refresh keeps its token's audience), and the additional
-    /// parameters, none of which replaces a field the grant or the client's authentication sets.
+    /// <c>audience</c> with the grants by which a client gets a token for itself (client credentials, jwt-bearer, token
+    /// exchange; a refresh keeps its token's audience, and a person's code grant took its target in the browser), and the
+    /// additional parameters, none of which replaces a field the grant or the client's authentication sets.
     /// </summary>
     public List<KeyValuePair<string, string>> Form(OfflineBearerOptions options)
     {
         List<KeyValuePair<string, string>> form = [new("grant_type", Type), .. Fields];
         form.AddRange(options.Resource.Where(resource => !string.IsNullOrWhiteSpace(resource)).Select(resource => KeyValuePair.Create("resource", resource)));
-        if (Type != GrantTypes.RefreshToken && !string.IsNullOrWhiteSpace(options.Audience))
+        if (IsClientsOwnGrant && !string.IsNullOrWhiteSpace(options.Audience))
         {
             form.Add(new("audience", options.Audience));
         }

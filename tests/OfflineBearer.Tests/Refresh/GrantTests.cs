@@ -165,6 +165,24 @@ public sealed class GrantTests : IDisposable
         Assert.False(refreshed.Form.ContainsKey("audience"));
     }
 
+    [Theory]
+    [InlineData("client_credentials", true)]
+    [InlineData("urn:ietf:params:oauth:grant-type:jwt-bearer", true)]
+    [InlineData("urn:ietf:params:oauth:grant-type:token-exchange", true)]
+    [InlineData("refresh_token", false)]
+    [InlineData("authorization_code", false)]
+    [InlineData("urn:ietf:params:oauth:grant-type:device_code", false)]
+    public void The_audience_goes_only_with_the_grants_by_which_a_client_gets_a_token_for_itself(string grantType, bool sent)
+    {
+        var options = new OfflineBearerOptions { Audience = "inventory-api", Resource = { "https://inventory.example.org/" } };
+
+        var form = new OfflineBearer.TokenEndpoint.TokenGrant(grantType, [], credential: null).Form(options);
+
+        Assert.Equal(sent, form.Exists(field => field.Key == "audience"));
+        Assert.Contains(KeyValuePair.Create("resource", "https://inventory.example.org/"), form);
+        Assert.Equal(KeyValuePair.Create("grant_type", grantType), form[0]);
+    }
+
     [Fact]
     public async Task A_secret_additional_parameter_the_server_echoes_never_reaches_the_error()
     {
