@@ -43,7 +43,8 @@ internal sealed class ClientAuthenticator
 
         if (_secretFile is null && _assertion is null)
         {
-            _fixed = ProofWith(IsPublicClient || _signingKey is not null || UsesCertificate(_options) ? null : _options.ClientSecret);
+            // Validation allows a secret only with the secret methods; without one the client sends its id alone.
+            _fixed = ProofWith(string.IsNullOrEmpty(_options.ClientSecret) ? null : _options.ClientSecret);
         }
     }
 

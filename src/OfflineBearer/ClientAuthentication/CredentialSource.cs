@@ -45,7 +45,7 @@ internal sealed class CredentialSource
         {
             throw new OfflineBearerException(
                 $"OfflineBearer client '{_clientName}' could not read {Description} ({e.GetType().Name}). " +
-                (_provider is null ? "Check that the file is mounted and readable by this service." : "The provider threw."),
+                (_provider is null ? "Check that the file is mounted and readable by this service." : "The inner exception says why."),
                 e);
         }
 

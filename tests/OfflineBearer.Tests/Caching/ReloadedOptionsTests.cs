@@ -35,6 +35,56 @@ public sealed class ReloadedOptionsTests
     }
 
     [Fact]
+    public async Task The_same_client_reloaded_keeps_its_refresh_token_and_its_DPoP_key()
+    {
+        using var harness = Reloadable(o => o.DPoP = true);
+        var refreshToken = harness.IssueRefreshToken();
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)), refreshToken: refreshToken)));
+        harness.Secret("rotated-secret");
+        using var client = harness.CreateClient();
+        (await client.GetAsync("first")).Dispose();
+
+        Reload("ClientSecret", "rotated-secret");
+        harness.Time.Advance(TimeSpan.FromMinutes(6));
+        (await client.GetAsync("next")).Dispose();
+
+        var (first, next) = (harness.TokenRequests.First(), harness.TokenRequests.Last());
+        Assert.Equal("refresh_token", next.GrantType);
+        Assert.Equal(refreshToken, next.Form["refresh_token"]);
+        Assert.Equal("rotated-secret", SecretOf(next));
+        Assert.Equal(ProofKey(first), ProofKey(next));
+    }
+
+    [Theory]
+    [InlineData("Authority", "https://sso.test/realms/other", false)]
+    [InlineData("TokenEndpoint", "https://sso.test/realms/prod/other/token", false)]
+    [InlineData("ClientId", "another-client", false)]
+    [InlineData("Grant", "JwtBearer", false)]
+    [InlineData("SubjectTokenClient", "upstream", false)]
+    [InlineData("Authority", "https://sso.test/realms/prod/", true)]
+    [InlineData("ClientSecret", "another-secret", true)]
+    [InlineData("ClientAuthentication", "ClientSecretPost", true)]
+    [InlineData("Scope", "api", true)]
+    public void A_client_stays_the_same_client_unless_its_server_id_or_grant_changes(string option, string value, bool same)
+    {
+        var before = new OfflineBearerOptions { Authority = "https://sso.test/realms/prod", TokenEndpoint = Harness.TokenEndpoint, ClientId = Harness.ClientId };
+        var after = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Authority"] = before.Authority,
+            ["TokenEndpoint"] = before.TokenEndpoint.ToString(),
+            ["ClientId"] = before.ClientId,
+            [option] = value,
+        }).Build().Get<OfflineBearerOptions>()!;
+        var session = new OfflineBearer.Caching.ClientSession(
+            new OfflineBearer.Options.ClientContext("inventory", before, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new OfflineBearer.Diagnostics.ClientTelemetry("inventory", null)),
+            null!,
+            null!,
+            null!);
+
+        Assert.Equal(same, session.IsSameClient(after));
+    }
+
+    [Fact]
     public async Task Another_client_id_ends_the_session_at_once_and_never_gets_the_old_refresh_token()
     {
         using var harness = Reloadable();
@@ -87,8 +137,16 @@ public sealed class ReloadedOptionsTests
         Assert.Equal(2, harness.TokenRequests.Count);
     }
 
-    private Harness Reloadable() => new(
-        configure: null,
+    /// <summary>The DPoP key of a token request's proof, as its JWK's thumbprint input.</summary>
+    private static string ProofKey(RecordedRequest request)
+    {
+        var header = request.Headers["DPoP"].Split('.')[0];
+        var json = Encoding.UTF8.GetString(Convert.FromBase64String(header.Replace('-', '+').Replace('_', '/').PadRight((header.Length + 3) / 4 * 4, '=')));
+        return System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("jwk").GetRawText();
+    }
+
+    private Harness Reloadable(Action<OfflineBearerOptions>? configure = null) => new(
+        configure,
         services: services => services.Configure<OfflineBearerOptions>(Harness.ClientName, _configuration),
         userDefaults: true);
 

@@ -83,8 +83,10 @@ public sealed class ClientSecretFileTests : IDisposable
         Assert.DoesNotContain("new-secret", error.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_refused_secret_from_a_file_is_asked_about_again_a_second_later_not_after_five_minutes()
+    [Theory]
+    [InlineData("invalid_client")]
+    [InlineData("unauthorized_client")]
+    public async Task A_refused_secret_from_a_file_is_asked_about_again_a_second_later_not_after_five_minutes(string refusal)
     {
         File.WriteAllText(SecretFile, "mid-rotation");
         using var harness = new Harness(FromFile, userDefaults: true);
@@ -92,7 +94,7 @@ public sealed class ClientSecretFileTests : IDisposable
         var accepted = false;
         harness.OnToken = _ => Task.FromResult(Volatile.Read(ref accepted)
             ? Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5))))
-            : Harness.Json(TokenJson.Error("invalid_client", "Invalid client credentials"), HttpStatusCode.Unauthorized));
+            : Harness.Json(TokenJson.Error(refusal, "Invalid client credentials"), HttpStatusCode.Unauthorized));
         using var client = harness.CreateClient();
         await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("before"));
 
@@ -130,8 +132,55 @@ public sealed class ClientSecretFileTests : IDisposable
 
         var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
 
-        Assert.DoesNotContain("echoed-secret", error.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(harness.TokenRequests.First().Authorization!.Parameter!, error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("echoed-secret", error.ErrorDescription, StringComparison.Ordinal);
+        Assert.DoesNotContain(harness.TokenRequests.First().Authorization!.Parameter!, error.ErrorDescription, StringComparison.Ordinal);
+        Assert.Contains("[redacted]", error.ErrorDescription, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_rotation_both_the_old_and_the_new_secret_are_redacted_from_what_the_server_echoes()
+    {
+        File.WriteAllText(SecretFile, "old-rotated-secret");
+        using var harness = new Harness(FromFile, userDefaults: true);
+        harness.Secret("old-rotated-secret");
+        harness.Secret("new-rotated-secret");
+        using var client = harness.CreateClient();
+        (await client.GetAsync("first")).Dispose();
+        File.WriteAllText(SecretFile, "new-rotated-secret");
+        harness.OnToken = _ => Task.FromResult(Harness.Json(
+            TokenJson.Error("invalid_client", "expected old-rotated-secret, got new-rotated-secret or inventory-sync:new-rotated-secret"), HttpStatusCode.Unauthorized));
+        harness.Time.Advance(TimeSpan.FromMinutes(6));
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("second"));
+
+        Assert.DoesNotContain("rotated-secret", error.ErrorDescription, StringComparison.Ordinal);
+        Assert.Contains("expected [redacted]", error.ErrorDescription, StringComparison.Ordinal);
+        Assert.Contains("else check ClientId and ClientAuthentication", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_secret_is_sent_once_more_when_the_file_changed_meanwhile()
+    {
+        File.WriteAllText(SecretFile, "stale-secret");
+        using var harness = new Harness(FromFile, userDefaults: true);
+        harness.Secret("stale-secret");
+        harness.Secret("fresh-secret");
+        harness.OnToken = request =>
+        {
+            if (SecretOf(request) == "stale-secret")
+            {
+                File.WriteAllText(SecretFile, "fresh-secret");
+                return Task.FromResult(Harness.Json(TokenJson.Error("invalid_client", "Invalid client credentials"), HttpStatusCode.Unauthorized));
+            }
+
+            return Task.FromResult(Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5)))));
+        };
+        using var client = harness.CreateClient();
+
+        using var response = await client.GetAsync("readings");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["stale-secret", "fresh-secret"], harness.TokenRequests.Select(SecretOf));
     }
 
     private void FromFile(OfflineBearerOptions options)

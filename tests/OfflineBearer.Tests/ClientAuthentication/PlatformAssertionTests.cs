@@ -54,7 +54,57 @@ public sealed class PlatformAssertionTests : IDisposable
         Assert.Empty(harness.TokenRequests);
         Assert.Contains("expired at", error.Message, StringComparison.Ordinal);
         Assert.Contains(AssertionFile, error.Message, StringComparison.Ordinal);
+        Assert.Contains("The platform renews it before it expires", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("check that the file is the one the platform keeps current.", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(expired, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_JWT_whose_exp_is_this_second_counts_as_expired()
+    {
+        using var harness = new Harness(Workload, userDefaults: true);
+        File.WriteAllText(AssertionFile, harness.Secret(Jwt.Create(new { sub = "svc", exp = harness.Time.GetUtcNow().ToUnixTimeSeconds() })));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
+
+        Assert.Empty(harness.TokenRequests);
+        Assert.Contains("expired at", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_file_is_a_typed_error_and_nothing_is_sent()
+    {
+        using var harness = new Harness(Workload, userDefaults: true);
+        File.WriteAllText(AssertionFile, " \n");
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
+
+        Assert.Empty(harness.TokenRequests);
+        Assert.Equal($"OfflineBearer client '{Harness.ClientName}': ClientAssertionPath '{AssertionFile}' is empty.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_provider_that_throws_is_named_without_a_path_and_its_exception_kept_inside()
+    {
+        using var harness = new Harness(
+            o =>
+            {
+                Workload(o);
+                o.ClientAssertionProvider = _ => throw new InvalidOperationException("metadata service down");
+            },
+            userDefaults: true);
+        File.WriteAllText(AssertionFile, "unused");
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
+
+        Assert.Equal(
+            $"OfflineBearer client '{Harness.ClientName}' could not read ClientAssertionProvider (InvalidOperationException). The inner exception says why.",
+            error.Message);
+        Assert.IsType<InvalidOperationException>(error.InnerException);
+        Assert.Empty(harness.TokenRequests);
     }
 
     [Fact]
@@ -124,7 +174,9 @@ public sealed class PlatformAssertionTests : IDisposable
         Assert.Single(harness.TokenRequests);
         Assert.Equal("invalid_client", error.Error);
         Assert.Contains($"ClientAssertionPath '{AssertionFile}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Keycloak: the realm's issuer URL", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(assertion, error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(assertion, error.ErrorDescription, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,6 +39,48 @@ public sealed class GrantOptionsValidationTests
         Assert.Contains(result.Failures!, failure => failure.StartsWith("OfflineBearer client 'sensor': ", StringComparison.Ordinal) && failure.Contains(expected, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("ClientSecretPath")]
+    [InlineData("ClientAssertionPath")]
+    [InlineData("SubjectTokenPath")]
+    public void A_credential_file_that_cannot_be_read_stops_the_start_naming_the_option_and_the_path(string option)
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"offlinebearer-missing-{Guid.NewGuid():N}");
+        var options = new OfflineBearerOptions { TokenEndpoint = new Uri("https://sso.example.org/token"), ClientId = "sensor" };
+        typeof(OfflineBearerOptions).GetProperty(option)!.SetValue(options, missing);
+
+        var result = new CredentialFilesValidator().Validate("sensor", options);
+
+        Assert.Equal([$"OfflineBearer client 'sensor': {option} '{missing}' cannot be read (FileNotFoundException)."], result.Failures);
+    }
+
+    [Fact]
+    public void A_readable_credential_file_and_a_provider_instead_of_a_missing_file_pass_at_start()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var options = new OfflineBearerOptions
+            {
+                TokenEndpoint = new Uri("https://sso.example.org/token"),
+                ClientId = "sensor",
+                ClientSecretPath = file,
+                ClientAssertionPath = "/nowhere/but/the/provider/wins",
+                ClientAssertionProvider = _ => ValueTask.FromResult("jwt"),
+                SubjectTokenPath = "/nowhere/either",
+                SubjectTokenProvider = _ => ValueTask.FromResult("token"),
+            };
+
+            var result = new CredentialFilesValidator().Validate("sensor", options);
+
+            Assert.True(result.Succeeded, string.Join(" ", result.Failures ?? []));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public void A_workload_client_with_a_platform_jwt_a_resource_and_an_audience_is_valid()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using OfflineBearer.Tests.Support;
 
 namespace OfflineBearer.Tests.Refresh;
@@ -108,8 +109,10 @@ public sealed class GrantTests : IDisposable
             Assert.Equal("urn:ietf:params:oauth:token-type:access_token", request.Form["subject_token_type"]);
             Assert.Equal("urn:ietf:params:oauth:token-type:access_token", request.Form["requested_token_type"]);
             Assert.Equal("inventory-api", request.Form["audience"]);
+            Assert.Equal("offline_access", request.Form["scope"]);
             Assert.False(request.Form.ContainsKey("refresh_token"));
         });
+        Assert.Null(await harness.Services.GetRequiredService<IRefreshTokenStore>().GetAsync(Harness.ClientName, default));
     }
 
     [Fact]
@@ -127,9 +130,13 @@ public sealed class GrantTests : IDisposable
         using var client = harness.CreateClient();
         (await client.GetAsync("first")).Dispose();
 
-        // The exchanged token says an hour; its subject expires in two minutes, and with it the exchanged token here.
+        // The exchanged token says an hour; its subject expires in two minutes, and with it the exchanged token here:
+        // kept for half a minute (before its refresh window), replaced when the subject expires.
+        harness.Time.Advance(TimeSpan.FromSeconds(30));
+        (await client.GetAsync("kept")).Dispose();
+        Assert.Single(harness.TokenRequests);
         WriteToken(harness, TimeSpan.FromHours(1));
-        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        harness.Time.Advance(TimeSpan.FromSeconds(90));
         (await client.GetAsync("second")).Dispose();
 
         Assert.Equal(2, harness.TokenRequests.Count);
@@ -163,6 +170,75 @@ public sealed class GrantTests : IDisposable
         });
         Assert.Equal("inventory-api", granted.Form["audience"]);
         Assert.False(refreshed.Form.ContainsKey("audience"));
+    }
+
+    [Fact]
+    public async Task Jwt_bearer_refused_for_another_reason_is_not_sent_again_even_with_a_renewed_file()
+    {
+        using var harness = new Harness(o => JwtBearer(o), userDefaults: true);
+        WriteToken(harness, TimeSpan.FromHours(1));
+        harness.OnToken = _ =>
+        {
+            WriteToken(harness, TimeSpan.FromHours(1));
+            return Task.FromResult(Harness.Json(TokenJson.Error("invalid_scope", "no such scope"), HttpStatusCode.BadRequest));
+        };
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
+
+        Assert.Equal("invalid_scope", error.Error);
+        Assert.Single(harness.TokenRequests);
+    }
+
+    [Fact]
+    public async Task Jwt_bearer_refused_is_asked_about_again_a_second_later_since_the_platform_may_renew_its_jwt()
+    {
+        using var harness = new Harness(o => JwtBearer(o), userDefaults: true);
+        WriteToken(harness, TimeSpan.FromHours(1));
+        var accepted = false;
+        harness.OnToken = _ => Task.FromResult(Volatile.Read(ref accepted)
+            ? Harness.Json(TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5))))
+            : Harness.Json(TokenJson.Error("invalid_grant", "assertion not trusted yet"), HttpStatusCode.BadRequest));
+        using var client = harness.CreateClient();
+        await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("before"));
+
+        Volatile.Write(ref accepted, true);
+        harness.Time.Advance(TimeSpan.FromSeconds(1));
+        using var after = await client.GetAsync("after");
+
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(2, harness.TokenRequests.Count);
+    }
+
+    [Theory]
+    [InlineData("jwt-bearer", "invalid_grant", "The server refused the platform's JWT as a grant (read again just now)")]
+    [InlineData("token-exchange", "invalid_grant", "The server refused the subject token: expired or revoked")]
+    [InlineData("token-exchange", "invalid_target", "The server refused the requested Resource or Audience")]
+    [InlineData("token-exchange", "unsupported_grant_type", "The server does not offer this grant (or not to this client)")]
+    public async Task A_refusal_of_a_new_grant_says_what_to_check(string grant, string refusal, string advice)
+    {
+        using var harness = new Harness(
+            o =>
+            {
+                if (grant == "jwt-bearer")
+                {
+                    JwtBearer(o);
+                }
+                else
+                {
+                    o.Grant = OfflineBearerGrant.TokenExchange;
+                    o.SubjectTokenPath = TokenFile;
+                }
+            },
+            userDefaults: true);
+        WriteToken(harness, TimeSpan.FromHours(1));
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error(refusal, "refused"), HttpStatusCode.BadRequest));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
+
+        Assert.Equal(refusal, error.Error);
+        Assert.Contains(advice, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -60,7 +60,30 @@ public sealed class SubjectTokenClientTests
 
         var error = Assert.Throws<OptionsValidationException>(() => harness.CreateClient());
 
-        Assert.Contains($"SubjectTokenClient '{Upstream}' leads back to '{Harness.ClientName}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"SubjectTokenClient '{Upstream}' leads back to '{Harness.ClientName}'; a token exchange cannot take its subject token from itself.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_upstream_client_that_gets_no_token_fails_the_exchange_with_its_own_error_inside()
+    {
+        Harness? current = null;
+        using var harness = new Harness(
+            o =>
+            {
+                o.Grant = OfflineBearerGrant.TokenExchange;
+                o.SubjectTokenClient = Upstream;
+            },
+            services => AddUpstream(services, () => current!, Upstream),
+            userDefaults: true);
+        current = harness;
+        harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error("invalid_client", "who are you"), System.Net.HttpStatusCode.Unauthorized));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
+
+        Assert.Contains($"could not read the token of SubjectTokenClient '{Upstream}'", error.Message, StringComparison.Ordinal);
+        Assert.Equal("invalid_client", Assert.IsType<OfflineBearerException>(error.InnerException).Error);
+        Assert.Single(harness.TokenRequests);
     }
 
     /// <summary>The upstream client, at the same token server; exchanging <paramref name="subjectClient"/>'s token when it is not null.</summary>
