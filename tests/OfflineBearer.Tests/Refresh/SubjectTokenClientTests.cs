@@ -86,14 +86,38 @@ public sealed class SubjectTokenClientTests
         Assert.Single(harness.TokenRequests);
     }
 
+    [Fact]
+    public async Task A_DPoP_bound_upstream_token_is_not_presented_as_a_subject_token()
+    {
+        Harness? current = null;
+        using var harness = new Harness(
+            o =>
+            {
+                o.Grant = OfflineBearerGrant.TokenExchange;
+                o.SubjectTokenClient = Upstream;
+            },
+            services => AddUpstream(services, () => current!, Upstream, dpop: true),
+            userDefaults: true);
+        current = harness;
+        harness.OnToken = _ => Task.FromResult(Harness.Json(
+            TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5))).Replace("\"Bearer\"", "\"DPoP\"", StringComparison.Ordinal)));
+        using var client = harness.CreateClient();
+
+        var error = await Assert.ThrowsAsync<OfflineBearerException>(() => client.GetAsync("readings"));
+
+        Assert.Contains($"The token of SubjectTokenClient '{Upstream}' is bound to its DPoP key", error.InnerException?.Message, StringComparison.Ordinal);
+        Assert.Equal(["client_credentials"], harness.TokenRequests.Select(request => request.GrantType));
+    }
+
     /// <summary>The upstream client, at the same token server; exchanging <paramref name="subjectClient"/>'s token when it is not null.</summary>
-    private static void AddUpstream(IServiceCollection services, Func<Harness> harness, string? subjectClient)
+    private static void AddUpstream(IServiceCollection services, Func<Harness> harness, string? subjectClient, bool dpop = false)
     {
         services.AddHttpClient(Upstream).AddOfflineBearerHandler(o =>
         {
             o.TokenEndpoint = Harness.TokenEndpoint;
             o.ClientId = "gateway-client";
             o.ClientSecret = Harness.ClientSecret;
+            o.DPoP = dpop;
             if (subjectClient == Harness.ClientName)
             {
                 o.Grant = OfflineBearerGrant.TokenExchange;
