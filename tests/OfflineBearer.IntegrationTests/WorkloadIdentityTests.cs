@@ -108,13 +108,8 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
     public async Task A_token_exchange_presents_the_upstream_clients_current_token_and_keeps_its_subject()
     {
         await using var harness = DevServerHarness.Create(servers.Rotating);
-        harness.AddBasicClient("gateway", scope: TestTokenServer.ApiScope);
-        harness.AddClient("orders", o =>
+        AddExchangingClient(harness, o =>
         {
-            o.ClientId = TestTokenServer.PostClientId;
-            o.ClientSecret = TestTokenServer.PostClientSecret;
-            o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
-            o.Grant = OfflineBearerGrant.TokenExchange;
             o.SubjectTokenClient = "gateway";
             o.Audience = TestTokenServer.ApiAudience;
             o.Scope = TestTokenServer.ApiScope;
@@ -142,13 +137,8 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
     public async Task A_token_exchange_reads_its_subject_token_from_a_file_and_the_server_takes_it()
     {
         await using var harness = DevServerHarness.Create(servers.Rotating);
-        harness.AddBasicClient("gateway", scope: TestTokenServer.ApiScope);
-        harness.AddClient("orders", o =>
+        AddExchangingClient(harness, o =>
         {
-            o.ClientId = TestTokenServer.PostClientId;
-            o.ClientSecret = TestTokenServer.PostClientSecret;
-            o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
-            o.Grant = OfflineBearerGrant.TokenExchange;
             o.SubjectTokenPath = TokenFile;
             o.Resource.Add(TestTokenServer.ApiResource);
         });
@@ -169,13 +159,8 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
     public async Task A_DPoP_client_exchanges_a_bearer_token_for_one_bound_to_its_own_key()
     {
         await using var harness = DevServerHarness.Create(servers.Rotating);
-        harness.AddBasicClient("gateway", scope: TestTokenServer.ApiScope);
-        harness.AddClient("orders", o =>
+        AddExchangingClient(harness, o =>
         {
-            o.ClientId = TestTokenServer.PostClientId;
-            o.ClientSecret = TestTokenServer.PostClientSecret;
-            o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
-            o.Grant = OfflineBearerGrant.TokenExchange;
             o.SubjectTokenClient = "gateway";
             o.DPoP = true;
         });
@@ -318,6 +303,20 @@ public sealed class WorkloadIdentityTests(DevServerFixture servers) : IDisposabl
         Assert.Equal(1, harness.Ledger.TokenRequests(TestTokenServer.PostClientId, "refresh_token"));
         Assert.Equal(0, harness.Ledger.FailedTokenRequests);
         harness.Ledger.AssertNoRefreshTokenPresentedTwice();
+    }
+
+    /// <summary>The basic client "gateway" and the post client "orders", which exchanges tokens, with <paramref name="configure"/> on top.</summary>
+    private static void AddExchangingClient(DevServerHarness harness, Action<OfflineBearerOptions> configure)
+    {
+        harness.AddBasicClient("gateway", scope: TestTokenServer.ApiScope);
+        harness.AddClient("orders", o =>
+        {
+            o.ClientId = TestTokenServer.PostClientId;
+            o.ClientSecret = TestTokenServer.PostClientSecret;
+            o.ClientAuthentication = ClientAuthenticationMethod.ClientSecretPost;
+            o.Grant = OfflineBearerGrant.TokenExchange;
+            configure(o);
+        });
     }
 
     private (DateTimeOffset At, string Token) Write(DevServerHarness harness)

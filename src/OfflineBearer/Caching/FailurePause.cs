@@ -7,7 +7,8 @@ namespace OfflineBearer.Caching;
 /// token exists, background refreshes back off (1 s doubling to 30 s, whatever the traffic); while none exists, a request
 /// may ask again one second after the last failure, so the first request after an outage succeeds and the server still
 /// sees about one request a second. A refusal (an OAuth error in a 4xx answer) will be repeated, so it pauses both for
-/// five minutes; not a refusal of credentials read from a file or a provider, which a rotation may fix any moment. One writer, the token request in flight; readers take no lock and see one immutable state.
+/// five minutes; not a refusal of credentials read from a file or a provider, which a rotation may fix any moment. One
+/// writer, the token request in flight; readers take no lock and see one immutable state.
 /// </summary>
 internal sealed class FailurePause
 {

@@ -255,11 +255,8 @@ internal sealed class TokenHolder : ITokenGauges, IDisposable
         await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
 
         var sentAt = _time.GetTimestamp();
-        int session;
-        lock (_gate)
-        {
-            session = _session;
-        }
+        // Written under _gate; a refresh that starts just as a session ends belongs to the old one either way.
+        var session = Volatile.Read(ref _session);
 
         // The one time limit of a refresh, around everything it does (discovery, the grant with its retries, a
         // fall-back grant, the store's read), so no caller waits past TokenRequestTimeout, whatever the path.

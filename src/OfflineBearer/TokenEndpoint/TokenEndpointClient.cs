@@ -153,12 +153,10 @@ internal sealed class TokenEndpointClient
     }
 
     /// <summary>Whether the server refused the client's credentials (RFC 6749 5.2: <c>invalid_client</c>, 400 or 401).</summary>
-    private static bool RefusesClient(TokenEndpointAnswer answer) =>
-        answer.Body is { } body && TokenResponse.Parse(body, success: false).Error == "invalid_client";
+    private static bool RefusesClient(TokenEndpointAnswer answer) => TokenEndpointRefusal.Parse(answer)?.Error == "invalid_client";
 
     /// <summary>RFC 9449 8 says 400; whatever the status, a server naming this error wants its nonce, and it gets one retry.</summary>
-    private static bool AsksForDPoPNonce(TokenEndpointAnswer answer) =>
-        answer.Body is { } body && TokenResponse.Parse(body, success: false).Error == "use_dpop_nonce";
+    private static bool AsksForDPoPNonce(TokenEndpointAnswer answer) => TokenEndpointRefusal.Parse(answer)?.Error == "use_dpop_nonce";
 
     /// <returns>The answer, and the nonce carried by the DPoP proof of the last try (the one answered).</returns>
     private async Task<(TokenEndpointAnswer Answer, string? SentNonce)> SendOnceAsync(

@@ -12,16 +12,7 @@ public sealed class SubjectTokenClientTests
     [Fact]
     public async Task The_exchange_presents_the_upstream_clients_current_token_and_follows_its_refreshes()
     {
-        Harness? current = null;
-        using var harness = new Harness(
-            o =>
-            {
-                o.Grant = OfflineBearerGrant.TokenExchange;
-                o.SubjectTokenClient = Upstream;
-            },
-            services => AddUpstream(services, () => current!, Upstream),
-            userDefaults: true);
-        current = harness;
+        using var harness = Exchanging();
         var upstreamTokens = new List<string>();
         harness.OnToken = request =>
         {
@@ -47,16 +38,7 @@ public sealed class SubjectTokenClientTests
     [Fact]
     public void A_chain_of_exchanges_that_leads_back_to_itself_is_refused_when_the_client_is_made()
     {
-        Harness? current = null;
-        using var harness = new Harness(
-            o =>
-            {
-                o.Grant = OfflineBearerGrant.TokenExchange;
-                o.SubjectTokenClient = Upstream;
-            },
-            services => AddUpstream(services, () => current!, Harness.ClientName),
-            userDefaults: true);
-        current = harness;
+        using var harness = Exchanging(upstreamExchanges: Harness.ClientName);
 
         var error = Assert.Throws<OptionsValidationException>(() => harness.CreateClient());
 
@@ -66,16 +48,7 @@ public sealed class SubjectTokenClientTests
     [Fact]
     public async Task An_upstream_client_that_gets_no_token_fails_the_exchange_with_its_own_error_inside()
     {
-        Harness? current = null;
-        using var harness = new Harness(
-            o =>
-            {
-                o.Grant = OfflineBearerGrant.TokenExchange;
-                o.SubjectTokenClient = Upstream;
-            },
-            services => AddUpstream(services, () => current!, Upstream),
-            userDefaults: true);
-        current = harness;
+        using var harness = Exchanging();
         harness.OnToken = _ => Task.FromResult(Harness.Json(TokenJson.Error("invalid_client", "who are you"), System.Net.HttpStatusCode.Unauthorized));
         using var client = harness.CreateClient();
 
@@ -89,16 +62,7 @@ public sealed class SubjectTokenClientTests
     [Fact]
     public async Task A_DPoP_bound_upstream_token_is_not_presented_as_a_subject_token()
     {
-        Harness? current = null;
-        using var harness = new Harness(
-            o =>
-            {
-                o.Grant = OfflineBearerGrant.TokenExchange;
-                o.SubjectTokenClient = Upstream;
-            },
-            services => AddUpstream(services, () => current!, Upstream, dpop: true),
-            userDefaults: true);
-        current = harness;
+        using var harness = Exchanging(upstreamDPoP: true);
         harness.OnToken = _ => Task.FromResult(Harness.Json(
             TokenJson.Success(harness.IssueJwt(TimeSpan.FromMinutes(5))).Replace("\"Bearer\"", "\"DPoP\"", StringComparison.Ordinal)));
         using var client = harness.CreateClient();
@@ -109,8 +73,26 @@ public sealed class SubjectTokenClientTests
         Assert.Equal(["client_credentials"], harness.TokenRequests.Select(request => request.GrantType));
     }
 
+    /// <summary>
+    /// A harness whose client exchanges the upstream client's token; the upstream exchanges <paramref name="upstreamExchanges"/>'s
+    /// token when that is this client, and asks for DPoP-bound tokens with <paramref name="upstreamDPoP"/>.
+    /// </summary>
+    private static Harness Exchanging(string upstreamExchanges = Upstream, bool upstreamDPoP = false)
+    {
+        Harness? current = null;
+        current = new Harness(
+            o =>
+            {
+                o.Grant = OfflineBearerGrant.TokenExchange;
+                o.SubjectTokenClient = Upstream;
+            },
+            services => AddUpstream(services, () => current!, upstreamExchanges, upstreamDPoP),
+            userDefaults: true);
+        return current;
+    }
+
     /// <summary>The upstream client, at the same token server; exchanging <paramref name="subjectClient"/>'s token when it is not null.</summary>
-    private static void AddUpstream(IServiceCollection services, Func<Harness> harness, string? subjectClient, bool dpop = false)
+    private static void AddUpstream(IServiceCollection services, Func<Harness> harness, string subjectClient, bool dpop)
     {
         services.AddHttpClient(Upstream).AddOfflineBearerHandler(o =>
         {
