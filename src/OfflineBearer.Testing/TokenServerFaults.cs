@@ -206,6 +206,30 @@ public sealed class TokenServerFaults
         _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>A timer for the rest of the time until <paramref name="until"/>, and whether the clock stood still while it was made.</summary>
+    private (Task Passed, ClockTimer Timer) StartTimer(DateTimeOffset until, CancellationToken aborted)
+    {
+        var before = _time.GetUtcNow();
+        var left = until == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(0, (until - before).Ticks));
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var passed = Task.Delay(left, _time, cancel.Token);
+        return (passed, new ClockTimer(cancel, _time.GetUtcNow() == before));
+    }
+
+    /// <summary>One try at a timer: cancelled when the clock moved while it was made.</summary>
+    private sealed class ClockTimer(CancellationTokenSource cancel, bool stood) : IDisposable
+    {
+        public bool Stood { get; } = stood;
+
+        public void Cancel()
+        {
+            cancel.Cancel();
+            cancel.Dispose();
+        }
+
+        public void Dispose() => cancel.Dispose();
+    }
+
     /// <param name="until">When the wait ends on the server's clock; <see cref="DateTimeOffset.MaxValue"/> for never.</param>
     /// <param name="released">Completes when <see cref="Clear"/> or a new outage releases held requests.</param>
     /// <param name="aborted">The client gave up.</param>
@@ -216,17 +240,26 @@ public sealed class TokenServerFaults
         Interlocked.Increment(ref _waitingOnClock);
         try
         {
-            // Measured from the clock right before the timer starts: a test that moved the clock since the request arrived
-            // (it may, once the request is counted) shortens the wait instead of making it late.
-            var left = until == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(0, (until - _time.GetUtcNow()).Ticks));
-            var passed = Task.Delay(left, _time, aborted);
-            if (await Task.WhenAny(passed, released).ConfigureAwait(false) == released)
+            // A timer counts from the clock at the moment it starts. A test may move the clock once the request is counted,
+            // even while the timer is being made; so the timer is made again until the clock stood still around it, and
+            // then it ends exactly at until, never late.
+            var (passed, timer) = StartTimer(until, aborted);
+            while (!timer.Stood)
             {
-                return false;
+                timer.Cancel();
+                (passed, timer) = StartTimer(until, aborted);
             }
 
-            await passed.ConfigureAwait(false);
-            return true;
+            using (timer)
+            {
+                if (await Task.WhenAny(passed, released).ConfigureAwait(false) == released)
+                {
+                    return false;
+                }
+
+                await passed.ConfigureAwait(false);
+                return true;
+            }
         }
         finally
         {
