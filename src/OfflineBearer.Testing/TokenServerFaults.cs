@@ -1,3 +1,4 @@
+using OfflineBearer.Testing.Internal;
 using System.Globalization;
 using System.Net;
 
@@ -206,30 +207,6 @@ public sealed class TokenServerFaults
         _release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>A timer for the rest of the time until <paramref name="until"/>, and whether the clock stood still while it was made.</summary>
-    private (Task Passed, ClockTimer Timer) StartTimer(DateTimeOffset until, CancellationToken aborted)
-    {
-        var before = _time.GetUtcNow();
-        var left = until == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(0, (until - before).Ticks));
-        var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var passed = Task.Delay(left, _time, cancel.Token);
-        return (passed, new ClockTimer(cancel, _time.GetUtcNow() == before));
-    }
-
-    /// <summary>One try at a timer: cancelled when the clock moved while it was made.</summary>
-    private sealed class ClockTimer(CancellationTokenSource cancel, bool stood) : IDisposable
-    {
-        public bool Stood { get; } = stood;
-
-        public void Cancel()
-        {
-            cancel.Cancel();
-            cancel.Dispose();
-        }
-
-        public void Dispose() => cancel.Dispose();
-    }
-
     /// <param name="until">When the wait ends on the server's clock; <see cref="DateTimeOffset.MaxValue"/> for never.</param>
     /// <param name="released">Completes when <see cref="Clear"/> or a new outage releases held requests.</param>
     /// <param name="aborted">The client gave up.</param>
@@ -243,21 +220,21 @@ public sealed class TokenServerFaults
             // A timer counts from the clock at the moment it starts. A test may move the clock once the request is counted,
             // even while the timer is being made; so the timer is made again until the clock stood still around it, and
             // then it ends exactly at until, never late.
-            var (passed, timer) = StartTimer(until, aborted);
+            var timer = ClockTimer.Start(_time, until, aborted);
             while (!timer.Stood)
             {
                 timer.Cancel();
-                (passed, timer) = StartTimer(until, aborted);
+                timer = ClockTimer.Start(_time, until, aborted);
             }
 
             using (timer)
             {
-                if (await Task.WhenAny(passed, released).ConfigureAwait(false) == released)
+                if (await Task.WhenAny(timer.Passed, released).ConfigureAwait(false) == released)
                 {
                     return false;
                 }
 
-                await passed.ConfigureAwait(false);
+                await timer.Passed.ConfigureAwait(false);
                 return true;
             }
         }
