@@ -21,8 +21,8 @@ internal static partial class Log
     public static partial void FallingBackToClientCredentials(ILogger logger, string clientName, string? errorDescription);
 
     [LoggerMessage(4, LogLevel.Information,
-        "OfflineBearer client '{ClientName}': the API refused the token with 401; resending {Method} once with a new token.")]
-    public static partial void ResendingAfterUnauthorized(ILogger logger, string clientName, string method);
+        "OfflineBearer client '{ClientName}': the API refused the token with {Refusal}; resending {Method} once with a new token.")]
+    public static partial void ResendingAfterUnauthorized(ILogger logger, string clientName, string refusal, string method);
 
     [LoggerMessage(5, LogLevel.Information,
         "OfflineBearer client '{ClientName}': token request attempt {Attempt} in {DelaySeconds} s, after {Reason}.")]

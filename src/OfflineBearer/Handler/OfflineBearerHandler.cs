@@ -10,8 +10,8 @@ namespace OfflineBearer.Handler;
 
 /// <summary>
 /// Attaches the client's token to each request (a bearer token, or a DPoP-bound one with a proof for the request) and
-/// sends a request again when a new token or the API's DPoP nonce can fix its 401: at most once for each reason, so at
-/// most three sends in all. Everything about tokens is the holder's business.
+/// sends a request again when a new token or the API's DPoP nonce can fix its 401 (or a gRPC call's UNAUTHENTICATED): at
+/// most once for each reason, so at most three sends in all. Everything about tokens is the holder's business.
 /// </summary>
 internal sealed class OfflineBearerHandler : DelegatingHandler
 {
@@ -47,7 +47,7 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         {
             request.Headers.Authorization = fresh.Header;
             var sending = base.SendAsync(request, cancellationToken);
-            return sending.IsCompletedSuccessfully && sending.Result.StatusCode != HttpStatusCode.Unauthorized
+            return sending.IsCompletedSuccessfully && !IsRefusal(request, sending.Result)
                 ? sending
                 : AnswerAsync(fresh, sending, request, cancellationToken);
         }
@@ -106,17 +106,19 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
     {
         var response = await sending.ConfigureAwait(false);
         var answerNonce = token.Proofs?.RememberNonce(request.RequestUri!, response.Headers);
-        if (response.StatusCode != HttpStatusCode.Unauthorized)
+        if (!IsRefusal(request, response))
         {
             return response;
         }
 
-        if (token.Proofs is not null && BearerChallenge.AsksForDPoPNonce(response.Headers))
+        // A gRPC UNAUTHENTICATED carries no challenge: only a 401 can ask for a nonce or say a new token cannot help.
+        var unauthorized = response.StatusCode == HttpStatusCode.Unauthorized;
+        if (unauthorized && token.Proofs is not null && BearerChallenge.AsksForDPoPNonce(response.Headers))
         {
             return await ResendWithNonceAsync(token, sentNonce, answerNonce, response, request, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!BearerChallenge.AsksForNewToken(response.Headers, token.Header.Scheme))
+        if (unauthorized && !BearerChallenge.AsksForNewToken(response.Headers, token.Header.Scheme))
         {
             _holder.Telemetry.NotResent("not_a_token_problem");
             return response;
@@ -136,7 +138,7 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
             return response;
         }
 
-        Log.ResendingAfterUnauthorized(_logger, _holder.ClientName, request.Method.Method);
+        Log.ResendingAfterUnauthorized(_logger, _holder.ClientName, unauthorized ? "401" : "gRPC status 16 (UNAUTHENTICATED)", request.Method.Method);
         _holder.Telemetry.Resent();
         var newer = await GetTokenAfterRejectionAsync(token, response, cancellationToken).ConfigureAwait(false);
         response.Dispose();
@@ -200,12 +202,20 @@ internal sealed class OfflineBearerHandler : DelegatingHandler
         }
     }
 
+    /// <summary>An answer that refuses the request's credentials: a 401, or a gRPC call's trailers-only UNAUTHENTICATED.</summary>
+    private static bool IsRefusal(HttpRequestMessage request, HttpResponseMessage response) =>
+        response.StatusCode == HttpStatusCode.Unauthorized || GrpcCalls.RefusedUnauthenticated(request, response);
+
     private static bool IsMarked(HttpRequestMessage request, HttpRequestOptionsKey<bool> mark) =>
         request.Options.TryGetValue(mark, out var marked) && marked;
 
-    /// <summary>Content that can be sent again: none, or content buffered in memory. A streamed body may be consumed.</summary>
+    /// <summary>
+    /// Content that can be sent again: none, content buffered in memory, or a gRPC call's one request message. A streamed
+    /// body may be consumed.
+    /// </summary>
     private static bool CanResendContent(HttpRequestMessage request) =>
-        request.Content is null or ByteArrayContent or ReadOnlyMemoryContent or JsonContent;
+        request.Content is null or ByteArrayContent or ReadOnlyMemoryContent or JsonContent
+        || GrpcCalls.SendsOneMessage(request.Content);
 
     private async Task RenewQuietlyAsync(TokenSnapshot rejected, CancellationToken cancellationToken)
     {
