@@ -113,6 +113,29 @@ internal sealed class DevServerHarness : IAsyncDisposable
             .AddHttpMessageHandler(() => new TokenRecorder(Remember, bearerTokens));
     }
 
+    /// <summary>
+    /// Adds a gRPC client exactly as a user does: <c>AddGrpcClient&lt;TClient&gt;</c> at <paramref name="address"/>, then
+    /// <c>AddOfflineBearerHandler</c> with discovery from the server's Authority and <paramref name="configure"/>.
+    /// </summary>
+    public IHttpClientBuilder AddGrpcClient<TClient>(Uri address, Action<OfflineBearerOptions> configure)
+        where TClient : class
+    {
+        if (_provider is not null)
+        {
+            throw new InvalidOperationException("Add every client before the first one is created.");
+        }
+
+        return _services.AddGrpcClient<TClient>(grpc => grpc.Address = address)
+            .AddOfflineBearerHandler(o =>
+            {
+                o.Authority = Server.Authority.ToString();
+                configure(o);
+                Remember(o.ClientSecret);
+                Remember(o.RefreshToken);
+            })
+            .AddHttpMessageHandler(() => new TokenRecorder(Remember));
+    }
+
     /// <summary>The library's own client for the token endpoint of <paramref name="name"/>, to put a fault in front of it.</summary>
     public IHttpClientBuilder TokenEndpointClient(string name) =>
         _services.AddHttpClient(OfflineBearerHttpClientBuilderExtensions.TokenEndpointClientName(name));
