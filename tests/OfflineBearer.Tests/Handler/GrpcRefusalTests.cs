@@ -32,6 +32,20 @@ public sealed class GrpcRefusalTests
     }
 
     [Fact]
+    public async Task A_unary_call_of_the_windows_gRPC_client_is_sent_once_more_too()
+    {
+        using var harness = new Harness();
+        using var client = harness.CreateClient();
+        var refused = await RefuseTheFirstTokenAsync(harness, client, Unauthenticated);
+        using var content = new WinHttpUnaryContent<object, object>("reading");
+
+        using var response = await client.PostAsync("inventory.Items/Get", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEqual(refused, harness.ApiRequests.Last().BearerToken);
+    }
+
+    [Fact]
     public async Task A_401_to_a_unary_call_gets_a_new_token_and_the_call_is_sent_once_more()
     {
         using var harness = new Harness();

@@ -30,3 +30,16 @@ internal sealed class PushStreamContent<TRequest, TResponse>(string message) : H
         return false;
     }
 }
+
+/// <summary>Like the gRPC client's unary content under WinHttpHandler (Windows), which needs a known length.</summary>
+internal sealed class WinHttpUnaryContent<TRequest, TResponse>(string message) : HttpContent
+{
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        stream.WriteAsync(Encoding.UTF8.GetBytes(message)).AsTask();
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = Encoding.UTF8.GetByteCount(message);
+        return true;
+    }
+}
