@@ -8,7 +8,8 @@ namespace OfflineBearer.Redis.Internal;
 /// <see cref="ISharedTokenStore"/> on Redis. Per client a hash with the state, a string with the lease, and a channel
 /// that announces each write; the keys share a hash tag, so the scripts work on Redis Cluster. The lease is
 /// <c>SET NX PX</c> with a unique fencing value; the write and the release are Lua scripts that check that value. With
-/// Data Protection registered, both tokens are stored protected (field <c>p</c> says so).
+/// Data Protection registered, both tokens are stored protected (field <c>p</c> says so). On a cluster, a script that
+/// meets its slot moving to another master is sent again until it runs (<see cref="ClusterScripts"/>).
 /// </summary>
 internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposable
 {
@@ -95,7 +96,7 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(state);
         var database = await DatabaseAsync().ConfigureAwait(false);
         var keys = Keys(clientName);
-        var written = await database.ScriptEvaluateAsync(
+        var written = await database.EvaluateUntilRunAsync(
             WriteScript,
             [keys.State, keys.Lease, keys.Spending],
             [
@@ -109,7 +110,8 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
                 _protection.IsOn ? "1" : "0",
                 state.DPoPKeyThumbprint ?? "",
                 string.Join(' ', state.SupersededRefreshTokenHashes),
-            ]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            ],
+            cancellationToken).ConfigureAwait(false);
         return (int)written == 1;
     }
 
@@ -117,15 +119,15 @@ internal sealed class RedisSharedTokenStore : ISharedTokenStore, IAsyncDisposabl
     {
         var database = await DatabaseAsync().ConfigureAwait(false);
         var keys = Keys(clientName);
-        var marked = await database.ScriptEvaluateAsync(MarkScript, [keys.Lease, keys.Spending], [lease, redeeming ? "1" : "0"])
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var marked = await database.EvaluateUntilRunAsync(MarkScript, [keys.Lease, keys.Spending], [lease, redeeming ? "1" : "0"], cancellationToken)
+            .ConfigureAwait(false);
         return (int)marked == 1;
     }
 
     public async ValueTask ReleaseLeaseAsync(string clientName, string lease, CancellationToken cancellationToken)
     {
         var database = await DatabaseAsync().ConfigureAwait(false);
-        await database.ScriptEvaluateAsync(ReleaseScript, [Keys(clientName).Lease], [lease]).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await database.EvaluateUntilRunAsync(ReleaseScript, [Keys(clientName).Lease], [lease], cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<SharedTokenState?> WaitForNewerAsync(string clientName, long version, TimeSpan timeout, CancellationToken cancellationToken)

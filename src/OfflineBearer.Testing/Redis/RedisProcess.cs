@@ -4,8 +4,9 @@ using System.Globalization;
 namespace OfflineBearer.Testing.Redis;
 
 /// <summary>
-/// One run of <c>redis-server</c> for a <see cref="RedisServer"/>: started with its arguments one by one (no shell, no
-/// config file, no persistence), ready once it answers PING, and SIGKILLed and reaped by <see cref="StopAsync"/>.
+/// One run of <c>redis-server</c> for a <see cref="RedisServer"/> or a node of a <see cref="RedisCluster"/>: started with
+/// its arguments one by one (no shell, no config file, no persistence), ready once it answers PING, and SIGKILLed and
+/// reaped by <see cref="StopAsync"/>.
 /// </summary>
 internal sealed class RedisProcess
 {
@@ -31,7 +32,13 @@ internal sealed class RedisProcess
     /// <summary>Starts the server and returns once it answers PING; on any failure the process is killed first.</summary>
     /// <exception cref="ExitedException">It exited before it answered (typically: its port was taken).</exception>
     /// <exception cref="InvalidOperationException">It did not start, or did not answer PING in time.</exception>
-    public static async Task<RedisProcess> StartAsync(string executable, int port, string directory, CancellationToken cancellationToken)
+    /// <param name="executable">The path of <c>redis-server</c>.</param>
+    /// <param name="port">The loopback port it listens on.</param>
+    /// <param name="directory">Its working directory (and <c>--dir</c>).</param>
+    /// <param name="cancellationToken">Cancels the start; the process is then killed.</param>
+    /// <param name="more">Arguments after the standard ones, e.g. a cluster node's; none for a <see cref="RedisServer"/>.</param>
+    public static async Task<RedisProcess> StartAsync(
+        string executable, int port, string directory, CancellationToken cancellationToken, IReadOnlyList<string>? more = null)
     {
         // The output is redirected to keep redis's banner off the console, and kept for the message of a failed start.
         var info = new ProcessStartInfo(executable)
@@ -51,7 +58,7 @@ internal sealed class RedisProcess
             "--daemonize", "no",
             "--dir", directory,
         ];
-        foreach (var argument in arguments)
+        foreach (var argument in arguments.Concat(more ?? []))
         {
             info.ArgumentList.Add(argument);
         }

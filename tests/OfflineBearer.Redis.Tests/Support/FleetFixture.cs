@@ -13,13 +13,15 @@ namespace OfflineBearer.Redis.Tests.Support;
 /// refused and ends the session), and one whose refresh tokens stay valid after use. Tests run one at a time
 /// (<see cref="Fleet"/>); each uses its own key prefix and moves the shared fake clock past every token issued before it.
 /// </summary>
-public sealed class FleetFixture : IAsyncLifetime
+public sealed class FleetFixture : IAsyncLifetime, IFleetFixture
 {
     private RedisServer? _redis;
     private TestTokenServer? _tokenServer;
     private TestTokenServer? _nonRotatingTokenServer;
 
     internal RedisServer Redis => _redis ?? throw new InvalidOperationException("The fixture has not started.");
+
+    string IFleetFixture.RedisConfiguration => Redis.Configuration;
 
     /// <summary>Rotates refresh tokens with strict reuse detection.</summary>
     public TestTokenServer TestTokenServer => _tokenServer ?? throw new InvalidOperationException("The fixture has not started.");

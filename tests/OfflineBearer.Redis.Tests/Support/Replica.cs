@@ -13,7 +13,7 @@ internal sealed class Replica : IAsyncDisposable
     private readonly ServiceProvider _services;
 
     public Replica(
-        FleetFixture fleet,
+        IFleetFixture fleet,
         string keyPrefix,
         Action<OfflineBearerOptions>? configure = null,
         Action<Redis.RedisTokenStoreOptions>? redis = null,
@@ -28,7 +28,7 @@ internal sealed class Replica : IAsyncDisposable
         services.AddFakeLogging();
         services.AddOfflineBearerRedis(o =>
         {
-            o.Configuration = fleet.Redis.Configuration;
+            o.Configuration = fleet.RedisConfiguration;
             o.KeyPrefix = keyPrefix;
             redis?.Invoke(o);
         });
