@@ -92,8 +92,8 @@ internal static class FleetDemo
             var expiries = replicas.Max(r => r.Output.TokenRequests + r.Output.Adoptions);
             Console.WriteLine();
             Console.WriteLine(
-                $"Summary: {count} replicas, {Calls} calls, {failures} failed; token requests: {stats.TokenRequests("client_credentials")} client_credentials, " +
-                $"{stats.TokenRequests("refresh_token")} refresh_token; {replicas.Sum(r => r.Output.Adoptions)} adoptions; " +
+                $"Summary: {count} replicas, {Calls} calls, {failures} failed; token requests: {stats.TokenRequests(grant: "client_credentials")} client_credentials, " +
+                $"{stats.TokenRequests(grant: "refresh_token")} refresh_token; {replicas.Sum(r => r.Output.Adoptions)} adoptions; " +
                 $"{requests} token requests for {expiries} expiries ({(double)requests / expiries:0.0} per expiry, where replicas that did not share would make {count}); " +
                 $"reused refresh tokens at the server: {stats.ReusedRefreshTokens}.");
             return failures == 0 && stats.ReusedRefreshTokens == 0 ? 0 : 1;
