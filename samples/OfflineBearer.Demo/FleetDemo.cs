@@ -8,8 +8,11 @@ namespace OfflineBearer.Demo;
 
 /// <summary>
 /// <c>--replicas N</c>: N replicas of one service, each with its own service provider as separate processes would have,
-/// share the demo client's token on a redis-server the demo starts. Per expiry one replica asks the token server and the
-/// others adopt its token from Redis; the token server, which rotates refresh tokens and refuses reuse, counts the rest.
+/// share the demo client's token on a Redis server the demo starts: Debian's <c>redis-server</c> where it is installed,
+/// else Garnet embedded in the demo's process (<see cref="RedisServer.StartAsync(CancellationToken)"/>; set
+/// <c>OFFLINEBEARER_TEST_REDIS</c> to <c>redis-server</c> or <c>embedded</c> to choose). Per expiry one replica asks the
+/// token server and the others adopt its token from Redis; the token server, which rotates refresh tokens and refuses
+/// reuse, counts the rest.
 /// </summary>
 internal static class FleetDemo
 {
@@ -22,13 +25,8 @@ internal static class FleetDemo
 
     public static async Task<int> RunAsync(int count, DemoConsole console)
     {
-        if (RedisServer.FindExecutable() is not { } executable)
-        {
-            Console.Error.WriteLine("The fleet demo needs redis-server: apt-get install -y redis-server (Debian's package).");
-            return 1;
-        }
-
-        // Ctrl+C and SIGTERM cancel the run instead of ending the process, so redis-server is killed and its directory deleted.
+        // Ctrl+C and SIGTERM cancel the run instead of ending the process, so the Redis server is stopped (a redis-server
+        // killed and its directory deleted).
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
         {
@@ -40,21 +38,21 @@ internal static class FleetDemo
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
         {
-            return await RunAsync(count, executable, console, stop.Token);
+            return await RunAsync(count, console, stop.Token);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            Console.Error.WriteLine("Stopped; redis-server was killed and its directory deleted.");
+            Console.Error.WriteLine("Stopped; the Redis server was stopped and left nothing behind.");
             return 130;
         }
     }
 
-    private static async Task<int> RunAsync(int count, string executable, DemoConsole console, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int count, DemoConsole console, CancellationToken cancellationToken)
     {
         RedisServer started;
         try
         {
-            started = await RedisServer.StartAsync(executable, cancellationToken);
+            started = await RedisServer.StartAsync(cancellationToken);
         }
         catch (InvalidOperationException e)
         {
@@ -68,7 +66,8 @@ internal static class FleetDemo
         Console.WriteLine($"OfflineBearer fleet demo: {count} replicas (separate service providers) share one token on Redis; the handler does all the token work.");
         Console.WriteLine($"  token server  {server.Authority} (OpenIddict; access tokens live {DemoClient.TokenLifetime.TotalSeconds} s; refresh tokens rotate, reuse is refused)");
         Console.WriteLine($"  client        {TokenServer.BasicClientId} (client_secret_basic), scope 'offline_access api', the same on every replica");
-        Console.WriteLine($"  redis         {redis.Configuration} (redis-server, no persistence), key prefix '{KeyPrefix}'");
+        var kind = redis.Kind == RedisServerKind.Embedded ? "Garnet embedded in this process" : "redis-server";
+        Console.WriteLine($"  redis         {redis.Configuration} ({kind}; no persistence), key prefix '{KeyPrefix}'");
         Console.WriteLine();
 
         var replicas = new List<Replica>();
@@ -93,15 +92,15 @@ internal static class FleetDemo
             var expiries = replicas.Max(r => r.Output.TokenRequests + r.Output.Adoptions);
             Console.WriteLine();
             Console.WriteLine(
-                $"Summary: {count} replicas, {Calls} calls, {failures} failed; token requests: {stats.TokenRequests("client_credentials")} client_credentials, " +
-                $"{stats.TokenRequests("refresh_token")} refresh_token; {replicas.Sum(r => r.Output.Adoptions)} adoptions; " +
+                $"Summary: {count} replicas, {Calls} calls, {failures} failed; token requests: {stats.TokenRequests(grant: "client_credentials")} client_credentials, " +
+                $"{stats.TokenRequests(grant: "refresh_token")} refresh_token; {replicas.Sum(r => r.Output.Adoptions)} adoptions; " +
                 $"{requests} token requests for {expiries} expiries ({(double)requests / expiries:0.0} per expiry, where replicas that did not share would make {count}); " +
                 $"reused refresh tokens at the server: {stats.ReusedRefreshTokens}.");
             return failures == 0 && stats.ReusedRefreshTokens == 0 ? 0 : 1;
         }
         finally
         {
-            // Before redis-server goes, so no replica is left reconnecting to a dead server.
+            // Before the Redis server goes, so no replica is left reconnecting to a dead server.
             foreach (var replica in replicas)
             {
                 await replica.DisposeAsync();

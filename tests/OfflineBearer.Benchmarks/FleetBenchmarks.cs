@@ -13,8 +13,10 @@ namespace OfflineBearer.Benchmarks;
 /// One token expiry under load, for a fleet of replicas (separate service providers of the same service): every
 /// replica's cached token has just expired and each sends a burst of <see cref="RequestsPerReplica"/> concurrent requests
 /// through its named client. <see cref="ExpiredTokenBurst"/> measures the whole burst, the refresh included; with
-/// <see cref="Redis"/> the fleet shares its token on a real <c>redis-server</c> (lease, wait, adopt: one replica asks
-/// the token server, the others take its token), without it each replica refreshes alone.
+/// <see cref="Redis"/> the fleet shares its token on a real Redis server (lease, wait, adopt: one replica asks the token
+/// server, the others take its token), without it each replica refreshes alone. The server is <c>redis-server</c> where it
+/// is installed, else Garnet embedded in the benchmark's own process (<see cref="RedisServer.StartAsync(CancellationToken)"/>;
+/// <c>OFFLINEBEARER_TEST_REDIS</c> chooses), where it shares the CPU with the burst: compare timings of one kind only.
 /// <see cref="FreshTokenBurst"/> is the same burst with fresh tokens, so the ratio is what the refresh adds. The
 /// columns <c>TokenReq/expiry</c>, <c>MaxTokenReq</c> and <c>RT reuses</c> say what the fake token server received.
 /// </summary>

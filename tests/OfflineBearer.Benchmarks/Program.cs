@@ -14,7 +14,8 @@ using OfflineBearer.Benchmarks.Modes;
 //   Time to the first token (discovery + grant) against the real development server, vs the two raw round trips
 //   (~3 min; each case starts its own server)
 //     dotnet run -c Release --project tests/OfflineBearer.Benchmarks -- --filter '*FirstTokenBenchmarks*'
-//   A fleet's token expiry under load, with and without Redis (needs redis-server; ~1 min)
+//   A fleet's token expiry under load, with and without Redis (redis-server, or the embedded Garnet where it is not
+//   installed; ~1 min)
 //     dotnet run -c Release --project tests/OfflineBearer.Benchmarks -- --filter '*FleetBenchmarks*'
 //   Storms: 10,000 callers at an expired token and at a 401, token endpoint 20 ms, OfflineBearer and OidcClient's
 //   handler; exit 1 unless every OfflineBearer run makes exactly 1 token request and serves every caller (~2 min)

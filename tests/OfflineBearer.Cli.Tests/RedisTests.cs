@@ -6,7 +6,10 @@ using OfflineBearer.TokenEndpoint;
 
 namespace OfflineBearer.Cli.Tests;
 
-/// <summary>The offline token put where AddOfflineBearerRedis reads it, for a fleet; a real redis-server on loopback.</summary>
+/// <summary>
+/// The offline token put where AddOfflineBearerRedis reads it, for a fleet; a real Redis server on loopback
+/// (<c>redis-server</c>, or the embedded Garnet where it is not installed or <c>OFFLINEBEARER_TEST_REDIS=embedded</c>).
+/// </summary>
 [Collection(CliServer.Name)]
 public sealed class RedisTests(CliServerFixture fixture) : IAsyncLifetime, IDisposable
 {

@@ -6,8 +6,9 @@ using OfflineBearer.Stores;
 namespace OfflineBearer.Redis.Tests;
 
 /// <summary>
-/// Issue #8 against a real redis-server and the real development token server, whose refresh tokens rotate with strict
-/// reuse detection: a refresh token redeemed twice ends the session and shows in <c>ReusedRefreshTokens</c>.
+/// Issue #8 against a real Redis server (<c>redis-server</c>, or the embedded Garnet where it is not installed) and the real
+/// development token server, whose refresh tokens rotate with strict reuse detection: a refresh token redeemed twice ends
+/// the session and shows in <c>ReusedRefreshTokens</c>.
 /// </summary>
 [Collection(SharedFleet.Name)]
 public sealed class FleetTests(FleetFixture fleet)

@@ -8,7 +8,8 @@ using OfflineBearer.Redis.Tests.Support;
 namespace OfflineBearer.Redis.Tests;
 
 /// <summary>
-/// Issue #8 with real OS processes: three replicas share one token on a real redis-server; one is killed with SIGKILL
+/// Issue #8 with real OS processes: three replicas share one token on a real Redis server (<c>redis-server</c>, or the
+/// embedded Garnet in this test process, which the replicas reach over TCP all the same); one is killed with SIGKILL
 /// right after the token server rotated the refresh token it redeemed, before it could share the new one. Processes run
 /// on the real clock with 3-second access tokens, so this test polls for the outcome (bounded) instead of moving a fake clock.
 /// </summary>

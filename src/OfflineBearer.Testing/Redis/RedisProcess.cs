@@ -8,7 +8,7 @@ namespace OfflineBearer.Testing.Redis;
 /// its arguments one by one (no shell, no config file, no persistence), ready once it answers PING, and SIGKILLed and
 /// reaped by <see cref="StopAsync"/>.
 /// </summary>
-internal sealed class RedisProcess
+internal sealed class RedisProcess : IRedisRun
 {
     /// <summary>How long a start may take before it fails: the server answers PING in milliseconds on a healthy machine.</summary>
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
@@ -30,7 +30,7 @@ internal sealed class RedisProcess
     }
 
     /// <summary>Starts the server and returns once it answers PING; on any failure the process is killed first.</summary>
-    /// <exception cref="ExitedException">It exited before it answered (typically: its port was taken).</exception>
+    /// <exception cref="RedisPortTakenException">It exited before it answered (typically: its port was taken).</exception>
     /// <exception cref="InvalidOperationException">It did not start, or did not answer PING in time.</exception>
     /// <param name="executable">The path of <c>redis-server</c>.</param>
     /// <param name="port">The loopback port it listens on.</param>
@@ -134,7 +134,7 @@ internal sealed class RedisProcess
             if (_process.HasExited)
             {
                 await RedisOutput.FlushAsync(_process).ConfigureAwait(false);
-                throw new ExitedException(
+                throw new RedisPortTakenException(
                     $"redis-server on port {_port} exited with code {_process.ExitCode} before it answered PING. Its output:{Environment.NewLine}{_output}");
             }
 
@@ -152,7 +152,4 @@ internal sealed class RedisProcess
             await Task.Delay(ProbeInterval, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>The server process ended during start-up (typically: its port was taken).</summary>
-    internal sealed class ExitedException(string message) : InvalidOperationException(message);
 }

@@ -9,7 +9,8 @@ using StackExchange.Redis;
 namespace OfflineBearer.Redis.Tests.Support;
 
 /// <summary>
-/// One redis-server and two development token servers for the whole run: one whose refresh tokens rotate (reuse is
+/// One Redis server (<see cref="RedisServer.StartAsync(CancellationToken)"/>: <c>redis-server</c>, or the embedded Garnet
+/// where it is not installed) and two development token servers for the whole run: one whose refresh tokens rotate (reuse is
 /// refused and ends the session), and one whose refresh tokens stay valid after use. Tests run one at a time
 /// (<see cref="Fleet"/>); each uses its own key prefix and moves the shared fake clock past every token issued before it.
 /// </summary>
