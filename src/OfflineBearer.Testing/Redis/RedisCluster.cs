@@ -74,7 +74,7 @@ public sealed class RedisCluster : IAsyncDisposable
                 await cluster.AssembleAsync(cancellationToken).ConfigureAwait(false);
                 return cluster;
             }
-            catch (RedisProcess.ExitedException) when (attempt < PortAttempts)
+            catch (RedisPortTakenException) when (attempt < PortAttempts)
             {
                 // Most likely another process took a port between FreePorts and redis binding it: try other ones.
                 await cluster.DisposeAsync().ConfigureAwait(false);
