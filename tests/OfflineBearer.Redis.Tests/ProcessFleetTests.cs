@@ -13,6 +13,7 @@ namespace OfflineBearer.Redis.Tests;
 /// right after the token server rotated the refresh token it redeemed, before it could share the new one. Processes run
 /// on the real clock with 3-second access tokens, so this test polls for the outcome (bounded) instead of moving a fake clock.
 /// </summary>
+[Collection(RealTimeAlone.Name)]
 public sealed partial class ProcessFleetTests
 {
     /// <summary>Only against a hang: the fleet settles in about thirteen seconds (a 10-second lease, 3-second tokens).</summary>
