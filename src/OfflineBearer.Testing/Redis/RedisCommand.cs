@@ -6,9 +6,10 @@ using System.Text;
 namespace OfflineBearer.Testing.Redis;
 
 /// <summary>
-/// One administrative command to one <c>redis-server</c> on a loopback port, in RESP2 on a connection of its own: what
-/// <see cref="RedisCluster"/> needs to assemble, fail over and reshard a cluster, without a client library or
-/// <c>redis-cli</c>. Not for the code under test, which talks to Redis through StackExchange.Redis.
+/// One administrative command to one Redis server on a loopback port, in RESP2 on a connection of its own: what
+/// <see cref="RedisCluster"/> needs to assemble, fail over and reshard a cluster, and the readiness probe of both server
+/// kinds (<see cref="RedisPing"/>), without a client library or <c>redis-cli</c>. Not for the code under test, which
+/// talks to Redis through StackExchange.Redis.
 /// </summary>
 internal static class RedisCommand
 {

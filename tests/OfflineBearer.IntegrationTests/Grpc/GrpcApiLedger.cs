@@ -26,20 +26,6 @@ internal sealed class GrpcApiLedger
     /// <summary>Refuses the next <paramref name="count"/> tokens whatever they are, as after a revocation or key rotation.</summary>
     public void RefuseNext(int count) => Volatile.Write(ref _refusalsLeft, count);
 
-    public bool TryTakeRefusal()
-    {
-        while (true)
-        {
-            var left = Volatile.Read(ref _refusalsLeft);
-            if (left <= 0)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _refusalsLeft, left - 1, left) == left)
-            {
-                return true;
-            }
-        }
-    }
+    /// <summary>Takes one refusal of those <see cref="RefuseNext"/> set, if any is left (below zero: none).</summary>
+    public bool TryTakeRefusal() => Interlocked.Decrement(ref _refusalsLeft) >= 0;
 }

@@ -5,8 +5,8 @@ using System.Text;
 // name (it does not depend on gRPC). The integration tests' GrpcClientTests pin the real gRPC client's names.
 namespace Grpc.Net.Client.Internal;
 
-/// <summary>Like the gRPC client's unary content: writes its one message anew each time it is sent.</summary>
-internal sealed class PushUnaryContent<TRequest, TResponse>(string message) : HttpContent
+/// <summary>Writes its message each time it is sent; only the type's name tells the stand-ins apart.</summary>
+internal abstract class StandInContent(string message) : HttpContent
 {
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         stream.WriteAsync(Encoding.UTF8.GetBytes(message)).AsTask();
@@ -17,29 +17,12 @@ internal sealed class PushUnaryContent<TRequest, TResponse>(string message) : Ht
         return false;
     }
 }
+
+/// <summary>Like the gRPC client's unary content: writes its one message anew each time it is sent.</summary>
+internal sealed class PushUnaryContent<TRequest, TResponse>(string message) : StandInContent(message);
+
+/// <summary>Like the gRPC client's unary content under WinHttpHandler (Windows).</summary>
+internal sealed class WinHttpUnaryContent<TRequest, TResponse>(string message) : StandInContent(message);
 
 /// <summary>Like the gRPC client's streaming content: a stream the caller writes once.</summary>
-internal sealed class PushStreamContent<TRequest, TResponse>(string message) : HttpContent
-{
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-        stream.WriteAsync(Encoding.UTF8.GetBytes(message)).AsTask();
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = -1;
-        return false;
-    }
-}
-
-/// <summary>Like the gRPC client's unary content under WinHttpHandler (Windows), which needs a known length.</summary>
-internal sealed class WinHttpUnaryContent<TRequest, TResponse>(string message) : HttpContent
-{
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-        stream.WriteAsync(Encoding.UTF8.GetBytes(message)).AsTask();
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = Encoding.UTF8.GetByteCount(message);
-        return true;
-    }
-}
+internal sealed class PushStreamContent<TRequest, TResponse>(string message) : StandInContent(message);
